@@ -1,0 +1,81 @@
+"""Pages: sign-in form, home, sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from xueji.auth import service
+from xueji.domain.errors import Throttled
+from xueji.web import csrf
+from xueji.web.deps import (
+    SESSION_COOKIE,
+    ClockDep,
+    CurrentPrincipal,
+    DbSession,
+    OptionalPrincipal,
+    client_address,
+    get_container,
+    request_token,
+)
+from xueji.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, principal: CurrentPrincipal) -> Response:
+    return render(request, "home.html", {"principal": principal})
+
+
+@router.get("/login")
+def login_form(request: Request, principal: OptionalPrincipal) -> Response:
+    if principal is not None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "login.html")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    username: Annotated[str, Form(max_length=128)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    settings = get_container(request).settings
+    result = service.sign_in(
+        session, clock, username=username, password=password,
+        client=client_address(request), session_hours=settings.session_hours,
+    )
+    if isinstance(result, service.SignInRefused):
+        status = 429 if isinstance(result.error, Throttled) else 401
+        return render(
+            request, "login.html", {"error": result.error, "username": username},
+            status_code=status,
+        )
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, result.token, httponly=True, samesite="lax",
+        secure=settings.cookie_secure, expires=result.expires_at,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    session: DbSession,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    token = request_token(request)
+    if token:
+        service.sign_out(session, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

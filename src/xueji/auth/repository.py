@@ -1,0 +1,82 @@
+"""All SQL of accounts, sessions and throttle buckets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import case, delete, select, update
+
+from xueji.auth.models import Account, AuthSession, ThrottleBucket
+from xueji.db.repository import Repository
+from xueji.domain.throttling import ThrottleRule
+
+
+class AuthRepository(Repository):
+    def account_by_username(self, username: str) -> Account | None:
+        return self.session.scalar(select(Account).where(Account.username == username))
+
+    def add_account(self, account: Account) -> Account:
+        self.session.add(account)
+        self.session.flush()
+        return account
+
+    def add_session(self, auth_session: AuthSession) -> None:
+        self.session.add(auth_session)
+        self.session.flush()
+
+    def session_with_account(
+        self, token_hash: str, now: dt.datetime
+    ) -> tuple[AuthSession, Account] | None:
+        row = self.session.execute(
+            select(AuthSession, Account)
+            .join(Account, Account.id == AuthSession.account_id)
+            .where(AuthSession.token_hash == token_hash, AuthSession.expires_at > now)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def delete_session(self, token_hash: str) -> None:
+        self.session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
+
+    def delete_expired_sessions(self, now: dt.datetime) -> int:
+        result = self.session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def blocked_until(self, keys: list[str], now: dt.datetime) -> dt.datetime | None:
+        """The latest time any of ``keys`` is blocked until, if still in the future."""
+        latest = self.session.scalar(
+            select(ThrottleBucket.blocked_until).where(
+                ThrottleBucket.key.in_(keys), ThrottleBucket.blocked_until > now
+            ).order_by(ThrottleBucket.blocked_until.desc()).limit(1)
+        )
+        return latest
+
+    def record_failure(self, key: str, rule: ThrottleRule, now: dt.datetime) -> int:
+        """Count one failure under ``key`` atomically; return the consecutive count."""
+        table = ThrottleBucket.__table__
+        statement = self.insert(table).values(
+            key=key, failures=1, last_failure_at=now, blocked_until=None
+        )
+        failures = self.session.scalar(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "failures": case(
+                        (table.c.last_failure_at < now - rule.window, 1),
+                        else_=table.c.failures + 1,
+                    ),
+                    "last_failure_at": now,
+                },
+            ).returning(table.c.failures)
+        )
+        count = int(failures or 1)
+        delay = rule.delay(count)
+        if delay:
+            self.session.execute(
+                update(ThrottleBucket)
+                .where(ThrottleBucket.key == key)
+                .values(blocked_until=now + dt.timedelta(seconds=delay))
+            )
+        return count
+
+    def clear(self, keys: list[str]) -> None:
+        self.session.execute(delete(ThrottleBucket).where(ThrottleBucket.key.in_(keys)))

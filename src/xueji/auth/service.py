@@ -1,0 +1,178 @@
+"""Use cases of accounts and sessions. The caller owns the transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from xueji.auth import passwords
+from xueji.auth.models import Account, AuthSession
+from xueji.auth.repository import AuthRepository
+from xueji.domain import throttling
+from xueji.domain.clock import Clock
+from xueji.domain.errors import AuthFailed, Conflict, Throttled, ValidationFailed, XuejiError
+from xueji.domain.roles import Role, check_scope
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is signed in, and the scope their role is bounded by."""
+
+    account_id: int
+    username: str
+    role: Role
+    region_code: str | None
+    school_code: str | None
+    display_name: str
+
+    @classmethod
+    def of(cls, account: Account) -> Principal:
+        return cls(
+            account_id=account.id,
+            username=account.username,
+            role=Role(account.role),
+            region_code=account.region_code,
+            school_code=account.school_code,
+            display_name=account.display_name or account.username,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    expires_at: dt.datetime
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRefused:
+    """A refusal that must still be committed: it counts towards throttling."""
+
+    error: XuejiError
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def create_account(
+    session: Session,
+    clock: Clock,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    region_code: str | None = None,
+    school_code: str | None = None,
+    display_name: str = "",
+) -> Principal:
+    name = normalise_username(username)
+    if not USERNAME.match(name):
+        raise ValidationFailed(
+            "用户名须为 3–64 位小写字母、数字或 _ . -，并以字母或数字开头",
+            code="USERNAME_INVALID",
+        )
+    check_scope(role, region_code=region_code, school_code=school_code)
+    passwords.check_strength(password)
+    repository = AuthRepository(session)
+    if repository.account_by_username(name) is not None:
+        raise Conflict(f"用户名 {name} 已被使用", code="USERNAME_TAKEN")
+    account = repository.add_account(
+        Account(
+            username=name,
+            role=str(role),
+            region_code=region_code,
+            school_code=school_code,
+            display_name=display_name.strip(),
+            password_hash=passwords.hash_password(password),
+            is_active=True,
+            created_at=clock.now(),
+        )
+    )
+    return Principal.of(account)
+
+
+def _throttle_keys(username: str, client: str) -> dict[str, throttling.ThrottleRule]:
+    return {
+        f"acct:{username}|addr:{client}": throttling.ACCOUNT_FROM_ADDRESS,
+        f"addr:{client}": throttling.ADDRESS,
+        f"acct:{username}": throttling.ACCOUNT,
+    }
+
+
+def sign_in(
+    session: Session,
+    clock: Clock,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    session_hours: int,
+) -> SignedIn | SignInRefused:
+    """Check the password, throttling failures per account, per address and both."""
+    now = clock.now()
+    name = normalise_username(username)
+    repository = AuthRepository(session)
+    keys = _throttle_keys(name, client)
+    blocked = repository.blocked_until(list(keys), now)
+    if blocked is not None:
+        wait = max(1, math.ceil((blocked - now).total_seconds()))
+        return SignInRefused(Throttled(f"尝试次数过多，请 {wait} 秒后再试", retry_after=wait))
+    account = repository.account_by_username(name)
+    if account is None or not account.is_active:
+        passwords.burn_equal_time(password)
+        return _failed(repository, keys, now)
+    if not passwords.verify_password(account.password_hash, password):
+        return _failed(repository, keys, now)
+    repository.clear([key for key in keys if key.startswith("acct:")])
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash_password(password)
+    return _open_session(repository, account, now, session_hours)
+
+
+def _failed(
+    repository: AuthRepository, keys: dict[str, throttling.ThrottleRule], now: dt.datetime
+) -> SignInRefused:
+    for key, rule in keys.items():
+        repository.record_failure(key, rule, now)
+    return SignInRefused(AuthFailed("用户名或密码错误"))
+
+
+def _open_session(
+    repository: AuthRepository, account: Account, now: dt.datetime, hours: int
+) -> SignedIn:
+    token = secrets.token_urlsafe(32)
+    expires_at = now + dt.timedelta(hours=hours)
+    repository.add_session(
+        AuthSession(
+            token_hash=hash_token(token), account_id=account.id, created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return SignedIn(token=token, expires_at=expires_at, principal=Principal.of(account))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def resolve_token(session: Session, clock: Clock, token: str) -> Principal | None:
+    """The principal of a live session, or None for an unknown or expired token."""
+    if not token:
+        return None
+    found = AuthRepository(session).session_with_account(hash_token(token), clock.now())
+    if found is None or not found[1].is_active:
+        return None
+    return Principal.of(found[1])
+
+
+def sign_out(session: Session, token: str) -> None:
+    AuthRepository(session).delete_session(hash_token(token))

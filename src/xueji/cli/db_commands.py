@@ -1,0 +1,24 @@
+"""``xueji db upgrade``."""
+
+from __future__ import annotations
+
+import typer
+
+from xueji.cli.output import console
+from xueji.cli.scope import container
+from xueji.db import migrate
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("upgrade", help="把数据库结构迁移到最新版本")
+def upgrade() -> None:
+    built = container()
+    before = migrate.current_revision(built.engine)
+    migrate.upgrade(built.engine)
+    after = migrate.current_revision(built.engine)
+    url = built.engine.url.render_as_string(hide_password=True)
+    if before == after:
+        console.print(f"数据库已是最新版本（{after}）：{url}", highlight=False)
+    else:
+        console.print(f"数据库已迁移到 {after}：{url}", highlight=False)

@@ -1,0 +1,30 @@
+"""``xueji demo load``."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from xueji.cli.output import console, fail
+from xueji.cli.scope import unit_of_work
+from xueji.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+from xueji.domain.errors import XuejiError
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("load", help="载入演示数据（可重复运行，已有的不会重复创建）")
+def load() -> None:
+    try:
+        with unit_of_work() as (built, session):
+            created = load_demo(session, built.clock)
+    except XuejiError as error:
+        raise fail(error) from None
+    console.print(f"演示数据已就绪（本次新建 {len(created)} 个账号）。", highlight=False)
+    table = Table(title="演示账号（密码均为 " + DEMO_PASSWORD + "）")
+    for column in ("用户名", "身份", "范围"):
+        table.add_column(column)
+    for account in DEMO_ACCOUNTS:
+        scope = account.region_code or account.school_code or "全部"
+        table.add_row(account.username, account.role.label, scope)
+    console.print(table)

@@ -1,0 +1,23 @@
+"""The ``xueji`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from xueji.cli import db_commands, demo_commands, identity_commands, serve_command, user_commands
+
+app = typer.Typer(
+    help="学迹：学籍与智慧教育平台账号服务",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve", help="启动网页与 API 服务")(serve_command.serve)
+app.add_typer(db_commands.app, name="db", help="数据库结构迁移")
+app.add_typer(demo_commands.app, name="demo", help="演示数据")
+app.add_typer(user_commands.app, name="user", help="管理员账号")
+app.add_typer(identity_commands.id_app, name="id", help="身份证号与学籍号校验")
+app.add_typer(identity_commands.name_app, name="name", help="姓名与学校名称比对")
+
+if __name__ == "__main__":
+    app()

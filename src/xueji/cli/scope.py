@@ -1,0 +1,27 @@
+"""The CLI's unit of work: a container and one transaction per command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from xueji.config import get_settings
+from xueji.container import Container
+from xueji.db import migrate
+from xueji.db.scope import transaction
+from xueji.domain.errors import XuejiError
+
+
+def container() -> Container:
+    return Container.build(get_settings())
+
+
+@contextmanager
+def unit_of_work(built: Container | None = None) -> Iterator[tuple[Container, Session]]:
+    built = built or container()
+    if not migrate.is_up_to_date(built.engine):
+        raise XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
+    with transaction(built.sessions) as session:
+        yield built, session

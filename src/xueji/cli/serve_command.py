@@ -1,0 +1,35 @@
+"""``xueji serve``: the web pages and the JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from xueji.cli.output import fail
+from xueji.cli.scope import container
+from xueji.db import migrate
+from xueji.domain.errors import XuejiError
+from xueji.logs import configure_logging
+from xueji.web.app import create_app
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+) -> None:
+    built = container()
+    if not migrate.is_up_to_date(built.engine):
+        raise fail(
+            XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
+        )
+    configure_logging()
+    app = create_app(container=built)
+    uvicorn.run(
+        app,
+        host=host or built.settings.host,
+        port=port or built.settings.port,
+        log_config=None,
+        proxy_headers=True,
+    )

@@ -1,0 +1,55 @@
+"""Settings from the environment (``XUEJI_*``) or a settings file.
+
+The settings file is ``XUEJI_SETTINGS_FILE`` if set, else ``./xueji.env`` when present.
+Paths are resolved once, at load, so the service behaves the same from any working
+directory once started.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _settings_file() -> str:
+    return os.environ.get("XUEJI_SETTINGS_FILE", "xueji.env")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="XUEJI_", extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="data, key file and logs")
+    database_url: str = Field(default="", description="SQLAlchemy URL; SQLite under var_dir")
+    secret_key: str = Field(default="", description="master key; else var_dir/secret.key")
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def model_post_init(self, __context: object) -> None:
+        self.var_dir = self.var_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'xueji.db'}"
+        self.database_url = normalise_database_url(self.database_url)
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3, the driver we ship."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+def load_settings(**overrides: object) -> Settings:
+    env_file = _settings_file()
+    return Settings(_env_file=env_file if Path(env_file).is_file() else None, **overrides)  # type: ignore[call-arg]
+
+
+@cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,37 @@
+"""What one running service holds: settings, engine, session factory, clock, keyring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from xueji.config import Settings
+from xueji.db.crypto import Keyring, install_keyring
+from xueji.db.engine import make_engine, make_session_factory
+from xueji.db.keys import load_master_key
+from xueji.domain.clock import Clock, SystemClock
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
+    ) -> Container:
+        install_keyring(
+            Keyring(load_master_key(secret_key=settings.secret_key, var_dir=settings.var_dir))
+        )
+        engine = engine or make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            clock=clock or SystemClock(),
+        )

@@ -1,0 +1,1 @@
+"""Database layer: engine, transaction scope, declarative base, encrypted columns."""

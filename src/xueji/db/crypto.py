@@ -1,0 +1,91 @@
+"""Encryption at rest for sensitive values (ID and registry numbers, phones).
+
+Each value is stored as AES-256-GCM ciphertext (random 96-bit nonce, the column's purpose
+as associated data, so a ciphertext copied into another column does not decrypt). Exact
+lookups use a *blind index*: HMAC-SHA256 of the value under a separate key, so the
+database can find a number without ever holding it in clear.
+
+Both keys are derived from one master key with HKDF; the column type reaches the keyring
+through ``install_keyring`` because SQLAlchemy types have no request context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import LargeBinary, TypeDecorator
+from sqlalchemy.engine import Dialect
+
+_NONCE_BYTES = 12
+_VERSION = b"\x01"
+
+
+def _derive(master: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+
+class Keyring:
+    """Encryption and blind-index keys derived from one master key."""
+
+    def __init__(self, master: bytes) -> None:
+        if len(master) < 16:
+            raise ValueError("the master key must be at least 16 bytes")
+        self._aead = AESGCM(_derive(master, b"xueji/encryption/v1"))
+        self._index_key = _derive(master, b"xueji/blind-index/v1")
+
+    def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), purpose.encode())
+        return _VERSION + nonce + sealed
+
+    def decrypt(self, blob: bytes, *, purpose: str) -> str:
+        if blob[:1] != _VERSION:
+            raise ValueError("unknown ciphertext version")
+        nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
+        return self._aead.decrypt(nonce, sealed, purpose.encode()).decode("utf-8")
+
+    def blind_index(self, value: str, *, purpose: str) -> str:
+        """Hex HMAC of ``value``; callers pass the *normalised* value."""
+        message = purpose.encode() + b"\x00" + value.encode("utf-8")
+        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+
+_keyring: Keyring | None = None
+
+
+def install_keyring(keyring: Keyring) -> None:
+    global _keyring
+    _keyring = keyring
+
+
+def keyring() -> Keyring:
+    if _keyring is None:
+        raise RuntimeError("no keyring installed: call install_keyring() at start-up")
+    return _keyring
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    return keyring().blind_index(value, purpose=purpose)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A string column stored encrypted; ``purpose`` binds ciphertexts to their column."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else keyring().encrypt(value, purpose=self.purpose)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else keyring().decrypt(bytes(value), purpose=self.purpose)

@@ -1,0 +1,41 @@
+"""Alembic environment: runs on the connection handed over by ``xueji.db.migrate``, or on
+``XUEJI_DATABASE_URL`` when alembic is called from the command line."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+import xueji.auth.models  # noqa: F401  (registers tables on the metadata)
+from xueji.config import get_settings
+from xueji.db.base import Base
+from xueji.db.engine import make_engine
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(get_settings().database_url)
+    with engine.connect() as fresh:
+        _run(fresh)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported: run `xueji db upgrade`")
+run_migrations_online()

@@ -1,0 +1,1 @@
+"""Demo data for ``make run``: loads idempotently through the normal services."""

@@ -1,0 +1,1 @@
+"""HTTP composition root: the app, its request scope, error mapping and pages."""

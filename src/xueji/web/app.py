@@ -1,0 +1,26 @@
+"""``create_app``: the composition root of the HTTP service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from xueji import __version__
+from xueji.auth import pages as auth_pages
+from xueji.auth import routes as auth_routes
+from xueji.config import Settings, get_settings
+from xueji.web import errors
+from xueji.container import Container
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    container = container or Container.build(settings or get_settings())
+    app = FastAPI(title="xueji 学籍与平台账号服务", version=__version__)
+    app.state.container = container
+    errors.install(app)
+    app.include_router(auth_routes.router)
+    app.include_router(auth_pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app

@@ -1,0 +1,98 @@
+"""Request-scoped dependencies: the transaction, the clock, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from xueji.auth.service import Principal, resolve_token
+from xueji.domain.clock import Clock
+from xueji.domain.errors import Forbidden, NotAuthenticated
+from xueji.domain.roles import Role
+from xueji.web import csrf
+from xueji.container import Container
+
+SESSION_COOKIE = "xueji_session"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back
+    if the handler raises."""
+    session = get_container(request).sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_clock(request: Request) -> Clock:
+    return get_container(request).clock
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def request_token(request: Request) -> str | None:
+    """The session token from ``Authorization: Bearer`` or, for pages, the cookie."""
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE) or None
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def optional_principal(request: Request, session: DbSession, clock: ClockDep) -> Principal | None:
+    token = request_token(request)
+    principal = resolve_token(session, clock, token) if token else None
+    request.state.principal = principal
+    if (
+        principal is not None
+        and bearer_token(request) is None
+        and request.method in UNSAFE_METHODS
+        and request.url.path.startswith("/api/")
+    ):
+        csrf.check(request, request.headers.get(csrf.HEADER))
+    return principal
+
+
+def current_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise NotAuthenticated("请先登录")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency admitting only the given roles."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden("当前账号无权进行此操作")
+        return principal
+
+    return dependency

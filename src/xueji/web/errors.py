@@ -1,0 +1,99 @@
+"""The only place that maps domain errors to HTTP: JSON under /api, a page elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from xueji.domain import errors as e
+from xueji.web.templating import render
+
+STATUS = {
+    e.ValidationFailed: 422,
+    e.IllegalTransition: 409,
+    e.AuthFailed: 401,
+    e.NotAuthenticated: 401,
+    e.Throttled: 429,
+    e.Forbidden: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+}
+
+_HTTP_CODES = {
+    404: ("NOT_FOUND", "没有找到该页面或记录"),
+    405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
+}
+
+
+def status_of(error: e.XuejiError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_response(error: e.XuejiError, request: Request) -> Response:
+    status = status_of(error)
+    headers = {}
+    if isinstance(error, e.Throttled):
+        headers["Retry-After"] = str(error.retry_after)
+    if _wants_json(request):
+        body: dict[str, Any] = error.as_dict()
+        if isinstance(error, e.Throttled):
+            body["retry_after"] = error.retry_after
+        return JSONResponse(body, status_code=status, headers=headers)
+    if isinstance(error, e.NotAuthenticated):
+        return Response(status_code=303, headers={"Location": "/login"})
+    return render(request, "error.html", {"error": error}, status_code=status, headers=headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+_FIELD_MESSAGES = {
+    "missing": "必须填写",
+    "string_type": "须为文本",
+    "string_too_short": "太短",
+    "string_too_long": "太长",
+    "int_parsing": "须为整数",
+    "bool_parsing": "须为是或否",
+    "date_from_datetime_parsing": "日期格式须为 YYYY-MM-DD",
+    "date_parsing": "日期格式须为 YYYY-MM-DD",
+    "enum": "不是允许的取值",
+    "literal_error": "不是允许的取值",
+    "json_invalid": "不是有效的 JSON",
+    "model_attributes_type": "须为 JSON 对象",
+    "dict_type": "须为 JSON 对象",
+}
+
+
+def _field_message(item: Any) -> str:
+    return _FIELD_MESSAGES.get(str(item.get("type")), "格式不对")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(e.XuejiError)
+    async def domain_error(request: Request, error: e.XuejiError) -> Response:
+        return error_response(error, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        fields = {
+            ".".join(str(part) for part in item["loc"][1:]) or "body": _field_message(item)
+            for item in error.errors()
+        }
+        failure = e.ValidationFailed("请求内容不完整或格式不对", fields=fields)
+        return error_response(failure, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        code, message = _HTTP_CODES.get(error.status_code, ("HTTP_ERROR", "请求无法处理"))
+        failure = e.XuejiError(message, code=code)
+        if _wants_json(request):
+            return JSONResponse(failure.as_dict(), status_code=error.status_code)
+        return render(request, "error.html", {"error": failure}, status_code=error.status_code)
