@@ -45,9 +45,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings() -> Settings:
     env_file = _settings_file()
-    return Settings(_env_file=env_file if Path(env_file).is_file() else None, **overrides)  # type: ignore[call-arg]
+    return Settings(_env_file=env_file if Path(env_file).is_file() else None)  # type: ignore[call-arg]
 
 
 @cache

@@ -49,19 +49,29 @@ def login(
     csrf.check(request, csrf_token)
     settings = get_container(request).settings
     result = service.sign_in(
-        session, clock, username=username, password=password,
-        client=client_address(request), session_hours=settings.session_hours,
+        session,
+        clock,
+        username=username,
+        password=password,
+        client=client_address(request),
+        session_hours=settings.session_hours,
     )
     if isinstance(result, service.SignInRefused):
         status = 429 if isinstance(result.error, Throttled) else 401
         return render(
-            request, "login.html", {"error": result.error, "username": username},
+            request,
+            "login.html",
+            {"error": result.error, "username": username},
             status_code=status,
         )
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, result.token, httponly=True, samesite="lax",
-        secure=settings.cookie_secure, expires=result.expires_at,
+        SESSION_COOKIE,
+        result.token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        expires=result.expires_at,
     )
     return response
 

@@ -44,9 +44,10 @@ class AuthRepository(Repository):
     def blocked_until(self, keys: list[str], now: dt.datetime) -> dt.datetime | None:
         """The latest time any of ``keys`` is blocked until, if still in the future."""
         latest = self.session.scalar(
-            select(ThrottleBucket.blocked_until).where(
-                ThrottleBucket.key.in_(keys), ThrottleBucket.blocked_until > now
-            ).order_by(ThrottleBucket.blocked_until.desc()).limit(1)
+            select(ThrottleBucket.blocked_until)
+            .where(ThrottleBucket.key.in_(keys), ThrottleBucket.blocked_until > now)
+            .order_by(ThrottleBucket.blocked_until.desc())
+            .limit(1)
         )
         return latest
 

@@ -153,7 +153,9 @@ def _open_session(
     expires_at = now + dt.timedelta(hours=hours)
     repository.add_session(
         AuthSession(
-            token_hash=hash_token(token), account_id=account.id, created_at=now,
+            token_hash=hash_token(token),
+            account_id=account.id,
+            created_at=now,
             expires_at=expires_at,
         )
     )

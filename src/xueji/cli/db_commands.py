@@ -5,14 +5,15 @@ from __future__ import annotations
 import typer
 
 from xueji.cli.output import console
-from xueji.cli.scope import container
-from xueji.db import migrate
 
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("upgrade", help="把数据库结构迁移到最新版本")
 def upgrade() -> None:
+    from xueji.cli.scope import container
+    from xueji.db import migrate
+
     built = container()
     before = migrate.current_revision(built.engine)
     migrate.upgrade(built.engine)

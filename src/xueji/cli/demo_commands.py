@@ -6,8 +6,6 @@ import typer
 from rich.table import Table
 
 from xueji.cli.output import console, fail
-from xueji.cli.scope import unit_of_work
-from xueji.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 from xueji.domain.errors import XuejiError
 
 app = typer.Typer(no_args_is_help=True)
@@ -15,6 +13,9 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("load", help="载入演示数据（可重复运行，已有的不会重复创建）")
 def load() -> None:
+    from xueji.cli.scope import unit_of_work
+    from xueji.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+
     try:
         with unit_of_work() as (built, session):
             created = load_demo(session, built.clock)

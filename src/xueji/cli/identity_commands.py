@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from xueji.cli.output import console, errors, print_json
-from xueji.domain import identity, names
+from xueji.domain import identity
 from xueji.domain.clock import SystemClock, china_today
 from xueji.domain.errors import IdentityError
 
@@ -21,7 +21,10 @@ def check_one(raw: str, today: Any) -> dict[str, Any]:
         number = identity.parse_number(raw, today=today)
     except IdentityError as error:
         result: dict[str, Any] = {
-            "input": raw, "valid": False, "code": error.code, "message": error.message,
+            "input": raw,
+            "valid": False,
+            "code": error.code,
+            "message": error.message,
         }
         if "expected_check" in error.details:
             result["expected_check"] = error.details["expected_check"]
@@ -74,6 +77,8 @@ def compare(
     entered_value: Annotated[str, typer.Argument(help="填写的值")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
+    from xueji.domain import names
+
     differences = names.compare(registry_value, entered_value)
     equal = not differences
     if as_json:

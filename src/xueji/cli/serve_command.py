@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from xueji.cli.output import fail
-from xueji.cli.scope import container
-from xueji.db import migrate
 from xueji.domain.errors import XuejiError
-from xueji.logs import configure_logging
-from xueji.web.app import create_app
 
 
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
 ) -> None:
+    import uvicorn
+
+    from xueji.cli.scope import container
+    from xueji.db import migrate
+    from xueji.logs import configure_logging
+    from xueji.web.app import create_app
+
     built = container()
     if not migrate.is_up_to_date(built.engine):
         raise fail(

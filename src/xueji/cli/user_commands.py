@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from xueji.auth import service
 from xueji.cli.output import console, fail
-from xueji.cli.scope import unit_of_work
 from xueji.domain.errors import ValidationFailed, XuejiError
 from xueji.domain.roles import STAFF_ROLES, Role
 
@@ -27,14 +25,27 @@ def create(
 ) -> None:
     try:
         if not password_stdin:
-            raise ValidationFailed("请用 --password-stdin 从标准输入提供密码", code="PASSWORD_MISSING")
+            raise ValidationFailed(
+                "请用 --password-stdin 从标准输入提供密码", code="PASSWORD_MISSING"
+            )
         if role not in STAFF_ROLES:
-            raise ValidationFailed("此命令只创建管理员账号；学生和家长请自行注册", code="ROLE_INVALID")
+            raise ValidationFailed(
+                "此命令只创建管理员账号；学生和家长请自行注册", code="ROLE_INVALID"
+            )
         password = sys.stdin.readline().rstrip("\r\n")
+        from xueji.auth import service
+        from xueji.cli.scope import unit_of_work
+
         with unit_of_work() as (built, session):
             principal = service.create_account(
-                session, built.clock, username=username, password=password, role=role,
-                region_code=region, school_code=school, display_name=display_name,
+                session,
+                built.clock,
+                username=username,
+                password=password,
+                role=role,
+                region_code=region,
+                school_code=school,
+                display_name=display_name,
             )
     except XuejiError as error:
         raise fail(error) from None

@@ -42,9 +42,14 @@ def load_demo(session: Session, clock: Clock) -> list[DemoAccount]:
         if repository.account_by_username(account.username) is not None:
             continue
         auth.create_account(
-            session, clock, username=account.username, password=DEMO_PASSWORD,
-            role=account.role, region_code=account.region_code,
-            school_code=account.school_code, display_name=account.display_name,
+            session,
+            clock,
+            username=account.username,
+            password=DEMO_PASSWORD,
+            role=account.role,
+            region_code=account.region_code,
+            school_code=account.school_code,
+            display_name=account.display_name,
         )
         created.append(account)
     return created

@@ -58,8 +58,8 @@ def validate_many(numbers: Sequence[str] | pl.Series, *, today: dt.date) -> pl.D
         .otherwise(pl.lit("0" * identity.BODY_LENGTH))
         .str.join("")
     ).item()
-    digits = np.frombuffer(bodies.encode("ascii"), dtype=np.uint8).reshape(count, 18)
-    digits = digits.astype(np.int64) - ord("0")
+    raw = np.frombuffer(bodies.encode("ascii"), dtype=np.uint8).reshape(count, 18)
+    digits: npt.NDArray[np.int64] = raw.astype(np.int64) - ord("0")
 
     birth, date_ok = _birth_dates(digits, today)
     region_code = digits[:, :6] @ (10 ** np.arange(5, -1, -1, dtype=np.int64))
@@ -71,32 +71,41 @@ def validate_many(numbers: Sequence[str] | pl.Series, *, today: dt.date) -> pl.D
 
     codes = np.select(
         [~format_ok, ~length_ok, ~date_ok, ~region_ok, ~checksum_ok],
-        [identity.ID_FORMAT, identity.ID_LENGTH, identity.ID_BIRTH_DATE, identity.ID_REGION,
-         identity.ID_CHECKSUM],
+        [
+            identity.ID_FORMAT,
+            identity.ID_LENGTH,
+            identity.ID_BIRTH_DATE,
+            identity.ID_REGION,
+            identity.ID_CHECKSUM,
+        ],
         default="",
     )
     valid = codes == ""
     prefix = np.where(has_prefix, normalised.str.head(1).to_numpy(), "G")
     gender_digit = digits[:, 16] % 2
-    return pl.DataFrame(
-        {
-            "registry_no": pl.Series(prefix.astype(str)) + normalised.str.tail(18),
-            "code": codes,
-            "expected_check": np.where(expected == 10, "X", expected.astype(str)),
-            "birth_date": birth,
-            "gender": np.where(prefix == "G", np.where(gender_digit == 1, "1", "2"), ""),
-            "region_code": np.char.zfill(region_code.astype(str), 6),
-        }
-    ).with_columns(
-        pl.when(pl.Series(valid)).then(pl.col(c)).otherwise(None).alias(c)
-        for c in ("registry_no", "birth_date", "gender", "region_code")
-    ).with_columns(
-        pl.when(pl.col("code") == "").then(None).otherwise(pl.col("code")).alias("code"),
-        pl.when(pl.col("code") == identity.ID_CHECKSUM)
-        .then(pl.col("expected_check"))
-        .otherwise(None)
-        .alias("expected_check"),
-        pl.when(pl.col("gender") == "").then(None).otherwise(pl.col("gender")).alias("gender"),
+    return (
+        pl.DataFrame(
+            {
+                "registry_no": pl.Series(prefix.astype(str)) + normalised.str.tail(18),
+                "code": codes,
+                "expected_check": np.where(expected == 10, "X", expected.astype(str)),
+                "birth_date": birth,
+                "gender": np.where(prefix == "G", np.where(gender_digit == 1, "1", "2"), ""),
+                "region_code": np.char.zfill(region_code.astype(str), 6),
+            }
+        )
+        .with_columns(
+            pl.when(pl.Series(valid)).then(pl.col(c)).otherwise(None).alias(c)
+            for c in ("registry_no", "birth_date", "gender", "region_code")
+        )
+        .with_columns(
+            pl.when(pl.col("code") == "").then(None).otherwise(pl.col("code")).alias("code"),
+            pl.when(pl.col("code") == identity.ID_CHECKSUM)
+            .then(pl.col("expected_check"))
+            .otherwise(None)
+            .alias("expected_check"),
+            pl.when(pl.col("gender") == "").then(None).otherwise(pl.col("gender")).alias("gender"),
+        )
     )
 
 

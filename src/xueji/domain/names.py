@@ -171,11 +171,11 @@ def _lone_kind(char: str, default: DifferenceKind) -> DifferenceKind:
 
 
 def _same_compatibility_form(a: str, b: str) -> bool:
-    return unicodedata.normalize("NFKC", a) == unicodedata.normalize("NFKC", b)
+    return bool(unicodedata.normalize("NFKC", a) == unicodedata.normalize("NFKC", b))
 
 
 def _widths_differ(a: str, b: str) -> bool:
-    return unicodedata.east_asian_width(a) != unicodedata.east_asian_width(b)
+    return bool(unicodedata.east_asian_width(a) != unicodedata.east_asian_width(b))
 
 
 def _is_punctuation(char: str) -> bool:
@@ -217,7 +217,10 @@ def _backtrace(dist: list[list[int]], a: str, b: str) -> list[tuple[str, int, in
             edits.append(("sub", i - 1, j - 1))
             i, j = i - 1, j - 1
         elif (
-            i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]
+            i > 1
+            and j > 1
+            and a[i - 1] == b[j - 2]
+            and a[i - 2] == b[j - 1]
             and here == dist[i - 2][j - 2] + 1
         ):
             edits.append(("swap", i - 2, j - 2))

@@ -23,7 +23,7 @@ class ThrottleRule:
         """Seconds to wait after ``failures`` consecutive failures."""
         if failures < self.free:
             return 0
-        return min(self.cap_seconds, self.base_seconds * 2 ** (failures - self.free))
+        return int(min(self.cap_seconds, self.base_seconds * 2 ** (failures - self.free)))
 
 
 #: One account from one address: the classic guessing attack.

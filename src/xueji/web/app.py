@@ -11,8 +11,8 @@ from xueji import __version__
 from xueji.auth import pages as auth_pages
 from xueji.auth import routes as auth_routes
 from xueji.config import Settings, get_settings
-from xueji.web import errors
 from xueji.container import Container
+from xueji.web import errors
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:

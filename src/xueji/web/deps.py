@@ -9,11 +9,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal, resolve_token
+from xueji.container import Container
 from xueji.domain.clock import Clock
 from xueji.domain.errors import Forbidden, NotAuthenticated
 from xueji.domain.roles import Role
 from xueji.web import csrf
-from xueji.container import Container
 
 SESSION_COOKIE = "xueji_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -26,8 +26,11 @@ def render(
     response = templates.TemplateResponse(
         request,
         name,
-        {"csrf_token": token, "principal": getattr(request.state, "principal", None),
-         **(context or {})},
+        {
+            "csrf_token": token,
+            "principal": getattr(request.state, "principal", None),
+            **(context or {}),
+        },
         status_code=status_code,
         headers=headers,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import xueji.auth.models  # noqa: F401  (registers tables on the metadata)
+import xueji.auth.models
 from xueji.config import get_settings
 from xueji.db.base import Base
 from xueji.db.engine import make_engine

@@ -1,0 +1,23 @@
+"""Fixtures shared by every tier: a fixed clock and a test keyring."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from xueji.db.crypto import Keyring, install_keyring
+from xueji.domain.clock import FixedClock
+
+TEST_MASTER_KEY = b"xueji test master key, not secret"
+NOW = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _keyring() -> None:
+    install_keyring(Keyring(TEST_MASTER_KEY))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)

@@ -1,0 +1,65 @@
+"""Test databases built by running the migrations: SQLite always, PostgreSQL when
+``XUEJI_TEST_POSTGRES_URL`` points at a server (mandatory when XUEJI_REQUIRE_POSTGRES=1)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from xueji.config import normalise_database_url
+from xueji.db import migrate
+from xueji.db.base import Base
+from xueji.db.engine import make_engine
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("XUEJI_TEST_POSTGRES_URL")
+    if url:
+        return normalise_database_url(url)
+    if os.environ.get("XUEJI_REQUIRE_POSTGRES") == "1":
+        pytest.fail("XUEJI_REQUIRE_POSTGRES=1 but XUEJI_TEST_POSTGRES_URL is not set")
+    pytest.skip("PostgreSQL tests skipped: set XUEJI_TEST_POSTGRES_URL to run them")
+
+
+@contextmanager
+def migrated_engine(backend: str, workdir: Path) -> Iterator[Engine]:
+    """A fresh, migrated database of ``backend``, dropped afterwards."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{workdir / 'test.db'}")
+        migrate.upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    admin_url = postgres_url()
+    assert admin_url is not None
+    name = f"xueji_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(admin_url).set(database=name).render_as_string(False))
+    try:
+        migrate.upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def empty_all_tables(engine: Engine) -> None:
+    """Delete every row (children first), keeping the schema and alembic's version."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())

@@ -1,0 +1,141 @@
+"""End-to-end tier: the real app over HTTP (both databases), the CLI as a user runs it,
+and the pages in a real Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.conftest import NOW, TEST_MASTER_KEY
+from tests.databases import BACKENDS, empty_all_tables, migrated_engine
+from xueji.config import Settings
+from xueji.container import Container
+from xueji.domain.clock import FixedClock
+from xueji.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+XUEJI = Path(sys.executable).parent / "xueji"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    with migrated_engine(request.param, tmp_path_factory.mktemp(request.param)) as built:
+        yield built
+
+
+@pytest.fixture
+def app_clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def client(app_engine: Engine, app_clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
+    empty_all_tables(app_engine)
+    settings = Settings(
+        var_dir=tmp_path, database_url=str(app_engine.url), secret_key=TEST_MASTER_KEY.decode()
+    )
+    container = Container.build(settings, engine=app_engine, clock=app_clock)
+    with TestClient(create_app(container=container), base_url="http://testserver") as test_client:
+        yield test_client
+
+
+def cli_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XUEJI_")}
+    env.update({"XUEJI_VAR_DIR": str(var_dir), **extra})
+    return env
+
+
+def run_cli(*args: str, var_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(XUEJI), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=cli_env(var_dir),
+        timeout=120,
+        check=False,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``xueji serve`` as ``make run`` starts it: migrated, demo data, real port."""
+    var_dir = tmp_path_factory.mktemp("live")
+    for command in (("db", "upgrade"), ("demo", "load")):
+        done = run_cli(*command, var_dir=var_dir)
+        assert done.returncode == 0, done.stderr
+    port = _free_port()
+    log = (var_dir / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(XUEJI), "serve", "--port", str(port)],
+        env=cli_env(var_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("xueji serve exited early")
+        try:
+            httpx.get(base + "/login", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("xueji serve did not start in 30 s")
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        if os.environ.get("XUEJI_REQUIRE_BROWSER") == "1":
+            pytest.fail("XUEJI_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
+        pytest.skip("browser tests skipped: install Debian's chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            locale="zh-CN",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()

@@ -1,0 +1,151 @@
+"""The ``xueji`` command as a user runs it: contracts of id check, name compare,
+user create, db upgrade and demo load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.conftest import run_cli
+
+
+def lines(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_id_check_article_example_is_a_checksum_error(tmp_path: Path) -> None:
+    done = run_cli("id", "check", "G445222202508211234", "--json", var_dir=tmp_path)
+    assert done.returncode == 1
+    [result] = lines(done.stdout)
+    assert result["input"] == "G445222202508211234"
+    assert result["valid"] is False
+    assert result["code"] == "ID_CHECKSUM"
+    assert result["expected_check"] == "0"
+    assert isinstance(result["message"], str) and "校验码" in result["message"]
+
+
+def test_id_check_valid_numbers_exit_zero_with_all_facts(tmp_path: Path) -> None:
+    done = run_cli(
+        "id", "check", "G445222202508211230", "11010519491231002x", "--json", var_dir=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = lines(done.stdout)
+    assert first == {
+        "input": "G445222202508211230",
+        "valid": True,
+        "registry_no": "G445222202508211230",
+        "resident_id": "445222202508211230",
+        "birth_date": "2025-08-21",
+        "gender": "1",
+        "region_code": "445222",
+        "region": "广东省揭阳市揭西县",
+    }
+    assert second["registry_no"] == "G11010519491231002X"
+    assert second["gender"] == "2"
+
+
+def test_id_check_one_invalid_among_many_exits_non_zero(tmp_path: Path) -> None:
+    done = run_cli("id", "check", "11010519491231002X", "12345", "--json", var_dir=tmp_path)
+    assert done.returncode == 1
+    assert [r["valid"] for r in lines(done.stdout)] == [True, False]
+    assert lines(done.stdout)[1]["code"] == "ID_LENGTH"
+
+
+def test_id_check_human_output_is_chinese(tmp_path: Path) -> None:
+    done = run_cli("id", "check", "G445222202508211234", var_dir=tmp_path)
+    assert done.returncode == 1
+    assert "ID_CHECKSUM" in done.stderr and "应为“0”" in done.stderr
+
+
+def test_name_compare_contract(tmp_path: Path) -> None:
+    done = run_cli(
+        "name",
+        "compare",
+        "佛山市禅城区海口小学",
+        "佛山市禅成区海口小学",
+        "--json",
+        var_dir=tmp_path,
+    )
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {
+        "equal": False,
+        "differences": [{"position": 4, "expected": "城", "entered": "成", "kind": "homophone"}],
+    }
+    same = run_cli(
+        "name",
+        "compare",
+        "佛山市禅城区海口小学",
+        " 佛山市禅城区海口小学 ",
+        "--json",
+        var_dir=tmp_path,
+    )
+    assert same.returncode == 0
+    assert json.loads(same.stdout) == {"equal": True, "differences": []}
+
+
+def test_db_upgrade_demo_load_are_idempotent_and_user_create_works(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
+    again = run_cli("db", "upgrade", var_dir=tmp_path)
+    assert again.returncode == 0 and "已是最新版本" in again.stdout
+    first = run_cli("demo", "load", var_dir=tmp_path)
+    assert first.returncode == 0 and "本次新建 4 个账号" in first.stdout
+    second = run_cli("demo", "load", var_dir=tmp_path)
+    assert second.returncode == 0 and "本次新建 0 个账号" in second.stdout
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    created = run_cli(
+        "user",
+        "create",
+        "--role",
+        "school_admin",
+        "--username",
+        "chancheng-admin",
+        "--school",
+        "1144060402",
+        "--password-stdin",
+        var_dir=tmp_path,
+        stdin="a long enough password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "chancheng-admin" in created.stdout
+    duplicate = run_cli(
+        "user",
+        "create",
+        "--role",
+        "school_admin",
+        "--username",
+        "chancheng-admin",
+        "--school",
+        "1144060402",
+        "--password-stdin",
+        var_dir=tmp_path,
+        stdin="a long enough password\n",
+    )
+    assert duplicate.returncode == 1 and "USERNAME_TAKEN" in duplicate.stderr
+
+
+def test_user_create_refuses_bad_scope_and_needs_a_migrated_database(tmp_path: Path) -> None:
+    not_migrated = run_cli(
+        "user",
+        "create",
+        "--role",
+        "platform_admin",
+        "--username",
+        "ops",
+        "--password-stdin",
+        var_dir=tmp_path,
+        stdin="a long enough password\n",
+    )
+    assert not_migrated.returncode == 1 and "xueji db upgrade" in not_migrated.stderr
+    run_cli("db", "upgrade", var_dir=tmp_path)
+    bad = run_cli(
+        "user",
+        "create",
+        "--role",
+        "region_admin",
+        "--username",
+        "somewhere",
+        "--password-stdin",
+        var_dir=tmp_path,
+        stdin="a long enough password\n",
+    )
+    assert bad.returncode == 1 and "SCOPE_INVALID" in bad.stderr

@@ -1,0 +1,50 @@
+"""Throttle delays are bounded; masks and log redaction hide identity numbers and phones."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from xueji.domain.masking import mask, mask_phone
+from xueji.domain.throttling import ACCOUNT, ACCOUNT_FROM_ADDRESS, ThrottleRule
+from xueji.logs import RedactingFilter, redact
+
+
+@pytest.mark.parametrize(
+    ("failures", "delay"), [(0, 0), (4, 0), (5, 1), (6, 2), (9, 16), (15, 900), (40, 900)]
+)
+def test_account_from_address_delay(failures: int, delay: int) -> None:
+    assert ACCOUNT_FROM_ADDRESS.delay(failures) == delay
+
+
+def test_account_wide_delay_is_capped_at_a_minute() -> None:
+    assert max(ACCOUNT.delay(n) for n in range(200)) == 60
+
+
+def test_rule_without_free_attempts() -> None:
+    assert ThrottleRule(free=0, base_seconds=2, cap_seconds=10).delay(0) == 2
+
+
+def test_mask() -> None:
+    assert mask("G445222202508211230") == "G4452**********1230"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask("123") == "***"
+    assert mask(None) == ""
+
+
+def test_redact_hides_numbers_in_any_text() -> None:
+    line = "GET /api/v1/students/G445222202508211230 phone=13812345678 id 11010519491231002x"
+    redacted = redact(line)
+    assert "445222202508211230" not in redacted
+    assert "13812345678" not in redacted
+    assert "11010519491231002" not in redacted
+    assert "G4452**********1230" in redacted
+
+
+def test_redacting_filter_applies_to_formatted_arguments() -> None:
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "id=%s", ("445222202508211230",), None
+    )
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "id=44522*********1230"
