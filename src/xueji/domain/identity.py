@@ -18,6 +18,7 @@ The bulk validator in ``identity_bulk`` follows the same order and constants.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from stdnum.cn import ric
@@ -125,7 +126,13 @@ def _has_prefix(number: str) -> bool:
     return bool(number) and number[0] in PREFIXES
 
 
+_DIGITS_MAYBE_X = re.compile(r"[0-9]*X?")
+_DIGITS = re.compile(r"[0-9]*")
+
+
 def _check_characters(body: str, prefix: str, *, offset: int) -> None:
+    if (_DIGITS if prefix == "L" else _DIGITS_MAYBE_X).fullmatch(body):
+        return
     for index, char in enumerate(body):
         allowed = char.isascii() and char.isdigit()
         if not allowed and char == "X" and prefix != "L":

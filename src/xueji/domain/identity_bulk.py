@@ -69,44 +69,46 @@ def validate_many(numbers: Sequence[str] | pl.Series, *, today: dt.date) -> pl.D
     last = digits[:, 17]
     checksum_ok = is_l | (np.where(last == _X, 10, last) == expected)
 
-    codes = np.select(
-        [~format_ok, ~length_ok, ~date_ok, ~region_ok, ~checksum_ok],
-        [
-            identity.ID_FORMAT,
-            identity.ID_LENGTH,
-            identity.ID_BIRTH_DATE,
-            identity.ID_REGION,
-            identity.ID_CHECKSUM,
-        ],
-        default="",
+    failure = np.select(
+        [~format_ok, ~length_ok, ~date_ok, ~region_ok, ~checksum_ok], [1, 2, 3, 4, 5], default=0
     )
-    valid = codes == ""
-    prefix = np.where(has_prefix, normalised.str.head(1).to_numpy(), "G")
-    gender_digit = digits[:, 16] % 2
-    return (
-        pl.DataFrame(
-            {
-                "registry_no": pl.Series(prefix.astype(str)) + normalised.str.tail(18),
-                "code": codes,
-                "expected_check": np.where(expected == 10, "X", expected.astype(str)),
-                "birth_date": birth,
-                "gender": np.where(prefix == "G", np.where(gender_digit == 1, "1", "2"), ""),
-                "region_code": np.char.zfill(region_code.astype(str), 6),
-            }
-        )
-        .with_columns(
-            pl.when(pl.Series(valid)).then(pl.col(c)).otherwise(None).alias(c)
-            for c in ("registry_no", "birth_date", "gender", "region_code")
-        )
-        .with_columns(
-            pl.when(pl.col("code") == "").then(None).otherwise(pl.col("code")).alias("code"),
-            pl.when(pl.col("code") == identity.ID_CHECKSUM)
-            .then(pl.col("expected_check"))
-            .otherwise(None)
-            .alias("expected_check"),
-            pl.when(pl.col("gender") == "").then(None).otherwise(pl.col("gender")).alias("gender"),
-        )
+    frame = pl.DataFrame(
+        {
+            "normalised": normalised,
+            "failure": failure,
+            "has_prefix": has_prefix,
+            "expected": expected,
+            "birth": birth,
+            "odd": digits[:, 16] % 2 == 1,
+        }
     )
+    valid = pl.col("failure") == 0
+    number = pl.col("normalised")
+    return frame.select(
+        registry_no=pl.when(valid).then(
+            pl.when(pl.col("has_prefix")).then(number).otherwise(pl.lit("G") + number)
+        ),
+        code=pl.col("failure").replace_strict(_CODES, return_dtype=pl.String),
+        expected_check=pl.when(pl.col("failure") == 5).then(
+            pl.col("expected").cast(pl.String).replace("10", "X")
+        ),
+        birth_date=pl.when(valid).then(pl.col("birth")),
+        gender=pl.when(valid & ~number.str.contains("^[JL]")).then(
+            pl.when(pl.col("odd")).then(pl.lit("1")).otherwise(pl.lit("2"))
+        ),
+        region_code=pl.when(valid).then(number.str.tail(identity.BODY_LENGTH).str.head(6)),
+    )
+
+
+#: Failure number (in check order) to error code; 0 is valid.
+_CODES = {
+    0: None,
+    1: identity.ID_FORMAT,
+    2: identity.ID_LENGTH,
+    3: identity.ID_BIRTH_DATE,
+    4: identity.ID_REGION,
+    5: identity.ID_CHECKSUM,
+}
 
 
 def _birth_dates(
