@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,12 +14,17 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+import xueji.audit.models
+import xueji.registry.models
+import xueji.sync.models  # noqa: F401  (all tables on the metadata)
+from xueji.audit.chain import GENESIS
 from xueji.config import normalise_database_url
 from xueji.db import migrate
 from xueji.db.base import Base
 from xueji.db.engine import make_engine
 
 BACKENDS = ["sqlite", "postgresql"]
+TEMPLATE = "template.db"
 
 
 def postgres_url() -> str | None:
@@ -36,6 +42,8 @@ def migrated_engine(backend: str, workdir: Path) -> Iterator[Engine]:
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{workdir / 'test.db'}")
         migrate.upgrade(engine)
+        engine.dispose()
+        shutil.copyfile(workdir / "test.db", workdir / TEMPLATE)
         try:
             yield engine
         finally:
@@ -58,8 +66,21 @@ def migrated_engine(backend: str, workdir: Path) -> Iterator[Engine]:
         admin.dispose()
 
 
-def empty_all_tables(engine: Engine) -> None:
-    """Delete every row (children first), keeping the schema and alembic's version."""
+def reset(engine: Engine) -> None:
+    """Back to the freshly migrated state. SQLite: copy the pristine file back. PostgreSQL:
+    TRUNCATE (which the audit log's append-only row triggers do not see) and put back the
+    audit head row the migration created."""
+    if engine.dialect.name == "sqlite":
+        database = Path(engine.url.database or "")
+        engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(database.parent / TEMPLATE, database)
+        return
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :genesis)"),
+            {"genesis": GENESIS},
+        )

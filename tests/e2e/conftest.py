@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.conftest import NOW, TEST_MASTER_KEY
-from tests.databases import BACKENDS, empty_all_tables, migrated_engine
+from tests.databases import BACKENDS, migrated_engine, reset
 from xueji.config import Settings
 from xueji.container import Container
 from xueji.domain.clock import FixedClock
@@ -42,7 +42,7 @@ def app_clock() -> FixedClock:
 
 @pytest.fixture
 def client(app_engine: Engine, app_clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
-    empty_all_tables(app_engine)
+    reset(app_engine)
     settings = Settings(
         var_dir=tmp_path, database_url=str(app_engine.url), secret_key=TEST_MASTER_KEY.decode()
     )

@@ -15,6 +15,9 @@ class AuthRepository(Repository):
     def account_by_username(self, username: str) -> Account | None:
         return self.session.scalar(select(Account).where(Account.username == username))
 
+    def account_by_id(self, account_id: int) -> Account | None:
+        return self.session.get(Account, account_id)
+
     def add_account(self, account: Account) -> Account:
         self.session.add(account)
         self.session.flush()

@@ -178,3 +178,14 @@ def resolve_token(session: Session, clock: Clock, token: str) -> Principal | Non
 
 def sign_out(session: Session, token: str) -> None:
     AuthRepository(session).delete_session(hash_token(token))
+
+
+def principal_by_username(session: Session, username: str) -> Principal | None:
+    """The account named ``username``, for modules that assign people (head teachers)."""
+    account = AuthRepository(session).account_by_username(normalise_username(username))
+    return None if account is None else Principal.of(account)
+
+
+def principal_by_id(session: Session, account_id: int) -> Principal | None:
+    account = AuthRepository(session).account_by_id(account_id)
+    return None if account is None else Principal.of(account)

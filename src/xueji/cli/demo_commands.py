@@ -21,7 +21,7 @@ def load() -> None:
             created = load_demo(session, built.clock)
     except XuejiError as error:
         raise fail(error) from None
-    console.print(f"演示数据已就绪（本次新建 {len(created)} 个账号）。", highlight=False)
+    console.print(f"演示数据已就绪（本次新建 {len(created)} 项）。", highlight=False)
     table = Table(title="演示账号（密码均为 " + DEMO_PASSWORD + "）")
     for column in ("用户名", "身份", "范围"):
         table.add_column(column)

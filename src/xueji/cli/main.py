@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from xueji.cli import db_commands, demo_commands, identity_commands, serve_command, user_commands
+from xueji.cli import (
+    audit_commands,
+    db_commands,
+    demo_commands,
+    identity_commands,
+    serve_command,
+    user_commands,
+)
 
 app = typer.Typer(
     help="学迹：学籍与智慧教育平台账号服务",
@@ -18,6 +25,7 @@ app.add_typer(demo_commands.app, name="demo", help="演示数据")
 app.add_typer(user_commands.app, name="user", help="管理员账号")
 app.add_typer(identity_commands.id_app, name="id", help="身份证号与学籍号校验")
 app.add_typer(identity_commands.name_app, name="name", help="姓名与学校名称比对")
+app.add_typer(audit_commands.app, name="audit", help="审计日志")
 
 if __name__ == "__main__":
     app()

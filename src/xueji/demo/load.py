@@ -1,18 +1,28 @@
-"""The demo accounts (and, as the registry grows, its schools and students)."""
+"""Demo data for ``make run``: accounts, two regions, schools, a class with its head
+teacher, students in several statuses and their guardians. Loaded through the normal
+services (so it is audited and published like real work) and idempotent."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
-from xueji.auth.repository import AuthRepository
+from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
+from xueji.domain.codes import Gender
+from xueji.domain.enrollment import ChangeKind
+from xueji.domain.identity import check_character
 from xueji.domain.roles import Role
+from xueji.registry import enrollment, schools, service
+from xueji.registry.repository import RegistryRepository
+from xueji.registry.validation import GuardianFacts
 
 DEMO_PASSWORD = "xueji-demo-2026"
 HAIKOU_SCHOOL_CODE = "1144060401"
+HUAJING_SCHOOL_CODE = "1144010601"
 
 
 @dataclass(frozen=True)
@@ -27,19 +37,140 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount("admin", Role.PLATFORM_ADMIN, "平台运维"),
     DemoAccount("foshan", Role.REGION_ADMIN, "佛山市教育局", region_code="4406"),
+    DemoAccount("guangzhou", Role.REGION_ADMIN, "广州市教育局", region_code="4401"),
     DemoAccount(
         "haikou-admin", Role.SCHOOL_ADMIN, "海口小学信息管理员", school_code=HAIKOU_SCHOOL_CODE
     ),
-    DemoAccount("haikou-teacher", Role.HEAD_TEACHER, "李老师", school_code=HAIKOU_SCHOOL_CODE),
+    DemoAccount("haikou-teacher", Role.HEAD_TEACHER, "王𬱖老师", school_code=HAIKOU_SCHOOL_CODE),
+    DemoAccount(
+        "huajing-admin", Role.SCHOOL_ADMIN, "华景小学信息管理员", school_code=HUAJING_SCHOOL_CODE
+    ),
+)
+
+SCHOOLS = (
+    ("foshan", HAIKOU_SCHOOL_CODE, "佛山市禅城区海口小学", "440604"),
+    ("guangzhou", HUAJING_SCHOOL_CODE, "广州市天河区华景小学", "440106"),
 )
 
 
-def load_demo(session: Session, clock: Clock) -> list[DemoAccount]:
-    """Create what is missing; leave what exists alone. Returns the accounts created."""
-    repository = AuthRepository(session)
+def demo_number(region: str, birth: str, sequence: str) -> str:
+    body = region + birth + sequence
+    return "G" + body + check_character(body)
+
+
+@dataclass(frozen=True)
+class DemoStudent:
+    school_code: str
+    registry_no: str
+    name: str
+    gender: Gender
+    guardians: tuple[GuardianFacts, ...]
+    change: ChangeKind | None = None
+
+
+STUDENTS = (
+    DemoStudent(
+        HAIKOU_SCHOOL_CODE,
+        demo_number("440604", "20160211", "001"),
+        "陈小明",
+        Gender.MALE,
+        (
+            GuardianFacts("陈大明", "51", "13800138001"),
+            GuardianFacts("林秀英", "52", "13800138002"),
+        ),
+    ),
+    DemoStudent(
+        HAIKOU_SCHOOL_CODE,
+        demo_number("440604", "20160503", "002"),
+        "李华",
+        Gender.FEMALE,
+        (GuardianFacts("李建国", "51", "13800138003"),),
+    ),
+    DemoStudent(
+        HAIKOU_SCHOOL_CODE,
+        demo_number("650102", "20160921", "013"),
+        "阿卜杜·艾力",
+        Gender.MALE,
+        (GuardianFacts("阿依古丽·买买提", "52", "13800138004"),),
+    ),
+    DemoStudent(
+        HAIKOU_SCHOOL_CODE,
+        demo_number("440604", "20151130", "024"),
+        "张丽",
+        Gender.FEMALE,
+        (GuardianFacts("张伟", "51", "13800138005"),),
+        ChangeKind.SUSPEND,
+    ),
+    DemoStudent(
+        HAIKOU_SCHOOL_CODE,
+        demo_number("440604", "20100708", "035"),
+        "刘洋",
+        Gender.MALE,
+        (GuardianFacts("刘强", "51", "13800138006"),),
+        ChangeKind.GRADUATE,
+    ),
+    DemoStudent(
+        HUAJING_SCHOOL_CODE,
+        demo_number("440106", "20160415", "046"),
+        "黄𠮷",
+        Gender.FEMALE,
+        (GuardianFacts("黄志强", "51", "13800138001"),),
+    ),
+)
+
+
+def load_demo(session: Session, clock: Clock) -> list[str]:
+    """Create what is missing; leave what exists alone. Returns what was created."""
+    created = _accounts(session, clock)
+    people = {a.username: auth.principal_by_username(session, a.username) for a in DEMO_ACCOUNTS}
+    repository = RegistryRepository(session)
+    for owner, code, name, region in SCHOOLS:
+        if repository.school(code) is None:
+            schools.create_school(
+                session,
+                clock,
+                _must(people[owner]),
+                school_code=code,
+                name=name,
+                region_code=region,
+            )
+            created.append(f"学校 {name}")
+    haikou_admin = _must(people["haikou-admin"])
+    class_id = _demo_class(session, clock, haikou_admin)
+    admins = {HAIKOU_SCHOOL_CODE: haikou_admin, HUAJING_SCHOOL_CODE: _must(people["huajing-admin"])}
+    for demo in STUDENTS:
+        if repository.student_by_index(service.registry_index(demo.registry_no)) is not None:
+            continue
+        admin = admins[demo.school_code]
+        service.register_student(
+            session,
+            clock,
+            admin,
+            registry_no=demo.registry_no,
+            name=demo.name,
+            gender=demo.gender,
+            birth_date=_birth(demo.registry_no),
+            school_code=demo.school_code,
+            class_id=class_id if demo.school_code == HAIKOU_SCHOOL_CODE else None,
+            guardians=list(demo.guardians),
+        )
+        if demo.change is not None:
+            enrollment.change_enrollment(
+                session,
+                clock,
+                admin,
+                registry_no=demo.registry_no,
+                kind=demo.change,
+                reason="演示数据",
+            )
+        created.append(f"学生 {demo.name}")
+    return created
+
+
+def _accounts(session: Session, clock: Clock) -> list[str]:
     created = []
     for account in DEMO_ACCOUNTS:
-        if repository.account_by_username(account.username) is not None:
+        if auth.principal_by_username(session, account.username) is not None:
             continue
         auth.create_account(
             session,
@@ -51,5 +182,29 @@ def load_demo(session: Session, clock: Clock) -> list[DemoAccount]:
             school_code=account.school_code,
             display_name=account.display_name,
         )
-        created.append(account)
+        created.append(f"账号 {account.username}")
     return created
+
+
+def _demo_class(session: Session, clock: Clock, admin: Principal) -> int:
+    existing = RegistryRepository(session).class_named(HAIKOU_SCHOOL_CODE, 3, "三年级(1)班")
+    if existing is not None:
+        return existing.id
+    return schools.create_class(
+        session,
+        clock,
+        admin,
+        school_code=HAIKOU_SCHOOL_CODE,
+        grade=3,
+        name="三年级(1)班",
+        head_teacher="haikou-teacher",
+    ).id
+
+
+def _birth(registry_no: str) -> dt.date:
+    return dt.date(int(registry_no[7:11]), int(registry_no[11:13]), int(registry_no[13:15]))
+
+
+def _must(principal: Principal | None) -> Principal:
+    assert principal is not None, "demo account missing"
+    return principal

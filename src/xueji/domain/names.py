@@ -19,6 +19,7 @@ from functools import cache
 import unicodedata2 as unicodedata
 from rapidfuzz import fuzz
 
+from xueji.domain.errors import ValidationFailed
 from xueji.domain.names_chars import has_shared_reading, is_variant_pair, toneless_readings
 
 MIDDLE_DOT = "\u00b7"
@@ -261,3 +262,29 @@ KIND_LABELS = {
     DifferenceKind.EXTRA: "多出字符",
     DifferenceKind.OTHER: "其他不同的字",
 }
+
+
+#: The most characters a name field holds (民委发〔2016〕33号 asks for at least 50).
+NAME_MAX_LENGTH = 100
+
+
+def check_person_name(value: str) -> str:
+    """The normalised name, or ``NAME_INVALID`` naming the first character a name cannot
+    hold. Names hold letters of any script (all CJK extensions included), combining marks,
+    the middle dot and single spaces between Latin words."""
+    name = normalise(value)
+    if not name:
+        raise ValidationFailed("姓名不能为空", code="NAME_INVALID")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationFailed(f"姓名不能超过 {NAME_MAX_LENGTH} 个字符", code="NAME_INVALID")
+    for index, char in enumerate(name):
+        if char in (MIDDLE_DOT, " ") or unicodedata.category(char)[0] in "LM":
+            continue
+        raise ValidationFailed(
+            f"姓名第 {index + 1} 个字符“{char}”不是姓名可用的字符",
+            code="NAME_INVALID",
+            position=index + 1,
+        )
+    if name[0] == MIDDLE_DOT or name[-1] == MIDDLE_DOT:
+        raise ValidationFailed("间隔号“·”不能在姓名首尾", code="NAME_INVALID")
+    return name

@@ -10,9 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import xueji.db.base
-import xueji.db.crypto
-
 revision = "0e6c4908b798"
 down_revision = None
 branch_labels = None
@@ -31,7 +28,7 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", xueji.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("username", name=op.f("uq_accounts_username")),
     )
@@ -39,8 +36,8 @@ def upgrade() -> None:
         "auth_throttle",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("last_failure_at", xueji.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("blocked_until", xueji.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_auth_throttle")),
     )
     op.create_table(
@@ -48,8 +45,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", xueji.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", xueji.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],

@@ -1,0 +1,226 @@
+"""学籍异动: suspend, resume, graduate, withdraw, and transfers between schools."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.domain import identity
+from xueji.domain.clock import Clock, china_today
+from xueji.domain.enrollment import ChangeKind, EnrollmentStatus, apply_change
+from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from xueji.domain.roles import Role
+from xueji.registry import events, scope
+from xueji.registry.models import EnrollmentChange, Transfer
+from xueji.registry.repository import RegistryRepository
+from xueji.registry.schools import visible_school
+from xueji.registry.service import Located, locate, registry_index
+from xueji.registry.validation import check_reason
+
+LOCAL_CHANGES = (ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.GRADUATE, ChangeKind.WITHDRAW)
+
+
+def change_enrollment(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    registry_no: str,
+    kind: ChangeKind,
+    reason: str,
+) -> Located:
+    """A status change by the student's own school, following the domain's state table."""
+    if kind not in LOCAL_CHANGES:
+        raise ValidationFailed("转学请通过转学申请办理", code="CHANGE_KIND_INVALID")
+    located = locate(session, clock, principal, registry_no, lock=True)
+    scope.require_writer(principal)
+    why = check_reason(reason)
+    student = located.student
+    before = EnrollmentStatus(student.status)
+    after = apply_change(before, kind)
+    if RegistryRepository(session).open_transfer_of(student.id) and kind != ChangeKind.RESUME:
+        raise Conflict("该学生有待确认的转学申请，请先处理", code="TRANSFER_PENDING")
+    student.status, student.updated_at = str(after), clock.now()
+    _history(session, clock, principal, located, kind, before, after, why, student.school_code)
+    events.record_student_change(
+        session,
+        clock,
+        principal,
+        event_type=events.STATUS_CHANGED,
+        student=student,
+        state=events.snapshot(student, located.school, located.guardians),
+        audit_payload={
+            "before": {"status": str(before)},
+            "after": {"status": str(after)},
+            "kind": str(kind),
+            "reason": why,
+        },
+        extra={"kind": str(kind), "from_status": str(before), "to_status": str(after)},
+    )
+    return located
+
+
+def _history(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    located: Located,
+    kind: ChangeKind,
+    before: EnrollmentStatus,
+    after: EnrollmentStatus,
+    reason: str,
+    to_school: str,
+) -> None:
+    RegistryRepository(session).add(
+        EnrollmentChange(
+            student_id=located.student.id,
+            kind=str(kind),
+            from_status=str(before),
+            to_status=str(after),
+            from_school_code=located.school.code,
+            to_school_code=to_school,
+            reason=reason,
+            actor_id=principal.account_id,
+            at=clock.now(),
+        )
+    )
+
+
+def request_transfer(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    registry_no: str,
+    to_school_code: str,
+    reason: str,
+) -> Transfer:
+    """The receiving school asks for a student. It cannot see the student yet, so the
+    answer never says where the student is; the origin school confirms or rejects."""
+    if principal.role is not Role.SCHOOL_ADMIN or principal.school_code != to_school_code:
+        raise Forbidden("转学申请由转入学校的学校信息管理员提出")
+    visible_school(session, principal, to_school_code)
+    why = check_reason(reason)
+    number = identity.parse_number(registry_no, today=china_today(clock))
+    repository = RegistryRepository(session)
+    student = repository.student_by_index(registry_index(number.registry_no), lock=True)
+    if student is None or student.status != EnrollmentStatus.ENROLLED:
+        raise NotFound("没有找到可转学的在籍学生（请核对学籍号）", code="TRANSFER_NOT_POSSIBLE")
+    if student.school_code == to_school_code:
+        raise Conflict("该学生已在本校", code="ALREADY_AT_SCHOOL")
+    if repository.open_transfer_of(student.id) is not None:
+        raise Conflict("该学生已有待确认的转学申请", code="TRANSFER_PENDING")
+    transfer = Transfer(
+        student_id=student.id,
+        from_school_code=student.school_code,
+        to_school_code=to_school_code,
+        status="requested",
+        reason=why,
+        requested_by=principal.account_id,
+        requested_at=clock.now(),
+    )
+    repository.add(transfer)
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="transfer.requested",
+        subject=f"student:{student.id}",
+        school_code=student.school_code,
+        payload={"transfer_id": transfer.id, "to_school_code": to_school_code, "reason": why},
+    )
+    return transfer
+
+
+def _open_transfer_for_origin(session: Session, principal: Principal, transfer_id: int) -> Transfer:
+    transfer = RegistryRepository(session).transfer(transfer_id, lock=True)
+    visible = transfer is not None and (
+        principal.role is Role.SCHOOL_ADMIN and principal.school_code == transfer.from_school_code
+    )
+    if transfer is None or not visible:
+        raise NotFound("没有找到该转学申请")
+    if transfer.status != "requested":
+        raise Conflict("该转学申请已处理", code="TRANSFER_DECIDED")
+    return transfer
+
+
+def confirm_transfer(
+    session: Session, clock: Clock, principal: Principal, *, transfer_id: int
+) -> Transfer:
+    """学籍调档: the origin school hands the record over. School, class and region change
+    in one transaction with the audit entry and the event."""
+    transfer = _open_transfer_for_origin(session, principal, transfer_id)
+    repository = RegistryRepository(session)
+    student = repository.student_by_id(transfer.student_id)
+    origin = repository.school(transfer.from_school_code)
+    target = repository.school(transfer.to_school_code)
+    assert student is not None and origin is not None and target is not None
+    before = EnrollmentStatus(student.status)
+    after = apply_change(before, ChangeKind.TRANSFER)
+    student.school_code, student.class_id, student.status = target.code, None, str(after)
+    student.updated_at = transfer.decided_at = clock.now()
+    transfer.status, transfer.decided_by = "confirmed", principal.account_id
+    guardians = repository.guardians_of(student.id)
+    located = Located(student, origin, guardians)
+    _history(
+        session,
+        clock,
+        principal,
+        located,
+        ChangeKind.TRANSFER,
+        before,
+        after,
+        transfer.reason,
+        target.code,
+    )
+    events.record_student_change(
+        session,
+        clock,
+        principal,
+        event_type=events.STUDENT_TRANSFERRED,
+        student=student,
+        state=events.snapshot(student, target, guardians),
+        audit_payload={
+            "before": {"school_code": origin.code},
+            "after": {"school_code": target.code},
+            "transfer_id": transfer.id,
+            "reason": transfer.reason,
+        },
+        extra={
+            "from_school_code": origin.code,
+            "to_school_code": target.code,
+            "from_region_code": origin.region_code,
+            "to_region_code": target.region_code,
+        },
+    )
+    return transfer
+
+
+def reject_transfer(
+    session: Session, clock: Clock, principal: Principal, *, transfer_id: int, reason: str
+) -> Transfer:
+    transfer = _open_transfer_for_origin(session, principal, transfer_id)
+    why = check_reason(reason)
+    transfer.status, transfer.decided_by, transfer.decided_at = (
+        "rejected",
+        principal.account_id,
+        clock.now(),
+    )
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="transfer.rejected",
+        subject=f"student:{transfer.student_id}",
+        school_code=transfer.from_school_code,
+        payload={"transfer_id": transfer.id, "reason": why},
+    )
+    return transfer
+
+
+def transfers_for(session: Session, principal: Principal) -> list[Transfer]:
+    """The transfer inbox of a school administrator: incoming and outgoing."""
+    if principal.role is not Role.SCHOOL_ADMIN or principal.school_code is None:
+        raise Forbidden("转学事务由学校信息管理员办理")
+    return RegistryRepository(session).transfers_for(principal.school_code)

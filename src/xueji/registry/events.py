@@ -1,0 +1,76 @@
+"""What every registry change writes besides itself: an audit entry and an outbox event,
+in the caller's transaction. Event types and fields: ``docs/events.md``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.domain.clock import Clock
+from xueji.registry.models import Guardian, School, Student
+from xueji.sync import outbox
+
+STUDENT_REGISTERED = "student.registered"
+STUDENT_CORRECTED = "student.corrected"
+STATUS_CHANGED = "student.status_changed"
+STUDENT_TRANSFERRED = "student.transferred"
+GUARDIANS_CHANGED = "student.guardians_changed"
+
+
+def actor_of(principal: Principal | None) -> audit.Actor:
+    if principal is None:
+        return audit.SYSTEM
+    return audit.Actor(principal.account_id, principal.username)
+
+
+def snapshot(student: Student, school: School, guardians: list[Guardian]) -> dict[str, Any]:
+    """The student as the platform needs to know them after this event."""
+    return {
+        "registry_no": student.registry_no,
+        "name": student.name,
+        "gender": student.gender,
+        "birth_date": student.birth_date.isoformat(),
+        "school_code": school.code,
+        "school_name": school.name,
+        "region_code": school.region_code,
+        "class_id": student.class_id,
+        "status": student.status,
+        "guardians": [
+            {"name": g.name, "relation": g.relation, "phone": g.phone} for g in guardians
+        ],
+    }
+
+
+def record_student_change(
+    session: Session,
+    clock: Clock,
+    principal: Principal | None,
+    *,
+    event_type: str,
+    student: Student,
+    state: dict[str, Any],
+    audit_payload: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Audit the change and publish the next event of this student's sequence."""
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action=event_type,
+        subject=f"student:{student.id}",
+        school_code=student.school_code,
+        payload=audit_payload,
+    )
+    student.event_sequence += 1
+    outbox.publish(
+        session,
+        clock,
+        event_type=event_type,
+        student_id=student.id,
+        sequence=student.event_sequence,
+        payload={"snapshot": state, **(extra or {})},
+    )

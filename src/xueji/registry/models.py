@@ -1,0 +1,114 @@
+"""Regions, schools, classes, students, guardians, enrollment changes and transfers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xueji.db.base import Base, UTCDateTime
+from xueji.db.crypto import EncryptedString
+
+
+class Region(Base):
+    """A GB/T 2260 division: province (2 significant digits), city (4) or county (6)."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("school_code", "grade", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
+    grade: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(50))
+    head_teacher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Student(Base):
+    """A registry record. The registry number is stored encrypted and found through its
+    blind index; ``event_sequence`` numbers this student's change events."""
+
+    __tablename__ = "students"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registry_no: Mapped[str] = mapped_column(EncryptedString("student.registry_no"))
+    registry_no_index: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    event_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Guardian(Base):
+    __tablename__ = "guardians"
+    __table_args__ = (UniqueConstraint("student_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(2))
+    phone: Mapped[str] = mapped_column(EncryptedString("guardian.phone"))
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class EnrollmentChange(Base):
+    """The history of 学籍异动 of one student, as shown on the student's page."""
+
+    __tablename__ = "enrollment_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    from_school_code: Mapped[str] = mapped_column(String(10))
+    to_school_code: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Transfer(Base):
+    """A transfer requested by the receiving school and confirmed by the origin school."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
+    from_school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
+    to_school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_by: Mapped[int | None] = mapped_column(Integer)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

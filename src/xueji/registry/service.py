@@ -1,0 +1,248 @@
+"""Use cases of student records: register, look up (masked or revealed), correct, list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.db.crypto import blind_index
+from xueji.domain import identity
+from xueji.domain.clock import Clock, china_today
+from xueji.domain.codes import Gender
+from xueji.domain.enrollment import EnrollmentStatus
+from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from xueji.domain.names import check_person_name
+from xueji.registry import events, scope
+from xueji.registry.models import Guardian, School, Student
+from xueji.registry.repository import RegistryRepository
+from xueji.registry.schools import visible_school
+from xueji.registry.validation import (
+    GuardianFacts,
+    check_consistency,
+    check_guardians,
+    check_reason,
+)
+
+REGISTRY_NO_PURPOSE = "registry_no"
+PHONE_PURPOSE = "phone"
+
+
+def registry_index(registry_no: str) -> str:
+    return blind_index(registry_no, purpose=REGISTRY_NO_PURPOSE)
+
+
+def phone_index(phone: str) -> str:
+    return blind_index(phone, purpose=PHONE_PURPOSE)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A student the caller may see, with what the scope and views need."""
+
+    student: Student
+    school: School
+    guardians: list[Guardian]
+
+
+def locate(
+    session: Session, clock: Clock, principal: Principal, registry_no: str, *, lock: bool = False
+) -> Located:
+    """The student with this number if the caller's scope covers them, else NotFound —
+    the same answer as for a number that is not registered."""
+    scope.require_staff(principal)
+    number = identity.parse_number(registry_no, today=china_today(clock))
+    repository = RegistryRepository(session)
+    student = repository.student_by_index(registry_index(number.registry_no), lock=lock)
+    if student is not None:
+        school = repository.school(student.school_code)
+        assert school is not None
+        head_teacher = None
+        if student.class_id is not None:
+            school_class = repository.school_class(student.class_id)
+            head_teacher = school_class.head_teacher_id if school_class else None
+        if scope.sees_student(
+            principal, student, region_code=school.region_code, head_teacher_id=head_teacher
+        ):
+            return Located(student, school, repository.guardians_of(student.id))
+    raise NotFound("没有找到该学生")
+
+
+def register_student(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    registry_no: str,
+    name: str,
+    gender: Gender,
+    birth_date: dt.date,
+    school_code: str,
+    class_id: int | None,
+    guardians: list[GuardianFacts],
+) -> Located:
+    school = visible_school(session, principal, school_code)
+    scope.require_writer(principal)
+    number = identity.parse_number(registry_no, today=china_today(clock))
+    student_name = check_person_name(name)
+    check_consistency(number, gender, birth_date)
+    checked = check_guardians(guardians)
+    repository = RegistryRepository(session)
+    _check_class(repository, school.code, class_id)
+    index = registry_index(number.registry_no)
+    existing = repository.student_by_index(index)
+    if existing is not None:
+        if existing.school_code == school.code:
+            raise Conflict("该学籍号已在本校登记", code="STUDENT_EXISTS")
+        raise Conflict("该学生已在其他学校登记，请通过转学办理", code="STUDENT_AT_OTHER_SCHOOL")
+    now = clock.now()
+    student = Student(
+        registry_no=number.registry_no,
+        registry_no_index=index,
+        name=student_name,
+        gender=str(gender),
+        birth_date=birth_date,
+        school_code=school.code,
+        class_id=class_id,
+        status=str(EnrollmentStatus.ENROLLED),
+        event_sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(student)
+    rows = _guardian_rows(student.id, checked)
+    repository.replace_guardians(student.id, rows)
+    state = events.snapshot(student, school, rows)
+    events.record_student_change(
+        session,
+        clock,
+        principal,
+        event_type=events.STUDENT_REGISTERED,
+        student=student,
+        state=state,
+        audit_payload={"after": state},
+    )
+    return Located(student, school, rows)
+
+
+def _check_class(repository: RegistryRepository, school_code: str, class_id: int | None) -> None:
+    if class_id is None:
+        return
+    school_class = repository.school_class(class_id)
+    if school_class is None or school_class.school_code != school_code:
+        raise ValidationFailed("班级不属于该学校", code="CLASS_INVALID")
+
+
+def _guardian_rows(student_id: int, guardians: tuple[GuardianFacts, ...]) -> list[Guardian]:
+    return [
+        Guardian(
+            student_id=student_id,
+            rank=rank,
+            name=g.name,
+            relation=g.relation,
+            phone=g.phone,
+            phone_index=phone_index(g.phone),
+        )
+        for rank, g in enumerate(guardians, start=1)
+    ]
+
+
+def reveal(session: Session, clock: Clock, principal: Principal, located: Located) -> None:
+    """Audit a full read; only administrators may make one."""
+    if principal.role not in scope.REVEALERS:
+        raise Forbidden("当前账号无权查看完整学籍号和手机号")
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="student.revealed",
+        subject=f"student:{located.student.id}",
+        school_code=located.student.school_code,
+        payload={"fields": ["registry_no", "guardians.phone"]},
+    )
+
+
+def correct_student(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    registry_no: str,
+    changes: dict[str, Any],
+    reason: str,
+) -> Located:
+    """学生信息维护: correct name, gender, birth date, class and guardians, with a reason."""
+    located = locate(session, clock, principal, registry_no, lock=True)
+    scope.require_writer(principal)
+    why = check_reason(reason)
+    student, repository = located.student, RegistryRepository(session)
+    before = events.snapshot(student, located.school, located.guardians)
+    number = identity.parse_number(student.registry_no, today=china_today(clock))
+    name = check_person_name(changes["name"]) if "name" in changes else student.name
+    gender = Gender(changes.get("gender", student.gender))
+    birth = changes.get("birth_date", student.birth_date)
+    check_consistency(number, gender, birth)
+    if "class_id" in changes:
+        _check_class(repository, student.school_code, changes["class_id"])
+        student.class_id = changes["class_id"]
+    student.name, student.gender, student.birth_date = name, str(gender), birth
+    guardians = located.guardians
+    if "guardians" in changes:
+        guardians = _guardian_rows(student.id, check_guardians(changes["guardians"]))
+        repository.replace_guardians(student.id, guardians)
+    after = events.snapshot(student, located.school, guardians)
+    changed = {k: v for k, v in before.items() if after[k] != v}
+    if not changed:
+        return Located(student, located.school, guardians)
+    student.updated_at = clock.now()
+    event_type = (
+        events.GUARDIANS_CHANGED if set(changed) == {"guardians"} else events.STUDENT_CORRECTED
+    )
+    events.record_student_change(
+        session,
+        clock,
+        principal,
+        event_type=event_type,
+        student=student,
+        state=after,
+        audit_payload={"before": changed, "after": {k: after[k] for k in changed}, "reason": why},
+        extra={"changed": sorted(changed)},
+    )
+    return Located(student, located.school, guardians)
+
+
+def search(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    query: str = "",
+    school_code: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Student], int]:
+    """Students in scope; ``query`` is part of a name or a whole registry number."""
+    scope.require_staff(principal)
+    text = query.strip()
+    registry_no_index = None
+    name = text or None
+    if text and (text[0] in "0123456789GJLgjl０１２３４５６７８９" and len(text) >= 15):
+        try:
+            number = identity.parse_number(text, today=china_today(clock))
+            registry_no_index, name = registry_index(number.registry_no), None
+        except ValidationFailed:
+            pass
+    return RegistryRepository(session).search_students(
+        scope.student_filter(principal, School.region_code),
+        name=name,
+        registry_no_index=registry_no_index,
+        school_code=school_code,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )

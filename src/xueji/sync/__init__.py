@@ -1,0 +1,1 @@
+"""Change events from the registry to the platform: outbox, worker, reconciliation."""

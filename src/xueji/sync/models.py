@@ -1,0 +1,25 @@
+"""The outbox: registry change events, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xueji.db.base import Base, UTCDateTime
+
+
+class OutboxEvent(Base):
+    """One event. ``sequence`` orders the events of one student; the payload is encrypted
+    JSON (it carries registry numbers and names)."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (UniqueConstraint("student_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64), index=True)
+    student_id: Mapped[int] = mapped_column(Integer, index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,156 @@
+"""The registry API over HTTP on both databases, including the rule that a record outside
+the caller's scope answers exactly like one that does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.registry_world import HAIKOU, HUAJING, PASSWORD, build_world, number, register
+from xueji.db.scope import transaction
+
+Headers = Callable[[str], dict[str, str]]
+
+
+@pytest.fixture
+def as_user(client: TestClient) -> Headers:
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with transaction(container.sessions) as session:
+        world = build_world(session, container.clock)
+        register(session, container.clock, world)
+    tokens: dict[str, str] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in tokens:
+            response = client.post(
+                "/api/v1/session", json={"username": username, "password": PASSWORD}
+            )
+            tokens[username] = response.json()["token"]
+        return {"Authorization": f"Bearer {tokens[username]}"}
+
+    return headers
+
+
+STUDENT = {
+    "registry_no": number("440604", "20160503", "002"),
+    "name": "李华",
+    "gender": "2",
+    "birth_date": "2016-05-03",
+    "school_code": HAIKOU,
+    "guardians": [{"name": "李建国", "relation": "父亲", "phone": "13800138003"}],
+}
+
+
+def test_register_then_read_masked_and_revealed(client: TestClient, as_user: Headers) -> None:
+    created = client.post("/api/v1/students", json=STUDENT, headers=as_user("haikou-admin"))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["registry_no"] == "G4406**********0026"[:5] + "*" * 10 + STUDENT["registry_no"][-4:]
+    assert body["guardians"][0]["phone"] == "138****8003"
+    assert body["guardians"][0]["relation_label"] == "父亲"
+    assert body["status_label"] == "在籍在校"
+    url = f"/api/v1/students/{STUDENT['registry_no']}"
+    revealed = client.get(url, params={"reveal": "true"}, headers=as_user("haikou-admin"))
+    assert revealed.json()["registry_no"] == STUDENT["registry_no"]
+    assert revealed.json()["guardians"][0]["phone"] == "13800138003"
+    teacher = client.get(url, params={"reveal": "true"}, headers=as_user("haikou-teacher"))
+    assert teacher.status_code == 404  # not in the teacher's class
+
+
+def test_invalid_registration_names_the_field_in_chinese(
+    client: TestClient, as_user: Headers
+) -> None:
+    bad = dict(STUDENT, registry_no="G445222202508211234")
+    response = client.post("/api/v1/students", json=bad, headers=as_user("haikou-admin"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "ID_CHECKSUM"
+    assert response.json()["details"]["expected_check"] == "0"
+    assert "校验码" in response.json()["message"]
+
+
+def test_correction_and_enrollment_change(client: TestClient, as_user: Headers) -> None:
+    url = f"/api/v1/students/{number()}"
+    admin = as_user("haikou-admin")
+    corrected = client.patch(url, json={"name": "陈晓明", "reason": "按户口簿更正"}, headers=admin)
+    assert corrected.status_code == 200 and corrected.json()["name"] == "陈晓明"
+    no_reason = client.patch(url, json={"name": "陈小明"}, headers=admin)
+    assert no_reason.status_code == 422
+    suspended = client.post(
+        url + "/enrollment-changes", json={"kind": "suspend", "reason": "病休"}, headers=admin
+    )
+    assert suspended.json()["status"] == "suspended"
+    illegal = client.post(
+        url + "/enrollment-changes", json={"kind": "graduate", "reason": "x"}, headers=admin
+    )
+    assert illegal.status_code == 409
+    assert illegal.json()["code"] == "ILLEGAL_TRANSITION"
+    detail = client.get(url, headers=admin).json()
+    assert [h["kind"] for h in detail["history"]] == ["suspend"]
+
+
+def test_transfer_flow(client: TestClient, as_user: Headers) -> None:
+    requested = client.post(
+        "/api/v1/transfers",
+        json={"registry_no": number(), "to_school_code": HUAJING, "reason": "迁居"},
+        headers=as_user("huajing-admin"),
+    )
+    assert requested.status_code == 201
+    assert requested.json()["from_school_code"] is None
+    transfer_id = requested.json()["id"]
+    inbox = client.get("/api/v1/transfers", headers=as_user("haikou-admin")).json()
+    assert [t["id"] for t in inbox] == [transfer_id]
+    confirmed = client.post(
+        f"/api/v1/transfers/{transfer_id}/confirm", headers=as_user("haikou-admin")
+    )
+    assert confirmed.json()["status"] == "confirmed"
+    moved = client.get(f"/api/v1/students/{number()}", headers=as_user("huajing-admin"))
+    assert moved.json()["school_code"] == HUAJING
+
+
+OUT_OF_SCOPE = [
+    ("GET", "/api/v1/students/{no}", None),
+    ("GET", "/api/v1/students/{no}?reveal=true", None),
+    ("PATCH", "/api/v1/students/{no}", {"name": "陈晓明", "reason": "x"}),
+    ("POST", "/api/v1/students/{no}/enrollment-changes", {"kind": "suspend", "reason": "x"}),
+    ("GET", "/api/v1/schools/{school}/classes", None),
+    ("POST", "/api/v1/schools/{school}/classes", {"grade": 4, "name": "四年级(1)班"}),
+    ("PATCH", "/api/v1/schools/{school}", {"name": "新名称", "reason": "x"}),
+    ("POST", "/api/v1/students", dict(STUDENT)),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), OUT_OF_SCOPE)
+def test_out_of_scope_is_indistinguishable_from_absent(
+    client: TestClient, as_user: Headers, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    """The same call on a real record of another school and on a record that does not
+    exist gives the same status and the same body."""
+    outsider = as_user("huajing-admin")
+    real = path.format(no=number(), school=HAIKOU)
+    absent = path.format(no=number(sequence="999"), school="1199999999")
+    absent_body = dict(body, school_code="1199999999") if body and "school_code" in body else body
+    answer = client.request(method, real, json=body, headers=outsider)
+    missing = client.request(method, absent, json=absent_body, headers=outsider)
+    assert answer.status_code == 404, answer.text
+    assert (answer.status_code, answer.json()) == (missing.status_code, missing.json())
+
+
+def test_confirming_another_schools_transfer_is_404(client: TestClient, as_user: Headers) -> None:
+    requested = client.post(
+        "/api/v1/transfers",
+        json={"registry_no": number(), "to_school_code": HUAJING, "reason": "迁居"},
+        headers=as_user("huajing-admin"),
+    ).json()
+    response = client.post(
+        f"/api/v1/transfers/{requested['id']}/confirm", headers=as_user("huajing-admin")
+    )
+    missing = client.post("/api/v1/transfers/999999/confirm", headers=as_user("huajing-admin"))
+    assert response.status_code == 404
+    assert response.json() == missing.json()
+
+
+def test_registry_needs_sign_in(client: TestClient) -> None:
+    response = client.get(f"/api/v1/students/{number()}")
+    assert response.status_code == 401

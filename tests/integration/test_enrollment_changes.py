@@ -1,0 +1,144 @@
+"""学籍异动 on both databases: the state table enforced, transfers in two steps."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
+from xueji.domain.clock import FixedClock
+from xueji.domain.enrollment import ChangeKind
+from xueji.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound
+from xueji.registry import enrollment, service
+from xueji.registry.repository import RegistryRepository
+from xueji.sync import outbox
+
+
+@pytest.fixture
+def world(session: Session, clock: FixedClock) -> World:
+    return build_world(session, clock)
+
+
+def change(session: Session, clock: FixedClock, world: World, kind: ChangeKind) -> str:
+    located = enrollment.change_enrollment(
+        session, clock, world.haikou_admin, registry_no=number(), kind=kind, reason="家长申请"
+    )
+    return located.student.status
+
+
+def test_suspend_and_resume(session: Session, clock: FixedClock, world: World) -> None:
+    located = register(session, clock, world)
+    assert change(session, clock, world, ChangeKind.SUSPEND) == "suspended"
+    assert change(session, clock, world, ChangeKind.RESUME) == "enrolled"
+    events = outbox.events_of(session, located.student.id)
+    assert [e.sequence for e in events] == [1, 2, 3]
+    last = outbox.open_payload(events[-1])
+    assert (last["kind"], last["from_status"], last["to_status"]) == (
+        "resume",
+        "suspended",
+        "enrolled",
+    )
+    history = RegistryRepository(session).changes_of(located.student.id)
+    assert [h.kind for h in history] == ["resume", "suspend"]
+
+
+def test_illegal_change_is_refused_and_changes_nothing(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    located = register(session, clock, world)
+    with pytest.raises(IllegalTransition):
+        change(session, clock, world, ChangeKind.RESUME)
+    assert located.student.status == "enrolled"
+    assert len(outbox.events_of(session, located.student.id)) == 1
+
+
+def test_only_the_students_school_admin_changes_status(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    register(session, clock, world)
+    with pytest.raises(Forbidden):
+        enrollment.change_enrollment(
+            session, clock, world.foshan, registry_no=number(), kind=ChangeKind.SUSPEND, reason="x"
+        )
+    with pytest.raises(NotFound):
+        enrollment.change_enrollment(
+            session,
+            clock,
+            world.huajing_admin,
+            registry_no=number(),
+            kind=ChangeKind.SUSPEND,
+            reason="x",
+        )
+
+
+def test_cross_region_transfer_needs_the_origin_schools_confirmation(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    located = register(session, clock, world)
+    transfer = enrollment.request_transfer(
+        session,
+        clock,
+        world.huajing_admin,
+        registry_no=number(),
+        to_school_code=HUAJING,
+        reason="随父母迁居广州",
+    )
+    assert located.student.school_code == HAIKOU
+    with pytest.raises(NotFound):
+        enrollment.confirm_transfer(session, clock, world.huajing_admin, transfer_id=transfer.id)
+    with pytest.raises(Conflict):
+        change(session, clock, world, ChangeKind.SUSPEND)
+    enrollment.confirm_transfer(session, clock, world.haikou_admin, transfer_id=transfer.id)
+    student = located.student
+    assert (student.school_code, student.class_id, student.status) == (HUAJING, None, "enrolled")
+    last = outbox.open_payload(outbox.events_of(session, student.id)[-1])
+    assert last["snapshot"]["region_code"] == "440106"
+    assert (last["from_region_code"], last["to_region_code"]) == ("440604", "440106")
+    assert service.locate(session, clock, world.huajing_admin, number()).school.code == HUAJING
+    with pytest.raises(NotFound):
+        service.locate(session, clock, world.haikou_admin, number())
+    with pytest.raises(Conflict):
+        enrollment.confirm_transfer(session, clock, world.haikou_admin, transfer_id=transfer.id)
+
+
+def test_rejected_transfer_leaves_the_student(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    located = register(session, clock, world)
+    transfer = enrollment.request_transfer(
+        session,
+        clock,
+        world.huajing_admin,
+        registry_no=number(),
+        to_school_code=HUAJING,
+        reason="迁居",
+    )
+    enrollment.reject_transfer(
+        session, clock, world.haikou_admin, transfer_id=transfer.id, reason="学生仍在本校就读"
+    )
+    assert transfer.status == "rejected" and located.student.school_code == HAIKOU
+    assert [t.id for t in enrollment.transfers_for(session, world.haikou_admin)] == [transfer.id]
+
+
+def test_transfer_request_reveals_nothing_about_unknown_students(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    with pytest.raises(NotFound) as caught:
+        enrollment.request_transfer(
+            session,
+            clock,
+            world.huajing_admin,
+            registry_no=number(),
+            to_school_code=HUAJING,
+            reason="迁居",
+        )
+    assert caught.value.code == "TRANSFER_NOT_POSSIBLE"
+    with pytest.raises(Forbidden):
+        enrollment.request_transfer(
+            session,
+            clock,
+            world.huajing_admin,
+            registry_no=number(),
+            to_school_code=HAIKOU,
+            reason="迁居",
+        )
