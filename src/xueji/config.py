@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="master key; else var_dir/secret.key")
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     cookie_secure: bool = False
+    pdf_font: Path = Field(
+        default=Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        description="CJK font for PDFs (Debian: fonts-noto-cjk); covers Extension B names",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -3,12 +3,19 @@ the caller's scope answers exactly like one that does not exist."""
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import select
 
 from tests.registry_world import HAIKOU, HUAJING, PASSWORD, build_world, number, register
+from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
 
 Headers = Callable[[str], dict[str, str]]
@@ -111,6 +118,7 @@ def test_transfer_flow(client: TestClient, as_user: Headers) -> None:
 
 OUT_OF_SCOPE = [
     ("GET", "/api/v1/students/{no}", None),
+    ("GET", "/api/v1/students/{no}/info-sheet.pdf", None),
     ("GET", "/api/v1/students/{no}?reveal=true", None),
     ("PATCH", "/api/v1/students/{no}", {"name": "陈晓明", "reason": "x"}),
     ("POST", "/api/v1/students/{no}/enrollment-changes", {"kind": "suspend", "reason": "x"}),
@@ -154,3 +162,48 @@ def test_confirming_another_schools_transfer_is_404(client: TestClient, as_user:
 def test_registry_needs_sign_in(client: TestClient) -> None:
     response = client.get(f"/api/v1/students/{number()}")
     assert response.status_code == 401
+
+
+def pdf_text(document: bytes) -> str:
+    """The text a reader copies out of the PDF, as poppler (PDF viewers' engine) sees it."""
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext (poppler-utils) is required on CI")
+        pytest.skip("PDF text check skipped: install poppler-utils (pdftotext)")
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=document, capture_output=True, check=True
+    )
+    return done.stdout.decode("utf-8")
+
+
+def test_info_sheet_is_a4_real_text_with_extension_b_and_audited(
+    client: TestClient, as_user: Headers
+) -> None:
+    admin = as_user("haikou-admin")
+    url = f"/api/v1/students/{number()}"
+    client.patch(url, json={"name": "陈𠮷", "reason": "按户口簿更正"}, headers=admin)
+    response = client.get(url + "/info-sheet.pdf", headers=admin)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert number() not in response.headers["content-disposition"]
+    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    text = "".join(pdf_text(response.content).split())
+    for expected in (
+        "学籍基本信息表",
+        number(),
+        "陈𠮷",
+        "男",
+        "2016-02-11",
+        "佛山市禅城区海口小学",
+        "138****8001",
+        "学校公章",
+    ):
+        assert expected in text, expected
+    assert "13800138001" not in text
+    teacher = client.get(url + "/info-sheet.pdf", headers=as_user("haikou-teacher"))
+    assert teacher.status_code == 403
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with transaction(container.sessions) as session:
+        actions = session.scalars(select(AuditEntry.action)).all()
+    assert "student.info_sheet_issued" in actions

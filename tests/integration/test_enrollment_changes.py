@@ -32,12 +32,11 @@ def test_suspend_and_resume(session: Session, clock: FixedClock, world: World) -
     assert change(session, clock, world, ChangeKind.RESUME) == "enrolled"
     events = outbox.events_of(session, located.student.id)
     assert [e.sequence for e in events] == [1, 2, 3]
-    last = outbox.open_payload(events[-1])
-    assert (last["kind"], last["from_status"], last["to_status"]) == (
-        "resume",
-        "suspended",
-        "enrolled",
-    )
+    assert events[-1].payload == {
+        "kind": "resume",
+        "from_status": "suspended",
+        "to_status": "enrolled",
+    }
     history = RegistryRepository(session).changes_of(located.student.id)
     assert [h.kind for h in history] == ["resume", "suspend"]
 
@@ -91,9 +90,14 @@ def test_cross_region_transfer_needs_the_origin_schools_confirmation(
     enrollment.confirm_transfer(session, clock, world.haikou_admin, transfer_id=transfer.id)
     student = located.student
     assert (student.school_code, student.class_id, student.status) == (HUAJING, None, "enrolled")
-    last = outbox.open_payload(outbox.events_of(session, student.id)[-1])
-    assert last["snapshot"]["region_code"] == "440106"
-    assert (last["from_region_code"], last["to_region_code"]) == ("440604", "440106")
+    last = outbox.events_of(session, student.id)[-1]
+    assert last.event_type == "student.transferred"
+    assert last.payload == {
+        "from_school_code": HAIKOU,
+        "to_school_code": HUAJING,
+        "from_region_code": "440604",
+        "to_region_code": "440106",
+    }
     assert service.locate(session, clock, world.huajing_admin, number()).school.code == HUAJING
     with pytest.raises(NotFound):
         service.locate(session, clock, world.haikou_admin, number())

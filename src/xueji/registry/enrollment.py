@@ -49,7 +49,6 @@ def change_enrollment(
         principal,
         event_type=events.STATUS_CHANGED,
         student=student,
-        state=events.snapshot(student, located.school, located.guardians),
         audit_payload={
             "before": {"status": str(before)},
             "after": {"status": str(after)},
@@ -180,7 +179,6 @@ def confirm_transfer(
         principal,
         event_type=events.STUDENT_TRANSFERRED,
         student=student,
-        state=events.snapshot(student, target, guardians),
         audit_payload={
             "before": {"school_code": origin.code},
             "after": {"school_code": target.code},

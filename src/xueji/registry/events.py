@@ -27,7 +27,7 @@ def actor_of(principal: Principal | None) -> audit.Actor:
 
 
 def snapshot(student: Student, school: School, guardians: list[Guardian]) -> dict[str, Any]:
-    """The student as the platform needs to know them after this event."""
+    """The student's full record, for audit entries (encrypted) and the registry lookup."""
     return {
         "registry_no": student.registry_no,
         "name": student.name,
@@ -51,20 +51,22 @@ def record_student_change(
     *,
     event_type: str,
     student: Student,
-    state: dict[str, Any],
-    audit_payload: dict[str, Any],
+    audit_payload: dict[str, Any] | None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Audit the change and publish the next event of this student's sequence."""
-    audit.record(
-        session,
-        clock,
-        actor_of(principal),
-        action=event_type,
-        subject=f"student:{student.id}",
-        school_code=student.school_code,
-        payload=audit_payload,
-    )
+    """Audit the change and publish the next event of this student's sequence. The event
+    says what changed (``extra``: field names, statuses, school and region codes), never
+    the personal data itself. ``audit_payload`` None: already audited by the caller."""
+    if audit_payload is not None:
+        audit.record(
+            session,
+            clock,
+            actor_of(principal),
+            action=event_type,
+            subject=f"student:{student.id}",
+            school_code=student.school_code,
+            payload=audit_payload,
+        )
     student.event_sequence += 1
     outbox.publish(
         session,
@@ -72,5 +74,5 @@ def record_student_change(
         event_type=event_type,
         student_id=student.id,
         sequence=student.event_sequence,
-        payload={"snapshot": state, **(extra or {})},
+        payload=dict(extra or {}),
     )

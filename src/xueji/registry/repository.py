@@ -63,8 +63,8 @@ class RegistryRepository(Repository):
             statement = statement.with_for_update()
         return self.session.scalar(statement)
 
-    def student_by_id(self, student_id: int) -> Student | None:
-        return self.session.get(Student, student_id, with_for_update=True)
+    def student_by_id(self, student_id: int, *, lock: bool = True) -> Student | None:
+        return self.session.get(Student, student_id, with_for_update=lock)
 
     def students_by_index(self, indexes: list[str]) -> list[Student]:
         return list(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
-from xueji.registry import enrollment, schools, service
+from xueji.registry import enrollment, info_sheet, schools, service
 from xueji.registry.models import School
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schemas import (
@@ -28,7 +28,7 @@ from xueji.registry.schemas import (
     TransferOut,
 )
 from xueji.registry.validation import GuardianFacts, check_guardian
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -154,6 +154,28 @@ def get_student(
         service.reveal(session, clock, principal, located)
     history = RegistryRepository(session).changes_of(located.student.id)
     return StudentOut.of(located, revealed=reveal, history=history)
+
+
+@router.get("/students/{registry_no}/info-sheet.pdf", response_class=Response)
+def student_info_sheet(
+    registry_no: str,
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    filename, document = info_sheet.issue(
+        session,
+        clock,
+        principal,
+        registry_no=registry_no,
+        font=get_container(request).settings.pdf_font,
+    )
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @router.patch("/students/{registry_no}", response_model=StudentOut)

@@ -184,15 +184,13 @@ def republish_school_students(
         offset=0,
     )
     for student in students:
-        state = events.snapshot(student, school, repository.guardians_of(student.id))
         events.record_student_change(
             session,
             clock,
             principal,
             event_type=events.STUDENT_CORRECTED,
             student=student,
-            state=state,
-            audit_payload={"before": changed, "after": {"school_name": school.name}},
+            audit_payload=None,
             extra={"changed": sorted(changed)},
         )
     return len(students)

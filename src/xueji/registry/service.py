@@ -123,7 +123,6 @@ def register_student(
         principal,
         event_type=events.STUDENT_REGISTERED,
         student=student,
-        state=state,
         audit_payload={"after": state},
     )
     return Located(student, school, rows)
@@ -208,7 +207,6 @@ def correct_student(
         principal,
         event_type=event_type,
         student=student,
-        state=after,
         audit_payload={"before": changed, "after": {k: after[k] for k in changed}, "reason": why},
         extra={"changed": sorted(changed)},
     )

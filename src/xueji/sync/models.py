@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
 
 
 class OutboxEvent(Base):
-    """One event. ``sequence`` orders the events of one student; the payload is encrypted
-    JSON (it carries registry numbers and names)."""
+    """One event. ``sequence`` orders the events of one student. The payload names what
+    changed but holds no personal data: the consumer reads the student's current state
+    through the registry's lookup, so the outbox needs no encryption."""
 
     __tablename__ = "outbox_events"
     __table_args__ = (UniqueConstraint("student_id", "sequence"),)
@@ -21,5 +23,5 @@ class OutboxEvent(Base):
     event_type: Mapped[str] = mapped_column(String(64), index=True)
     student_id: Mapped[int] = mapped_column(Integer, index=True)
     sequence: Mapped[int] = mapped_column(Integer)
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,132 @@
+"""学籍基本信息表: the A4 sheet a school prints, stamps and hands to a student so the
+five fields can be compared character by character with what the student entered.
+
+Text is real text in an embedded CJK font (selectable and extractable, Extension B
+included); the registry number is printed in full because the sheet is the proof.
+Guardians' phones are masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from fpdf import FPDF
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.domain.clock import Clock, china_today
+from xueji.domain.codes import Gender
+from xueji.domain.enrollment import EnrollmentStatus
+from xueji.domain.errors import Forbidden, XuejiError
+from xueji.domain.masking import mask_phone
+from xueji.domain.relations import relation_label
+from xueji.registry import events, scope
+from xueji.registry.models import SchoolClass
+from xueji.registry.repository import RegistryRepository
+from xueji.registry.service import Located, locate
+
+FONT = "cjk"
+#: Simplified-Chinese face inside Debian's NotoSansCJK-Regular.ttc.
+SC_INDEX = 2
+LABEL_WIDTH = 45
+ROW_HEIGHT = 11
+
+
+def render(
+    located: Located, school_class: SchoolClass | None, *, issued: dt.date, font: Path
+) -> bytes:
+    if not font.is_file():
+        raise XuejiError(
+            f"未找到 PDF 中文字体 {font}：请安装 fonts-noto-cjk 或设置 XUEJI_PDF_FONT",
+            code="PDF_FONT_MISSING",
+        )
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_title("学籍基本信息表")
+    pdf.set_creator("xueji")
+    index = SC_INDEX if font.suffix.lower() == ".ttc" else 0
+    pdf.add_font(FONT, fname=str(font), collection_font_number=index)
+    pdf.add_page()
+    pdf.set_margins(20, 20, 20)
+    pdf.set_font(FONT, size=20)
+    pdf.cell(0, 16, "学籍基本信息表", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=11)
+    pdf.cell(
+        0,
+        8,
+        "核对以下五项字段：学籍号、姓名、性别、出生日期、学校全称",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(4)
+    for label, value in _rows(located, school_class):
+        _row(pdf, label, value)
+    pdf.ln(6)
+    pdf.cell(0, 8, f"打印日期：{issued.isoformat()}", new_x="LMARGIN", new_y="NEXT")
+    _seal_box(pdf)
+    return bytes(pdf.output())
+
+
+def _rows(located: Located, school_class: SchoolClass | None) -> list[tuple[str, str]]:
+    student, school = located.student, located.school
+    rows = [
+        ("学籍号", student.registry_no),
+        ("姓名", student.name),
+        ("性别", Gender(student.gender).label),
+        ("出生日期", student.birth_date.isoformat()),
+        ("学校全称", school.name),
+        ("学校标识码", school.code),
+        ("班级", school_class.name if school_class else "未分班"),
+        ("学籍状态", EnrollmentStatus(student.status).label),
+    ]
+    for number, guardian in enumerate(located.guardians, start=1):
+        rows.append(
+            (
+                f"监护人{number}",
+                f"{guardian.name}（{relation_label(guardian.relation)}）"
+                f" {mask_phone(guardian.phone)}",
+            )
+        )
+    return rows
+
+
+def _row(pdf: FPDF, label: str, value: str) -> None:
+    pdf.set_font(FONT, size=12)
+    pdf.cell(LABEL_WIDTH, ROW_HEIGHT, label, border=1, align="C")
+    pdf.cell(0, ROW_HEIGHT, " " + value, border=1, new_x="LMARGIN", new_y="NEXT")
+
+
+def _seal_box(pdf: FPDF) -> None:
+    size = 45
+    x = pdf.w - pdf.r_margin - size
+    y = pdf.get_y() + 6
+    pdf.rect(x, y, size, size)
+    pdf.set_xy(x, y + size / 2 - 4)
+    pdf.cell(size, 8, "学校公章", align="C")
+
+
+def issue(
+    session: Session, clock: Clock, principal: Principal, *, registry_no: str, font: Path
+) -> tuple[str, bytes]:
+    """Render the sheet for a student in scope; the issue is audited like a full reveal.
+    Returns a file name (without the full number) and the PDF."""
+    located = locate(session, clock, principal, registry_no)
+    if principal.role not in scope.REVEALERS:
+        raise Forbidden("当前账号无权打印学籍基本信息表")
+    repository = RegistryRepository(session)
+    school_class = (
+        repository.school_class(located.student.class_id) if located.student.class_id else None
+    )
+    document = render(located, school_class, issued=china_today(clock), font=font)
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="student.info_sheet_issued",
+        subject=f"student:{located.student.id}",
+        school_code=located.student.school_code,
+        payload={"issued": china_today(clock).isoformat()},
+    )
+    return f"info-sheet-{located.student.registry_no[-4:]}.pdf", document

@@ -1,0 +1,59 @@
+"""The one narrow question the platform may ask the registry: what does the registry hold
+for this student? Used by registration (by number) and by event handlers (by id)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from xueji.registry.repository import RegistryRepository
+from xueji.registry.service import registry_index
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRecord:
+    student_id: int
+    registry_no: str
+    name: str
+    gender: str
+    birth_date: dt.date
+    school_code: str
+    school_name: str
+    region_code: str
+    class_id: int | None
+    status: str
+    guardian_phone_indexes: tuple[str, ...]
+    event_sequence: int
+
+
+def lookup(
+    session: Session, *, student_id: int | None = None, registry_no: str | None = None
+) -> RegistryRecord | None:
+    """The record by id or by (normalised) registry number; None if there is none."""
+    repository = RegistryRepository(session)
+    if student_id is not None:
+        student = repository.student_by_id(student_id, lock=False)
+    elif registry_no is not None:
+        student = repository.student_by_index(registry_index(registry_no))
+    else:
+        raise ValueError("lookup needs student_id or registry_no")
+    if student is None:
+        return None
+    school = repository.school(student.school_code)
+    assert school is not None
+    return RegistryRecord(
+        student_id=student.id,
+        registry_no=student.registry_no,
+        name=student.name,
+        gender=student.gender,
+        birth_date=student.birth_date,
+        school_code=school.code,
+        school_name=school.name,
+        region_code=school.region_code,
+        class_id=student.class_id,
+        status=student.status,
+        guardian_phone_indexes=tuple(g.phone_index for g in repository.guardians_of(student.id)),
+        event_sequence=student.event_sequence,
+    )
