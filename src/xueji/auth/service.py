@@ -26,12 +26,17 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 class Principal:
     """Who is signed in, and the scope their role is bounded by."""
 
-    account_id: int
+    account_id: int | None
     username: str
     role: Role
     region_code: str | None
     school_code: str | None
     display_name: str
+
+    @classmethod
+    def operator(cls, *, school_code: str, name: str) -> Principal:
+        """The person at the server's command line, acting for one school (no account)."""
+        return cls(None, f"operator:{name}", Role.SCHOOL_ADMIN, None, school_code, "命令行操作员")
 
     @classmethod
     def of(cls, account: Account) -> Principal:

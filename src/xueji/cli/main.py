@@ -9,6 +9,7 @@ from xueji.cli import (
     db_commands,
     demo_commands,
     identity_commands,
+    registry_commands,
     serve_command,
     user_commands,
 )
@@ -26,6 +27,7 @@ app.add_typer(user_commands.app, name="user", help="管理员账号")
 app.add_typer(identity_commands.id_app, name="id", help="身份证号与学籍号校验")
 app.add_typer(identity_commands.name_app, name="name", help="姓名与学校名称比对")
 app.add_typer(audit_commands.app, name="audit", help="审计日志")
+app.add_typer(registry_commands.app, name="registry", help="学籍：批量导入")
 
 if __name__ == "__main__":
     app()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from typing import Any
 
@@ -40,20 +41,44 @@ class Keyring:
         self._index_key = _derive(master, b"xueji/blind-index/v1")
 
     def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
-        nonce = secrets.token_bytes(_NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), purpose.encode())
-        return _VERSION + nonce + sealed
+        return self.encrypt_bytes(plaintext.encode("utf-8"), purpose=purpose)
 
     def decrypt(self, blob: bytes, *, purpose: str) -> str:
+        return self.decrypt_bytes(blob, purpose=purpose).decode("utf-8")
+
+    def encrypt_bytes(self, plaintext: bytes, *, purpose: str) -> bytes:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, purpose.encode())
+
+    def decrypt_bytes(self, blob: bytes, *, purpose: str) -> bytes:
         if blob[:1] != _VERSION:
             raise ValueError("unknown ciphertext version")
         nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        return self._aead.decrypt(nonce, sealed, purpose.encode()).decode("utf-8")
+        return self._aead.decrypt(nonce, sealed, purpose.encode())
 
     def blind_index(self, value: str, *, purpose: str) -> str:
         """Hex HMAC of ``value``; callers pass the *normalised* value."""
         message = purpose.encode() + b"\x00" + value.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def encrypt_many(self, values: list[str], *, purpose: str) -> list[bytes]:
+        """``encrypt`` for a column of values (bulk import), without per-call set-up."""
+        seal, aad = self._aead.encrypt, purpose.encode()
+        out = []
+        for value in values:
+            nonce = os.urandom(_NONCE_BYTES)
+            out.append(_VERSION + nonce + seal(nonce, value.encode("utf-8"), aad))
+        return out
+
+    def blind_index_many(self, values: list[str], *, purpose: str) -> list[str]:
+        """``blind_index`` for a column: the keyed state is computed once and copied."""
+        keyed = hmac.new(self._index_key, purpose.encode() + b"\x00", hashlib.sha256)
+        out = []
+        for value in values:
+            mac = keyed.copy()
+            mac.update(value.encode("utf-8"))
+            out.append(mac.hexdigest())
+        return out
 
 
 _keyring: Keyring | None = None

@@ -1,0 +1,128 @@
+"""The parts of an import that touch existing students: comparing staged rows with them,
+creating the classes the file names, and applying changed rows like corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from xueji.auth.service import Principal
+from xueji.db.crypto import keyring
+from xueji.domain.clock import Clock
+from xueji.registry import events, schools
+from xueji.registry.import_repository import ImportRepository
+from xueji.registry.models import Guardian, ImportRow, Student
+from xueji.registry.repository import RegistryRepository
+
+IMPORT_REASON = "批量导入"
+
+
+def _staged_guardians(row: ImportRow) -> list[tuple[str, str, str]]:
+    guardians = [(row.g1_name, row.g1_relation, row.g1_phone_index)]
+    if row.g2_phone_index is not None and row.g2_name and row.g2_relation:
+        guardians.append((row.g2_name, row.g2_relation, row.g2_phone_index))
+    return guardians
+
+
+def compare_existing(session: Session, import_id: int, school_code: str) -> None:
+    """Mark each staged row of a student already at this school changed or unchanged."""
+    repository = ImportRepository(session)
+    pairs = repository.existing_pairs(import_id)
+    if not pairs:
+        return
+    classes = {c.id: (c.grade, c.name) for c in RegistryRepository(session).classes_of(school_code)}
+    guardians = repository.guardians_by_student([student.id for _, student in pairs])
+    changed: list[int] = []
+    unchanged: list[int] = []
+    for row, student in pairs:
+        current = [(g.name, g.relation, g.phone_index) for g in guardians.get(student.id, [])]
+        same = (
+            row.name == student.name
+            and row.gender == student.gender
+            and row.birth_date == student.birth_date
+            and _class_of(row) == classes.get(student.class_id or -1)
+            and _staged_guardians(row) == current
+        )
+        (unchanged if same else changed).append(row.row)
+    repository.set_kind(import_id, changed, "changed")
+    repository.set_kind(import_id, unchanged, "unchanged")
+
+
+def _class_of(row: ImportRow) -> tuple[int, str] | None:
+    return (row.grade, row.class_name or "") if row.grade is not None else None
+
+
+def ensure_classes(
+    session: Session, clock: Clock, principal: Principal, import_id: int, school_code: str
+) -> None:
+    registry = RegistryRepository(session)
+    for grade, name in ImportRepository(session).class_pairs(import_id):
+        if registry.class_named(school_code, grade, name) is None:
+            schools.create_class(
+                session, clock, principal, school_code=school_code, grade=grade, name=name
+            )
+
+
+def apply_changed(session: Session, clock: Clock, principal: Principal, import_id: int) -> None:
+    """Each changed student is corrected, audited and published one by one."""
+    repository, registry = ImportRepository(session), RegistryRepository(session)
+    for row, student in repository.existing_pairs(import_id, kind="changed"):
+        school = registry.school(student.school_code)
+        assert school is not None
+        old_guardians = registry.guardians_of(student.id)
+        before = events.snapshot(student, school, old_guardians)
+        _update(registry, student, row)
+        new_guardians = _guardian_rows(student.id, row)
+        registry.replace_guardians(student.id, new_guardians)
+        after = events.snapshot(student, school, new_guardians)
+        changed = sorted(key for key, value in before.items() if after[key] != value)
+        student.updated_at = clock.now()
+        events.record_student_change(
+            session,
+            clock,
+            principal,
+            event_type=events.GUARDIANS_CHANGED
+            if changed == ["guardians"]
+            else events.STUDENT_CORRECTED,
+            student=student,
+            audit_payload={
+                "before": {k: before[k] for k in changed},
+                "after": {k: after[k] for k in changed},
+                "reason": IMPORT_REASON,
+                "import_id": import_id,
+            },
+            extra={"changed": changed, "import_id": import_id},
+        )
+
+
+def _update(registry: RegistryRepository, student: Student, row: ImportRow) -> None:
+    student.name, student.gender, student.birth_date = row.name, row.gender, row.birth_date
+    if row.grade is not None and row.class_name:
+        school_class = registry.class_named(student.school_code, row.grade, row.class_name)
+        student.class_id = school_class.id if school_class else None
+    else:
+        student.class_id = None
+
+
+def _guardian_rows(student_id: int, row: ImportRow) -> list[Guardian]:
+    ring = keyring()
+    staged: list[tuple[str, str, bytes, str]] = [
+        (row.g1_name, row.g1_relation, row.g1_phone_cipher, row.g1_phone_index)
+    ]
+    if row.g2_phone_cipher is not None and row.g2_name and row.g2_relation and row.g2_phone_index:
+        staged.append((row.g2_name, row.g2_relation, row.g2_phone_cipher, row.g2_phone_index))
+    rows: list[Any] = []
+    for rank, (name, relation, cipher, index) in enumerate(staged, start=1):
+        phone = ring.decrypt(cipher, purpose="guardian.phone")
+        rows.append(
+            Guardian(
+                student_id=student_id,
+                rank=rank,
+                name=name,
+                relation=relation,
+                phone=phone,
+                phone_index=index,
+            )
+        )
+    return rows

@@ -1,0 +1,172 @@
+"""Reading import files as people produce them, in bounded chunks.
+
+* ``.csv`` in UTF-8 (with or without BOM) or GB18030 — never GB2312, whose codec turns the
+  middle dot of minority names (bytes A1A4) into U+30FB. A file that is not valid UTF-8 is
+  transcoded from GB18030 to a temporary file first, in a stream.
+* ``.xlsx`` through python-calamine; date cells arrive as dates and become ISO text.
+
+Every chunk is a frame of text columns with canonical names (see ``COLUMNS``) plus ``row``,
+the spreadsheet row number (the header is row 1), so messages point at what people see.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import polars as pl
+from python_calamine import CalamineWorkbook
+
+from xueji.domain.errors import ValidationFailed
+
+#: Canonical column → the headers accepted for it (the first is the template's).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "registry_no": ("学籍号", "全国学籍号"),
+    "name": ("姓名", "学生姓名"),
+    "gender": ("性别",),
+    "birth_date": ("出生日期",),
+    "grade": ("年级",),
+    "class_name": ("班级",),
+    "g1_name": ("监护人姓名", "监护人1姓名", "监护人一姓名"),
+    "g1_relation": ("监护人关系", "监护人1关系", "监护人一关系"),
+    "g1_phone": ("监护人电话", "监护人1电话", "监护人一电话", "监护人手机号"),
+    "g2_name": ("监护人2姓名", "监护人二姓名", "第二监护人姓名"),
+    "g2_relation": ("监护人2关系", "监护人二关系", "第二监护人关系"),
+    "g2_phone": ("监护人2电话", "监护人二电话", "第二监护人电话"),
+}
+REQUIRED = ("registry_no", "name", "gender", "birth_date", "g1_name", "g1_relation", "g1_phone")
+TEMPLATE_HEADERS = [names[0] for names in COLUMNS.values()]
+CHUNK_ROWS = 100_000
+SUFFIXES = (".csv", ".xlsx")
+
+
+def _canonical(headers: list[str]) -> dict[str, str]:
+    """Header as found → canonical name; refuses a file missing a required column."""
+    by_alias = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
+    mapping: dict[str, str] = {}
+    for header in headers:
+        key = by_alias.get(str(header).strip().replace(" ", "").replace("\u3000", ""))
+        if key is not None and key not in mapping.values():
+            mapping[header] = key
+    missing = [COLUMNS[key][0] for key in REQUIRED if key not in mapping.values()]
+    if missing:
+        raise ValidationFailed(
+            f"文件缺少必需的列：{'、'.join(missing)}（请使用导入模板）",
+            code="IMPORT_HEADER_MISSING",
+            missing=missing,
+        )
+    return mapping
+
+
+def _shape(frame: pl.DataFrame, mapping: dict[str, str], first_row: int) -> pl.DataFrame:
+    frame = frame.select([pl.col(source).alias(key) for source, key in mapping.items()])
+    for key in COLUMNS:
+        if key not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(key))
+    return frame.select(
+        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("row"),
+        *[pl.col(key).cast(pl.String) for key in COLUMNS],
+    )
+
+
+@contextmanager
+def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Iterator[pl.DataFrame]]:
+    """Chunks of the file's rows; the file type is taken from its name."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with _utf8_csv(path) as utf8:
+            yield _csv_chunks(utf8, chunk_rows)
+    elif suffix == ".xlsx":
+        yield _xlsx_chunks(path, chunk_rows)
+    else:
+        raise ValidationFailed("只能导入 .xlsx 或 .csv 文件", code="IMPORT_FILE_TYPE")
+
+
+@contextmanager
+def _utf8_csv(path: Path) -> Iterator[Path]:
+    if _is_utf8(path):
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=True) as target:
+        decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
+        with path.open("rb") as source:
+            try:
+                while block := source.read(1 << 20):
+                    target.write(decoder.decode(block).encode("utf-8"))
+                target.write(decoder.decode(b"", final=True).encode("utf-8"))
+            except UnicodeDecodeError:
+                raise ValidationFailed(
+                    "无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV", code="IMPORT_ENCODING"
+                ) from None
+        target.flush()
+        yield Path(target.name)
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    with path.open("rb") as source:
+        try:
+            while block := source.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    lazy = pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=True)
+    mapping = _canonical(list(lazy.collect_schema().names()))
+    first_row = 2
+    for batch in lazy.collect_batches(chunk_size=chunk_rows):
+        if batch.height:
+            yield _shape(batch, mapping, first_row)
+            first_row += batch.height
+
+
+def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception as error:  # calamine raises its own error types for broken files
+        raise ValidationFailed(
+            f"无法读取该 Excel 文件：{error}", code="IMPORT_FILE_BROKEN"
+        ) from None
+    rows = sheet.iter_rows()
+    headers = [str(cell).strip() for cell in next(rows, [])]
+    mapping = _canonical(headers)
+    positions = {header: index for index, header in enumerate(headers)}
+    first_row, buffer = 2, []
+    for cells in rows:
+        buffer.append(
+            [
+                _cell_text(cells[positions[h]]) if positions[h] < len(cells) else None
+                for h in mapping
+            ]
+        )
+        if len(buffer) >= chunk_rows:
+            yield _frame(buffer, mapping, first_row)
+            first_row, buffer = first_row + len(buffer), []
+    if buffer:
+        yield _frame(buffer, mapping, first_row)
+
+
+def _frame(rows: list[list[str | None]], mapping: dict[str, str], first_row: int) -> pl.DataFrame:
+    frame = pl.DataFrame(rows, schema=list(mapping), orient="row")
+    return _shape(frame, mapping, first_row)
+
+
+def _cell_text(cell: object) -> str | None:
+    """Excel cells as a person sees them: dates as ISO, 13800138000.0 as 13800138000."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)

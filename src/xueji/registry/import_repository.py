@@ -1,0 +1,245 @@
+"""All SQL of bulk imports: staging checked rows, classifying them against the registry,
+and applying the new ones set-wise (INSERT … SELECT) inside the import's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, and_, cast, delete, exists, func, insert, literal, select, update
+
+from xueji.db.repository import Repository
+from xueji.registry.models import Guardian, ImportReport, ImportRow, SchoolClass, Student
+from xueji.sync.models import OutboxEvent
+
+R = ImportRow
+
+
+class ImportRepository(Repository):
+    def stage(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(ImportRow), rows)
+
+    def mark_duplicates(self, import_id: int) -> None:
+        repeated = (
+            select(R.registry_index)
+            .where(R.import_id == import_id)
+            .group_by(R.registry_index)
+            .having(func.count() > 1)
+        )
+        self.session.execute(
+            update(R)
+            .where(R.import_id == import_id, R.registry_index.in_(repeated))
+            .values(code="DUPLICATE_IN_FILE")
+        )
+
+    def mark_other_school(self, import_id: int, school_code: str) -> None:
+        elsewhere = select(Student.registry_no_index).where(Student.school_code != school_code)
+        self.session.execute(
+            update(R)
+            .where(R.import_id == import_id, R.code.is_(None), R.registry_index.in_(elsewhere))
+            .values(code="STUDENT_AT_OTHER_SCHOOL")
+        )
+
+    def mark_new(self, import_id: int) -> None:
+        known = exists().where(Student.registry_no_index == R.registry_index)
+        self.session.execute(
+            update(R).where(R.import_id == import_id, R.code.is_(None), ~known).values(kind="new")
+        )
+
+    def count_kinds(self, import_id: int) -> dict[str, int]:
+        rows = self.session.execute(
+            select(func.coalesce(R.kind, "existing"), func.count())
+            .where(R.import_id == import_id, R.code.is_(None))
+            .group_by(func.coalesce(R.kind, "existing"))
+        )
+        return {kind: count for kind, count in rows}
+
+    def rejected(self, import_id: int) -> list[tuple[int, str]]:
+        return [
+            (row, str(code))
+            for row, code in self.session.execute(
+                select(R.row, R.code)
+                .where(R.import_id == import_id, R.code.is_not(None))
+                .order_by(R.row)
+            )
+        ]
+
+    def existing_pairs(
+        self, import_id: int, kind: str | None = None
+    ) -> list[tuple[ImportRow, Student]]:
+        """Staged rows whose student is already at this school (of ``kind``, or not yet
+        classified), with that student."""
+        of_kind = R.kind.is_(None) if kind is None else R.kind == kind
+        statement = (
+            select(R, Student)
+            .join(Student, Student.registry_no_index == R.registry_index)
+            .where(R.import_id == import_id, R.code.is_(None), of_kind)
+            .order_by(R.row)
+        )
+        return [(row, student) for row, student in self.session.execute(statement).tuples()]
+
+    def guardians_by_student(self, student_ids: list[int]) -> dict[int, list[Guardian]]:
+        found: dict[int, list[Guardian]] = {}
+        for start in range(0, len(student_ids), 10_000):
+            batch = student_ids[start : start + 10_000]
+            for guardian in self.session.scalars(
+                select(Guardian).where(Guardian.student_id.in_(batch)).order_by(Guardian.rank)
+            ):
+                found.setdefault(guardian.student_id, []).append(guardian)
+        return found
+
+    def set_kind(self, import_id: int, rows: list[int], kind: str) -> None:
+        for start in range(0, len(rows), 10_000):
+            self.session.execute(
+                update(R)
+                .where(R.import_id == import_id, R.row.in_(rows[start : start + 10_000]))
+                .values(kind=kind)
+            )
+
+    def class_pairs(self, import_id: int) -> list[tuple[int, str]]:
+        return [
+            (int(grade or 0), str(name))
+            for grade, name in self.session.execute(
+                select(R.grade, R.class_name)
+                .where(
+                    R.import_id == import_id, R.kind.in_(("new", "changed")), R.grade.is_not(None)
+                )
+                .distinct()
+            )
+        ]
+
+    def insert_new_students(self, import_id: int, school_code: str, now: dt.datetime) -> int:
+        class_id = (
+            select(SchoolClass.id)
+            .where(
+                SchoolClass.school_code == school_code,
+                SchoolClass.grade == R.grade,
+                SchoolClass.name == R.class_name,
+            )
+            .scalar_subquery()
+        )
+        source = select(
+            R.registry_cipher,
+            R.registry_index,
+            R.name,
+            R.gender,
+            R.birth_date,
+            literal(school_code),
+            class_id,
+            literal("enrolled"),
+            literal(1),
+            literal(now),
+            literal(now),
+        ).where(R.import_id == import_id, R.kind == "new")
+        result = self.session.execute(
+            insert(Student).from_select(
+                [
+                    "registry_no",
+                    "registry_no_index",
+                    "name",
+                    "gender",
+                    "birth_date",
+                    "school_code",
+                    "class_id",
+                    "status",
+                    "event_sequence",
+                    "created_at",
+                    "updated_at",
+                ],
+                source,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def insert_new_guardians(self, import_id: int) -> None:
+        for rank in (1, 2):
+            prefix = f"g{rank}_"
+            columns = [
+                getattr(R, prefix + part)
+                for part in ("name", "relation", "phone_cipher", "phone_index")
+            ]
+            source = (
+                select(Student.id, literal(rank), *columns)
+                .select_from(R)
+                .join(Student, Student.registry_no_index == R.registry_index)
+                .where(R.import_id == import_id, R.kind == "new", columns[3].is_not(None))
+            )
+            self.session.execute(
+                insert(Guardian).from_select(
+                    ["student_id", "rank", "name", "relation", "phone", "phone_index"], source
+                )
+            )
+
+    def publish_new(self, import_id: int, event_type: str, now: dt.datetime) -> None:
+        payload: Any = literal({"import_id": import_id}, JSON)
+        if self.dialect == "postgresql":
+            payload = cast(literal(f'{{"import_id": {import_id}}}'), JSON)
+        source = (
+            select(literal(event_type), Student.id, literal(1), payload, literal(now))
+            .select_from(R)
+            .join(Student, Student.registry_no_index == R.registry_index)
+            .where(and_(R.import_id == import_id, R.kind == "new"))
+        )
+        self.session.execute(
+            insert(OutboxEvent).from_select(
+                ["event_type", "student_id", "sequence", "payload", "created_at"], source
+            )
+        )
+
+    def add_report(self, report: ImportReport) -> None:
+        self.session.add(report)
+        self.session.flush()
+
+    def report(self, token: str) -> ImportReport | None:
+        return self.session.get(ImportReport, token)
+
+    def forget_reports_before(self, moment: dt.datetime) -> None:
+        self.session.execute(delete(ImportReport).where(ImportReport.created_at < moment))
+
+    def clear(self, import_id: int) -> None:
+        self.session.execute(delete(R).where(R.import_id == import_id))
+
+
+STAGE_COLUMNS = (
+    "import_id",
+    "row",
+    "registry_index",
+    "registry_cipher",
+    "name",
+    "gender",
+    "birth_date",
+    "grade",
+    "class_name",
+    "g1_name",
+    "g1_relation",
+    "g1_phone_cipher",
+    "g1_phone_index",
+    "g2_name",
+    "g2_relation",
+    "g2_phone_cipher",
+    "g2_phone_index",
+)
+
+
+class FastStager(Repository):
+    """Staging at the speed of the driver: COPY on PostgreSQL, executemany of tuples on
+    SQLite. Rows are tuples in ``STAGE_COLUMNS`` order (dates as ISO text)."""
+
+    def stage(self, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        connection = self.session.connection()
+        names = ", ".join(STAGE_COLUMNS)
+        if self.dialect == "postgresql":
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in STAGE_COLUMNS)
+        connection.exec_driver_sql(f"INSERT INTO import_rows ({names}) VALUES ({marks})", rows)

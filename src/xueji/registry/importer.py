@@ -1,0 +1,234 @@
+"""Bulk import of a school's students (学籍导入) — all or nothing.
+
+1. Every row is checked column-wise (``import_rules``); accepted rows are encrypted and
+   staged in ``import_rows`` inside the import's transaction.
+2. The database classifies the staged rows: repeated in the file, already at another
+   school, new, or existing here (then compared: changed or unchanged).
+3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
+   changed rows through the same audit-and-event path as a correction, records the run,
+   and removes the staging rows — all in the caller's transaction, so a process killed
+   half-way leaves the registry exactly as it was.
+
+New registrations are audited by one summary entry (file name, SHA-256, counts); each
+changed student gets its own entry with before and after, like a correction by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.db.crypto import keyring
+from xueji.domain.clock import Clock, china_today
+from xueji.domain.errors import Forbidden
+from xueji.registry import events, scope
+from xueji.registry.import_apply import apply_changed, compare_existing, ensure_classes
+from xueji.registry.import_files import read_chunks
+from xueji.registry.import_repository import FastStager, ImportRepository
+from xueji.registry.import_rules import check_chunk, message_for
+from xueji.registry.models import ImportRun
+from xueji.registry.schools import visible_school
+from xueji.registry.service import PHONE_PURPOSE, REGISTRY_NO_PURPOSE
+
+MAX_ERROR_DETAILS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    import_id: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def run_import(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    school_code: str,
+    path: Path,
+    filename: str,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    school = visible_school(session, principal, school_code)
+    scope.require_writer(principal)
+    if principal.school_code != school.code:
+        raise Forbidden("只能导入本校学生")
+    digest = _sha256(path)
+    savepoint = session.begin_nested()
+    try:
+        run = ImportRun(
+            school_code=school.code,
+            filename=filename[:255],
+            sha256=digest,
+            actor_id=principal.account_id,
+            created_at=clock.now(),
+        )
+        session.add(run)
+        session.flush()
+        result = ImportResult(import_id=run.id)
+        _stage_file(session, clock, run.id, path, result, progress)
+        _classify(session, run.id, school.code, result, clock)
+        if dry_run:
+            savepoint.rollback()
+            result.import_id = None
+            return result
+        _apply(session, clock, principal, run, result)
+        savepoint.commit()
+        return result
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stage_file(
+    session: Session,
+    clock: Clock,
+    import_id: int,
+    path: Path,
+    result: ImportResult,
+    progress: Callable[[int], None] | None,
+) -> None:
+    today = china_today(clock)
+    stager = FastStager(session)
+    with read_chunks(path) as chunks:
+        for chunk in chunks:
+            checked = check_chunk(chunk, today=today)
+            rejected = checked.filter(pl.col("code").is_not_null())
+            for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows():
+                _note_error(result, row, code, message_for(code, raw, today=today))
+            stager.stage(_stage_rows(import_id, checked.filter(pl.col("code").is_null())))
+            if progress is not None:
+                progress(chunk.height)
+
+
+def _note_error(result: ImportResult, row: int, code: str, message: str) -> None:
+    result.rejected += 1
+    if len(result.errors) < MAX_ERROR_DETAILS:
+        result.errors.append(RowError(row, code, message))
+
+
+def _stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
+    """Encrypt and index the accepted rows of a chunk into staging tuples."""
+    if good.height == 0:
+        return []
+    ring = keyring()
+    numbers = good["number"].to_list()
+    phones1 = good["g1_phone_n"].to_list()
+    has2 = good.select(pl.col("g2_phone_n").fill_null("") != "").to_series().to_list()
+    phones2 = [
+        p if present else "" for p, present in zip(good["g2_phone_n"].to_list(), has2, strict=True)
+    ]
+    columns = (
+        good["row"].to_list(),
+        ring.blind_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
+        ring.encrypt_many(numbers, purpose="student.registry_no"),
+        good["name_n"].to_list(),
+        good["gender_n"].to_list(),
+        good["birth_n"].dt.to_string("%Y-%m-%d").to_list(),
+        good["grade_n"].to_list(),
+        good["class_n"].to_list(),
+        good["g1_name_n"].to_list(),
+        good["g1_relation_n"].to_list(),
+        ring.encrypt_many(phones1, purpose="guardian.phone"),
+        ring.blind_index_many(phones1, purpose=PHONE_PURPOSE),
+        [n if h else None for n, h in zip(good["g2_name_n"].to_list(), has2, strict=True)],
+        [r if h else None for r, h in zip(good["g2_relation_n"].to_list(), has2, strict=True)],
+        [
+            c if h else None
+            for c, h in zip(ring.encrypt_many(phones2, purpose="guardian.phone"), has2, strict=True)
+        ],
+        [
+            i if h else None
+            for i, h in zip(
+                ring.blind_index_many(phones2, purpose=PHONE_PURPOSE), has2, strict=True
+            )
+        ],
+    )
+    return [(import_id, *values) for values in zip(*columns, strict=True)]
+
+
+def _classify(
+    session: Session, import_id: int, school_code: str, result: ImportResult, clock: Clock
+) -> None:
+    repository = ImportRepository(session)
+    repository.mark_duplicates(import_id)
+    repository.mark_other_school(import_id, school_code)
+    repository.mark_new(import_id)
+    compare_existing(session, import_id, school_code)
+    for row, code in repository.rejected(import_id):
+        _note_error(result, row, code, message_for(code, None, today=china_today(clock)))
+    result.errors.sort(key=lambda error: error.row)
+    kinds = repository.count_kinds(import_id)
+    result.new, result.changed = kinds.get("new", 0), kinds.get("changed", 0)
+    result.unchanged = kinds.get("unchanged", 0)
+
+
+def _apply(
+    session: Session, clock: Clock, principal: Principal, run: ImportRun, result: ImportResult
+) -> None:
+    repository = ImportRepository(session)
+    now = clock.now()
+    ensure_classes(session, clock, principal, run.id, run.school_code)
+    repository.insert_new_students(run.id, run.school_code, now)
+    repository.insert_new_guardians(run.id)
+    repository.publish_new(run.id, events.STUDENT_REGISTERED, now)
+    apply_changed(session, clock, principal, run.id)
+    run.new, run.changed = result.new, result.changed
+    run.unchanged, run.rejected = result.unchanged, result.rejected
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="registry.imported",
+        subject=f"import:{run.id}",
+        school_code=run.school_code,
+        payload={
+            "file": run.filename,
+            "sha256": run.sha256,
+            "new": result.new,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+        },
+    )
+    repository.clear(run.id)
