@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -18,12 +18,15 @@ from sqlalchemy import Engine
 
 from tests.conftest import NOW, TEST_MASTER_KEY
 from tests.databases import BACKENDS, migrated_engine, reset
+from tests.registry_world import PASSWORD, build_world, register
 from xueji.config import Settings
 from xueji.container import Container
+from xueji.db.scope import transaction
 from xueji.domain.clock import FixedClock
 from xueji.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
+Headers = Callable[[str], dict[str, str]]
 XUEJI = Path(sys.executable).parent / "xueji"
 
 
@@ -139,3 +142,23 @@ def browser_page(tmp_path: Path) -> Iterator[object]:
             yield context.new_page()
         finally:
             context.close()
+
+
+@pytest.fixture
+def as_user(client: TestClient) -> Headers:
+    """Sign-in headers by username, in a registry built by ``build_world``."""
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with transaction(container.sessions) as session:
+        world = build_world(session, container.clock)
+        register(session, container.clock, world)
+    tokens: dict[str, str] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in tokens:
+            response = client.post(
+                "/api/v1/session", json={"username": username, "password": PASSWORD}
+            )
+            tokens[username] = response.json()["token"]
+        return {"Authorization": f"Bearer {tokens[username]}"}
+
+    return headers

@@ -7,38 +7,16 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.registry_world import HAIKOU, HUAJING, PASSWORD, build_world, number, register
+from tests.e2e.conftest import Headers
+from tests.registry_world import HAIKOU, HUAJING, number
 from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
-
-Headers = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture
-def as_user(client: TestClient) -> Headers:
-    container = client.app.state.container  # type: ignore[attr-defined]
-    with transaction(container.sessions) as session:
-        world = build_world(session, container.clock)
-        register(session, container.clock, world)
-    tokens: dict[str, str] = {}
-
-    def headers(username: str) -> dict[str, str]:
-        if username not in tokens:
-            response = client.post(
-                "/api/v1/session", json={"username": username, "password": PASSWORD}
-            )
-            tokens[username] = response.json()["token"]
-        return {"Authorization": f"Bearer {tokens[username]}"}
-
-    return headers
-
 
 STUDENT = {
     "registry_no": number("440604", "20160503", "002"),

@@ -47,11 +47,12 @@ class ImportRepository(Repository):
             update(R).where(R.import_id == import_id, R.code.is_(None), ~known).values(kind="new")
         )
 
-    def count_kinds(self, import_id: int) -> dict[str, int]:
+    def count_kinds(self, import_id: int) -> dict[str | None, int]:
+        """Accepted rows by kind (None: not yet classified)."""
         rows = self.session.execute(
-            select(func.coalesce(R.kind, "existing"), func.count())
+            select(R.kind, func.count())
             .where(R.import_id == import_id, R.code.is_(None))
-            .group_by(func.coalesce(R.kind, "existing"))
+            .group_by(R.kind)
         )
         return {kind: count for kind, count in rows}
 
@@ -77,7 +78,7 @@ class ImportRepository(Repository):
             .where(R.import_id == import_id, R.code.is_(None), of_kind)
             .order_by(R.row)
         )
-        return [(row, student) for row, student in self.session.execute(statement).tuples()]
+        return [(row, student) for row, student in self.session.execute(statement)]
 
     def guardians_by_student(self, student_ids: list[int]) -> dict[int, list[Guardian]]:
         found: dict[int, list[Guardian]] = {}

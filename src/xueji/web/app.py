@@ -12,6 +12,7 @@ from xueji.auth import pages as auth_pages
 from xueji.auth import routes as auth_routes
 from xueji.config import Settings, get_settings
 from xueji.container import Container
+from xueji.registry import import_routes
 from xueji.registry import routes as registry_routes
 from xueji.web import errors
 
@@ -24,5 +25,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(auth_routes.router)
     app.include_router(auth_pages.router)
     app.include_router(registry_routes.router)
+    app.include_router(import_routes.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

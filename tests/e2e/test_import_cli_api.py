@@ -1,0 +1,163 @@
+"""Bulk import as people use it: the CLI (with a real kill half-way) and the HTTP API."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from python_calamine import CalamineWorkbook
+
+from tests.e2e.conftest import XUEJI, Headers, cli_env, run_cli
+from tests.import_files_helper import row, write_csv
+from tests.registry_world import HAIKOU, number
+from xueji.demo.load import HAIKOU_SCHOOL_CODE, demo_number
+
+
+def demo_registry(tmp_path: Path) -> Path:
+    for command in (("db", "upgrade"), ("demo", "load")):
+        assert run_cli(*command, var_dir=tmp_path).returncode == 0
+    return tmp_path
+
+
+def test_cli_import_contract(tmp_path: Path) -> None:
+    var = demo_registry(tmp_path / "var")
+    rows = [
+        row(
+            demo_number("440604", "20170301", "001"),
+            "周一",
+            birth="2017-03-01",
+            grade="2",
+            class_name="二年级(1)班",
+        ),
+        row("G445222202508211234", "错号", birth="2025-08-21"),
+    ]
+    path = write_csv(tmp_path / "a.csv", rows)
+    dry = run_cli(
+        "registry",
+        "import",
+        str(path),
+        "--school",
+        HAIKOU_SCHOOL_CODE,
+        "--dry-run",
+        "--json",
+        var_dir=var,
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout) == {
+        "new": 1,
+        "changed": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "errors": [
+            {
+                "row": 3,
+                "code": "ID_CHECKSUM",
+                "message": "校验码错误：按前 17 位计算，最后一位应为“0”，实际为“4”",
+            }
+        ],
+    }
+    report = tmp_path / "report.xlsx"
+    done = run_cli(
+        "registry",
+        "import",
+        str(path),
+        "--school",
+        HAIKOU_SCHOOL_CODE,
+        "--json",
+        "--report",
+        str(report),
+        var_dir=var,
+    )
+    assert json.loads(done.stdout)["new"] == 1
+    sheet = list(CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).iter_rows())
+    assert sheet[0][-2:] == ["错误原因", "行号"]
+    assert sheet[1][0] == "G445222202508211234" and "校验码" in sheet[1][-2]
+    again = run_cli(
+        "registry", "import", str(path), "--school", HAIKOU_SCHOOL_CODE, "--json", var_dir=var
+    )
+    assert json.loads(again.stdout)["unchanged"] == 1
+
+
+def _counts(database: Path) -> tuple[int, ...]:
+    with sqlite3.connect(database) as connection:
+        return tuple(
+            connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in (
+                "students",
+                "guardians",
+                "outbox_events",
+                "audit_log",
+                "import_rows",
+                "imports",
+                "classes",
+            )
+        )
+
+
+def test_killed_import_leaves_the_registry_exactly_as_it_was(tmp_path: Path) -> None:
+    var = demo_registry(tmp_path / "var")
+    before = _counts(var / "xueji.db")
+    rows = (
+        row(
+            demo_number("440604", f"2017{m:02d}{d:02d}", f"{i:03d}"),
+            "学生",
+            birth=f"2017-{m:02d}-{d:02d}",
+            gender="男" if i % 2 else "女",
+        )
+        for m in range(1, 13)
+        for d in range(1, 29)
+        for i in range(1, 400)
+    )
+    path = write_csv(tmp_path / "big.csv", rows)
+    process = subprocess.Popen(
+        [str(XUEJI), "registry", "import", str(path), "--school", HAIKOU_SCHOOL_CODE],
+        env=cli_env(var),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(2.5)
+    assert process.poll() is None, "import finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert _counts(var / "xueji.db") == before
+    verify = run_cli("audit", "verify", var_dir=var)
+    assert verify.returncode == 0, verify.stderr
+
+
+def test_api_upload_dry_run_commit_and_report(
+    client: TestClient, as_user: Headers, tmp_path: Path
+) -> None:
+    admin = as_user("haikou-admin")
+    rows = [row(number(sequence="005"), "周一"), row(number(sequence="007"), "周二", phone="1")]
+    path = write_csv(tmp_path / "名单.csv", rows)
+    files = {"file": ("名单.csv", path.read_bytes(), "text/csv")}
+    url = f"/api/v1/schools/{HAIKOU}/imports"
+    dry = client.post(url, files=files, data={"dry_run": "true"}, headers=admin)
+    assert dry.status_code == 200, dry.text
+    body = dry.json()
+    assert (body["new"], body["rejected"], body["dry_run"]) == (1, 1, True)
+    assert body["errors"][0]["code"] == "PHONE_INVALID"
+    report = client.get(body["report_url"], headers=admin)
+    assert report.status_code == 200
+    assert client.get(body["report_url"], headers=as_user("foshan")).status_code == 404
+    done = client.post(url, files=files, headers=admin).json()
+    assert (done["new"], done["dry_run"]) == (1, False)
+    student = client.get(f"/api/v1/students/{number(sequence='005')}", headers=admin)
+    assert student.json()["name"] == "周一"
+    other = client.post(url, files=files, headers=as_user("huajing-admin"))
+    assert other.status_code == 404
+    template = client.get("/api/v1/import-template.xlsx", headers=admin)
+    header = next(
+        CalamineWorkbook.from_filelike(io.BytesIO(template.content))
+        .get_sheet_by_index(0)
+        .iter_rows()
+    )
+    assert header[:3] == ["学籍号", "姓名", "性别"] and "监护人2电话" in header

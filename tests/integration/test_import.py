@@ -1,0 +1,270 @@
+"""Bulk import on both databases: all or nothing, row reasons, re-import, encodings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.import_files_helper import row, write_csv, write_xlsx
+from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
+from xueji.audit import service as audit
+from xueji.audit.models import AuditEntry
+from xueji.domain.clock import FixedClock
+from xueji.registry import service
+from xueji.registry.importer import ImportResult, run_import
+from xueji.registry.lookup import lookup
+from xueji.registry.models import Guardian, ImportRow, ImportRun, SchoolClass, Student
+from xueji.sync import outbox
+from xueji.sync.models import OutboxEvent
+
+
+@pytest.fixture
+def world(session: Session, clock: FixedClock) -> World:
+    return build_world(session, clock)
+
+
+def run(
+    session: Session, clock: FixedClock, world: World, path: Path, dry_run: bool = False
+) -> ImportResult:
+    return run_import(
+        session,
+        clock,
+        world.haikou_admin,
+        school_code=HAIKOU,
+        path=path,
+        filename=path.name,
+        dry_run=dry_run,
+    )
+
+
+def state(session: Session) -> tuple[int, ...]:
+    return tuple(
+        session.scalar(select(func.count()).select_from(model)) or 0
+        for model in (Student, Guardian, OutboxEvent, AuditEntry, SchoolClass, ImportRun, ImportRow)
+    )
+
+
+GOOD = [
+    row(number(), "陈小明", second=("林秀英", "母亲", "13800138002")),
+    row(
+        number(sequence="002"),
+        "李华",
+        gender="女",
+        birth="2016/2/11",
+        grade="四年级",
+        class_name="四年级(2)班",
+        phone="+86 139-0013-9001",
+    ),
+    row(number(sequence="013"), "阿卜杜.艾力", birth="20160211", grade="", class_name=""),
+]
+
+
+def test_dry_run_counts_and_changes_nothing(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    before = state(session)
+    result = run(session, clock, world, write_csv(tmp_path / "a.csv", GOOD), dry_run=True)
+    assert (result.new, result.changed, result.unchanged, result.rejected) == (3, 0, 0, 0)
+    assert state(session) == before
+
+
+def test_commit_applies_every_accepted_row_once(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "a.csv", GOOD)
+    result = run(session, clock, world, path)
+    assert (result.new, result.rejected) == (3, 0)
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.name == "陈小明" and record.status == "enrolled"
+    assert len(record.guardian_phone_indexes) == 2
+    minority = lookup(session, registry_no=number(sequence="013"))
+    assert minority is not None and minority.name == "阿卜杜·艾力" and minority.class_id is None
+    li = lookup(session, registry_no=number(sequence="002"))
+    assert li is not None and li.class_id is not None
+    grade_four = session.get(SchoolClass, li.class_id)
+    assert grade_four is not None and (grade_four.grade, grade_four.name) == (4, "四年级(2)班")
+    assert li.guardian_phone_indexes == (service.phone_index("13900139001"),)
+    [event] = outbox.events_of(session, record.student_id)
+    assert (event.event_type, event.sequence, event.payload) == (
+        "student.registered",
+        1,
+        {"import_id": result.import_id},
+    )
+    assert session.scalar(select(func.count()).select_from(ImportRow)) == 0
+    assert audit.verify(session).ok
+    again = run(session, clock, world, path)
+    assert (again.new, again.changed, again.unchanged, again.rejected) == (0, 0, 3, 0)
+    assert len(outbox.events_of(session, record.student_id)) == 1
+
+
+def test_changed_row_is_a_correction(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    register(session, clock, world, name="陈晓明")
+    result = run(session, clock, world, write_csv(tmp_path / "a.csv", GOOD[:1]))
+    assert (result.new, result.changed) == (0, 1)
+    located = service.locate(session, clock, world.haikou_admin, number())
+    assert located.student.name == "陈小明" and len(located.guardians) == 2
+    last = outbox.events_of(session, located.student.id)[-1]
+    assert last.event_type == "student.corrected"
+    assert last.payload == {"changed": ["guardians", "name"], "import_id": result.import_id}
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "student.corrected")
+    ).one()
+    payload = audit.read_payload(entry)
+    assert payload["before"]["name"] == "陈晓明" and payload["after"]["name"] == "陈小明"
+    assert payload["reason"] == "批量导入"
+
+
+BAD = [
+    (row("G445222202508211234", "错号", birth="2025-08-21"), "ID_CHECKSUM"),
+    (row(number(sequence="021"), "张3"), "NAME_INVALID"),
+    (row(number(sequence="031"), "张三", gender="未知"), "GENDER_INVALID"),
+    (row(number(sequence="041"), "张三", birth="2016-13-01"), "BIRTH_DATE_INVALID"),
+    (row(number(sequence="051"), "张三", birth="2016-02-12"), "BIRTH_DATE_MISMATCH"),
+    (row(number(sequence="062"), "张三"), "GENDER_MISMATCH"),
+    (row(number(sequence="071"), "张三", grade="13"), "CLASS_INVALID"),
+    (row(number(sequence="081"), "张三", guardian="", relation="", phone=""), "GUARDIAN_REQUIRED"),
+    (row(number(sequence="091"), "张三", relation="表哥"), "RELATION_INVALID"),
+    (row(number(sequence="101"), "张三", phone="1380013800"), "PHONE_INVALID"),
+    (
+        row(number(sequence="111"), "张三", second=("王", "母亲", "12345")),
+        "GUARDIAN2_PHONE_INVALID",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "code"), BAD, ids=[code for _, code in BAD])
+def test_each_rejected_row_has_its_reason_and_never_applies(
+    session: Session,
+    clock: FixedClock,
+    world: World,
+    tmp_path: Path,
+    values: list[str],
+    code: str,
+) -> None:
+    path = write_csv(tmp_path / "a.csv", [GOOD[0], values])
+    result = run(session, clock, world, path)
+    assert (result.new, result.rejected) == (1, 1)
+    [error] = result.errors
+    assert (error.row, error.code) == (3, code)
+    assert error.message and "_" not in error.message
+    assert session.scalar(select(func.count()).select_from(Student)) == 1
+
+
+def test_duplicates_in_the_file_and_students_of_other_schools(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    elsewhere = number("440106", "20160415", "046")
+    register(
+        session,
+        clock,
+        world,
+        registry_no=elsewhere,
+        name="黄𠮷",
+        school=HUAJING,
+        admin=world.huajing_admin,
+    )
+    rows = [GOOD[0], GOOD[0], row(elsewhere, "黄𠮷", gender="女", birth="2016-04-15"), GOOD[1]]
+    result = run(session, clock, world, write_csv(tmp_path / "a.csv", rows))
+    assert [(e.row, e.code) for e in result.errors] == [
+        (2, "DUPLICATE_IN_FILE"),
+        (3, "DUPLICATE_IN_FILE"),
+        (4, "STUDENT_AT_OTHER_SCHOOL"),
+    ]
+    assert (result.new, result.rejected) == (1, 3)
+    assert lookup(session, registry_no=number()) is None
+    assert lookup(session, registry_no=elsewhere).school_code == HUAJING  # type: ignore[union-attr]
+
+
+def test_gb18030_csv_keeps_the_middle_dot(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "gb.csv", [row(number(), "阿卜杜·艾力")], encoding="gb18030")
+    assert "·".encode("gb18030") == b"\xa1\xa4"
+    assert run(session, clock, world, path).new == 1
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.name == "阿卜杜·艾力"
+
+
+def test_utf8_bom_csv(session: Session, clock: FixedClock, world: World, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "bom.csv", GOOD, encoding="utf-8-sig")
+    assert run(session, clock, world, path).new == 3
+
+
+def test_xlsx_with_excel_dates_and_numbers(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    rows: list[list[object]] = [
+        [
+            number(),
+            "陈小明",
+            1,
+            dt.date(2016, 2, 11),
+            3,
+            "三年级(1)班",
+            "陈大明",
+            "父亲",
+            13800138001,
+        ]
+    ]
+    result = run(session, clock, world, write_xlsx(tmp_path / "a.xlsx", rows))
+    assert (result.new, result.rejected) == (1, 0), result.errors
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.birth_date == dt.date(2016, 2, 11)
+
+
+def test_missing_column_refuses_the_file(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("学籍号,姓名\nG1,张三\n", encoding="utf-8")
+    before = state(session)
+    with pytest.raises(Exception, match="缺少必需的列") as caught:
+        run(session, clock, world, path)
+    assert getattr(caught.value, "code", None) == "IMPORT_HEADER_MISSING"
+    assert state(session) == before
+
+
+def test_failure_half_way_leaves_the_registry_as_it_was(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    before = state(session)
+    path = write_csv(tmp_path / "a.csv", GOOD)
+
+    def die(rows: int) -> None:
+        raise RuntimeError("process died")
+
+    with pytest.raises(RuntimeError):
+        run_import(
+            session,
+            clock,
+            world.haikou_admin,
+            school_code=HAIKOU,
+            path=path,
+            filename="a.csv",
+            dry_run=False,
+            progress=die,
+        )
+    assert state(session) == before
+
+
+def test_only_the_schools_own_administrator_imports(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "a.csv", GOOD)
+    with pytest.raises(Exception) as caught:
+        run_import(
+            session,
+            clock,
+            world.huajing_admin,
+            school_code=HAIKOU,
+            path=path,
+            filename="a.csv",
+            dry_run=True,
+        )
+    assert getattr(caught.value, "code", None) == "NOT_FOUND"
