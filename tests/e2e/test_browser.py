@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from xueji.demo.load import DEMO_PASSWORD
+from tests.import_files_helper import row, write_csv
+from xueji.demo.load import DEMO_PASSWORD, demo_number
 
 
 def test_sign_in_through_the_page_shows_the_chinese_home(
@@ -25,3 +27,55 @@ def test_sign_in_through_the_page_shows_the_chinese_home(
     assert "学校信息管理员" in page.content()
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url(live_server + "/login")
+
+
+def test_import_then_correct_through_the_pages(
+    live_server: str, browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    sign_in(page, live_server, "haikou-admin")
+    wrong_name = demo_number("440604", "20170301", "011")
+    path = write_csv(
+        tmp_path / "名单.csv",
+        [
+            row(
+                wrong_name,
+                "周小明",
+                birth="2017-03-01",
+                grade="2",
+                class_name="二年级(1)班",
+                phone="13900000011",
+            ),
+            row("G445222202508211234", "错号", birth="2025-08-21"),
+        ],
+    )
+    page.get_by_role("link", name="批量导入").click()
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="检查").click()
+    assert page.locator("[data-count=new]").inner_text() == "1"
+    assert page.locator("[data-count=rejected]").inner_text() == "1"
+    assert "应为“0”" in page.locator("table.grid").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载错误报告（xlsx）").click()
+    assert download.value.suggested_filename == "import-errors.xlsx"
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="导入").click()
+    assert page.locator("h2").first.inner_text().startswith("导入完成")
+    page.get_by_role("link", name="学生名单").click()
+    page.get_by_label("姓名或学籍号").fill(wrong_name)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_role("link", name="周小明").first.click()
+    page.get_by_role("link", name="学生信息维护").click()
+    page.get_by_label("学生姓名").fill("周晓明")
+    page.get_by_label("更正原因（必填）").fill("按户口簿更正")
+    page.get_by_role("button", name="保存更正").click()
+    assert page.get_by_role("status").inner_text() == "已保存更正，并已通知平台刷新。"
+    assert page.locator("h1").inner_text() == "周晓明"
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/")

@@ -58,6 +58,19 @@ def locate(
     number = identity.parse_number(registry_no, today=china_today(clock))
     repository = RegistryRepository(session)
     student = repository.student_by_index(registry_index(number.registry_no), lock=lock)
+    return _in_scope(repository, principal, student)
+
+
+def locate_by_id(session: Session, principal: Principal, student_id: int) -> Located:
+    """As ``locate``, by the registry's internal id (pages keep numbers out of URLs)."""
+    scope.require_staff(principal)
+    repository = RegistryRepository(session)
+    return _in_scope(repository, principal, repository.student_by_id(student_id, lock=False))
+
+
+def _in_scope(
+    repository: RegistryRepository, principal: Principal, student: Student | None
+) -> Located:
     if student is not None:
         school = repository.school(student.school_code)
         assert school is not None

@@ -1,0 +1,60 @@
+"""The import page: template, upload with a dry run first, results and the error report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from xueji.domain.errors import XuejiError
+from xueji.registry import scope
+from xueji.registry.import_routes import import_upload
+from xueji.web import csrf
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.templating import render
+
+router = APIRouter(tags=["registry pages"], include_in_schema=False)
+
+
+@router.get("/imports")
+def import_form(request: Request, principal: CurrentPrincipal) -> Response:
+    scope.require_writer(principal)
+    return render(request, "imports.html", {"result": None})
+
+
+@router.post("/imports")
+def import_file(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File()],
+    mode: Annotated[str, Form(max_length=10)] = "check",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    scope.require_writer(principal)
+    dry_run = mode != "commit"
+    try:
+        with session.begin_nested():
+            result, token = import_upload(
+                session,
+                clock,
+                principal,
+                school_code=principal.school_code or "",
+                upload=file,
+                dry_run=dry_run,
+            )
+    except XuejiError as error:
+        return render(request, "imports.html", {"result": None, "error": error}, status_code=422)
+    return render(
+        request,
+        "imports.html",
+        {
+            "result": result,
+            "dry_run": dry_run,
+            "filename": file.filename,
+            "report_url": f"/api/v1/import-reports/{token}.xlsx" if token else None,
+        },
+    )

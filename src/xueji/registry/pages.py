@@ -1,0 +1,302 @@
+"""Pages for administrators: student list and search, detail, correction, enrollment
+changes. Numbers never appear in page URLs (the internal id does)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from xueji.domain.codes import Gender
+from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
+from xueji.domain.errors import ValidationFailed, XuejiError
+from xueji.domain.masking import mask, mask_phone
+from xueji.domain.relations import RELATIONS, relation_label
+from xueji.registry import enrollment, info_sheet, scope, service
+from xueji.registry.repository import RegistryRepository
+from xueji.registry.validation import check_guardian
+from xueji.web import csrf
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
+from xueji.web.templating import render
+
+router = APIRouter(tags=["registry pages"], include_in_schema=False)
+PAGE_SIZE = 50
+NOTICES = {
+    "corrected": "已保存更正，并已通知平台刷新。",
+    "changed": "学籍异动已办理。",
+    "unchanged": "内容与原记录相同，未作修改。",
+}
+
+
+@router.get("/students")
+def student_list(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    q: str = "",
+    status: str = "",
+    page: int = 1,
+) -> Response:
+    scope.require_staff(principal)
+    page = max(page, 1)
+    students, total = service.search(
+        session,
+        clock,
+        principal,
+        query=q[:100],
+        status=status or None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    rows = [
+        {
+            "id": s.id,
+            "registry_no": mask(s.registry_no),
+            "name": s.name,
+            "gender": Gender(s.gender).label,
+            "birth_date": s.birth_date,
+            "school_code": s.school_code,
+            "status": EnrollmentStatus(s.status).label,
+        }
+        for s in students
+    ]
+    return render(
+        request,
+        "students.html",
+        {
+            "rows": rows,
+            "total": total,
+            "q": q,
+            "status": status,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "statuses": list(EnrollmentStatus),
+        },
+    )
+
+
+def _detail_context(
+    session: DbSession, located: service.Located, revealed: bool
+) -> dict[str, object]:
+    repository = RegistryRepository(session)
+    student = located.student
+    school_class = repository.school_class(student.class_id) if student.class_id else None
+    return {
+        "student": student,
+        "school": located.school,
+        "registry_no": student.registry_no if revealed else mask(student.registry_no),
+        "revealed": revealed,
+        "gender": Gender(student.gender).label,
+        "status": EnrollmentStatus(student.status),
+        "school_class": school_class,
+        "guardians": [
+            {
+                "name": g.name,
+                "relation": relation_label(g.relation),
+                "phone": g.phone if revealed else mask_phone(g.phone),
+            }
+            for g in located.guardians
+        ],
+        "history": repository.changes_of(student.id),
+        "changes": [c for c in ChangeKind if c is not ChangeKind.TRANSFER],
+        "change_labels": {c.value: c.label for c in ChangeKind},
+        "status_labels": {s.value: s.label for s in EnrollmentStatus},
+    }
+
+
+@router.get("/students/{student_id}")
+def student_detail(
+    request: Request,
+    student_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    reveal: bool = False,
+    done: str = "",
+) -> Response:
+    located = service.locate_by_id(session, principal, student_id)
+    if reveal:
+        service.reveal(session, clock, principal, located)
+    context = _detail_context(session, located, reveal)
+    context["notice"] = NOTICES.get(done)
+    context["can_write"] = principal.role in scope.WRITERS
+    context["can_reveal"] = principal.role in scope.REVEALERS
+    return render(request, "student.html", context)
+
+
+@router.get("/students/{student_id}/info-sheet.pdf")
+def info_sheet_pdf(
+    request: Request,
+    student_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    located = service.locate_by_id(session, principal, student_id)
+    filename, document = info_sheet.issue(
+        session,
+        clock,
+        principal,
+        registry_no=located.student.registry_no,
+        font=get_container(request).settings.pdf_font,
+    )
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get("/students/{student_id}/edit")
+def correction_form(
+    request: Request, student_id: int, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    located = service.locate_by_id(session, principal, student_id)
+    scope.require_writer(principal)
+    return _render_form(request, session, located, error=None, values=None)
+
+
+def _render_form(
+    request: Request,
+    session: DbSession,
+    located: service.Located,
+    error: XuejiError | None,
+    values: dict[str, str] | None,
+    status_code: int = 200,
+) -> Response:
+    student = located.student
+    guardians = located.guardians
+    defaults = {
+        "name": student.name,
+        "gender": student.gender,
+        "birth_date": student.birth_date.isoformat(),
+        "class_id": str(student.class_id or ""),
+        **{f"g{i}_{k}": "" for i in (1, 2) for k in ("name", "relation", "phone")},
+        "reason": "",
+    }
+    for rank, guardian in enumerate(guardians[:2], start=1):
+        defaults.update(
+            {
+                f"g{rank}_name": guardian.name,
+                f"g{rank}_relation": guardian.relation,
+                f"g{rank}_phone": guardian.phone,
+            }
+        )
+    classes = RegistryRepository(session).classes_of(student.school_code)
+    return render(
+        request,
+        "student_edit.html",
+        {
+            "student": student,
+            "values": values or defaults,
+            "error": error,
+            "classes": classes,
+            "relations": RELATIONS,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/students/{student_id}/edit")
+def correct(
+    request: Request,
+    student_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    name: Annotated[str, Form(max_length=200)] = "",
+    gender: Annotated[str, Form(max_length=2)] = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
+    class_id: Annotated[str, Form(max_length=20)] = "",
+    g1_name: Annotated[str, Form(max_length=200)] = "",
+    g1_relation: Annotated[str, Form(max_length=20)] = "",
+    g1_phone: Annotated[str, Form(max_length=30)] = "",
+    g2_name: Annotated[str, Form(max_length=200)] = "",
+    g2_relation: Annotated[str, Form(max_length=20)] = "",
+    g2_phone: Annotated[str, Form(max_length=30)] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    located = service.locate_by_id(session, principal, student_id)
+    values = {
+        "name": name,
+        "gender": gender,
+        "birth_date": birth_date,
+        "class_id": class_id,
+        "g1_name": g1_name,
+        "g1_relation": g1_relation,
+        "g1_phone": g1_phone,
+        "g2_name": g2_name,
+        "g2_relation": g2_relation,
+        "g2_phone": g2_phone,
+        "reason": reason,
+    }
+    try:
+        changes = _changes(values)
+        before = located.student.event_sequence
+        with session.begin_nested():
+            service.correct_student(
+                session,
+                clock,
+                principal,
+                registry_no=located.student.registry_no,
+                changes=changes,
+                reason=reason,
+            )
+    except XuejiError as error:
+        located = service.locate_by_id(session, principal, student_id)
+        return _render_form(request, session, located, error, values, status_code=422)
+    done = "corrected" if located.student.event_sequence != before else "unchanged"
+    return RedirectResponse(f"/students/{student_id}?done={done}", status_code=303)
+
+
+def _changes(values: dict[str, str]) -> dict[str, object]:
+    try:
+        birth = dt.date.fromisoformat(values["birth_date"].strip())
+    except ValueError:
+        raise ValidationFailed("出生日期格式应为 2016-02-11", code="BIRTH_DATE_INVALID") from None
+    if values["gender"] not in ("1", "2"):
+        raise ValidationFailed("请选择性别", code="GENDER_INVALID")
+    guardians = [
+        check_guardian(values[f"g{i}_name"], values[f"g{i}_relation"], values[f"g{i}_phone"])
+        for i in (1, 2)
+        if i == 1 or values[f"g{i}_phone"].strip()
+    ]
+    class_id = int(values["class_id"]) if values["class_id"].strip().isdigit() else None
+    return {
+        "name": values["name"],
+        "gender": Gender(values["gender"]),
+        "birth_date": birth,
+        "class_id": class_id,
+        "guardians": guardians,
+    }
+
+
+@router.post("/students/{student_id}/enrollment-changes")
+def change_enrollment(
+    request: Request,
+    student_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    located = service.locate_by_id(session, principal, student_id)
+    if kind not in {c.value for c in ChangeKind}:
+        raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
+    enrollment.change_enrollment(
+        session,
+        clock,
+        principal,
+        registry_no=located.student.registry_no,
+        kind=ChangeKind(kind),
+        reason=reason,
+    )
+    return RedirectResponse(f"/students/{student_id}?done=changed", status_code=303)

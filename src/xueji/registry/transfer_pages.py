@@ -1,0 +1,112 @@
+"""Pages of the transfer inbox (转学事务): request, confirm (学籍调档), reject."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from xueji.domain.errors import XuejiError
+from xueji.registry import enrollment
+from xueji.registry.repository import RegistryRepository
+from xueji.web import csrf
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.templating import render
+
+router = APIRouter(tags=["registry pages"], include_in_schema=False)
+
+
+def _inbox(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    error: XuejiError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    transfers = enrollment.transfers_for(session, principal)
+    repository = RegistryRepository(session)
+    names = {
+        t.id: (repository.school(t.to_school_code), repository.school(t.from_school_code))
+        for t in transfers
+    }
+    return render(
+        request,
+        "transfers.html",
+        {
+            "incoming": [t for t in transfers if t.from_school_code == principal.school_code],
+            "outgoing": [t for t in transfers if t.to_school_code == principal.school_code],
+            "schools": names,
+            "error": error,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/transfers")
+def inbox(
+    request: Request, session: DbSession, principal: CurrentPrincipal, done: str = ""
+) -> Response:
+    notice = {
+        "requested": "转学申请已提交，等待转出学校确认。",
+        "confirmed": "已确认调档，学生已转出。",
+        "rejected": "已退回该转学申请。",
+    }.get(done)
+    return _inbox(request, session, principal, notice=notice)
+
+
+@router.post("/transfers")
+def request_transfer(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    registry_no: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        with session.begin_nested():
+            enrollment.request_transfer(
+                session,
+                clock,
+                principal,
+                registry_no=registry_no,
+                to_school_code=principal.school_code or "",
+                reason=reason,
+            )
+    except XuejiError as error:
+        return _inbox(request, session, principal, error=error, status_code=422)
+    return RedirectResponse("/transfers?done=requested", status_code=303)
+
+
+@router.post("/transfers/{transfer_id}/confirm")
+def confirm(
+    request: Request,
+    transfer_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    enrollment.confirm_transfer(session, clock, principal, transfer_id=transfer_id)
+    return RedirectResponse("/transfers?done=confirmed", status_code=303)
+
+
+@router.post("/transfers/{transfer_id}/reject")
+def reject(
+    request: Request,
+    transfer_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    enrollment.reject_transfer(session, clock, principal, transfer_id=transfer_id, reason=reason)
+    return RedirectResponse("/transfers?done=rejected", status_code=303)

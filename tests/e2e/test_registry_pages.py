@@ -1,0 +1,94 @@
+"""The administrator pages over HTTP: scope (another school's record answers like a
+record that does not exist), CSRF on every form, and the list's search."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.e2e.conftest import Headers
+from tests.registry_world import PASSWORD
+
+
+def page_login(client: TestClient, username: str) -> str:
+    client.get("/login")
+    token = client.cookies.get("xueji_csrf")
+    assert token
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    return token
+
+
+PAGES = [
+    ("GET", "/students/{id}", None),
+    ("GET", "/students/{id}?reveal=true", None),
+    ("GET", "/students/{id}/edit", None),
+    ("GET", "/students/{id}/info-sheet.pdf", None),
+    (
+        "POST",
+        "/students/{id}/edit",
+        {
+            "name": "陈晓明",
+            "gender": "1",
+            "birth_date": "2016-02-11",
+            "g1_name": "陈大明",
+            "g1_relation": "51",
+            "g1_phone": "13800138001",
+            "reason": "x",
+        },
+    ),
+    ("POST", "/students/{id}/enrollment-changes", {"kind": "suspend", "reason": "x"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "form"), PAGES)
+def test_another_schools_student_page_is_like_a_missing_one(
+    client: TestClient, as_user: Headers, method: str, path: str, form: dict[str, str] | None
+) -> None:
+    as_user("haikou-admin")  # builds the registry with student id 1 at 海口小学
+    token = page_login(client, "huajing-admin")
+    data = dict(form, csrf_token=token) if form else None
+    real = client.request(method, path.format(id=1), data=data)
+    missing = client.request(method, path.format(id=999999), data=data)
+    assert real.status_code == missing.status_code == 404
+    assert real.text == missing.text
+    assert "陈小明" not in real.text
+
+
+def test_own_school_sees_and_corrects(client: TestClient, as_user: Headers) -> None:
+    as_user("haikou-admin")
+    token = page_login(client, "haikou-admin")
+    listing = client.get("/students", params={"q": "陈"})
+    assert "陈小明" in listing.text and "共 1 名学生" in listing.text
+    detail = client.get("/students/1")
+    assert "G4406**********" in detail.text and "138****8001" in detail.text
+    form = {
+        "name": "陈晓明",
+        "gender": "1",
+        "birth_date": "2016-02-11",
+        "class_id": "",
+        "g1_name": "陈大明",
+        "g1_relation": "51",
+        "g1_phone": "13800138001",
+        "reason": "",
+    }
+    refused = client.post("/students/1/edit", data=dict(form, csrf_token=token))
+    assert refused.status_code == 422 and "请填写原因" in refused.text
+    no_csrf = client.post("/students/1/edit", data=dict(form, reason="更正"))
+    assert no_csrf.status_code == 403
+    saved = client.post(
+        "/students/1/edit", data=dict(form, reason="更正", csrf_token=token), follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert "陈晓明" in client.get("/students/1").text
+
+
+def test_region_admin_lists_only_their_region(client: TestClient, as_user: Headers) -> None:
+    as_user("haikou-admin")
+    page_login(client, "guangzhou")
+    assert "共 0 名学生" in client.get("/students").text
+    assert client.get("/students/1").status_code == 404
