@@ -94,7 +94,6 @@ def _counts(database: Path) -> tuple[int, ...]:
                 "guardians",
                 "outbox_events",
                 "audit_log",
-                "import_rows",
                 "imports",
                 "classes",
             )

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from tests.import_files_helper import row, write_csv, write_xlsx
@@ -17,7 +17,7 @@ from xueji.domain.clock import FixedClock
 from xueji.registry import service
 from xueji.registry.importer import ImportResult, run_import
 from xueji.registry.lookup import lookup
-from xueji.registry.models import Guardian, ImportRow, ImportRun, SchoolClass, Student
+from xueji.registry.models import Guardian, ImportRun, SchoolClass, Student
 from xueji.sync import outbox
 from xueji.sync.models import OutboxEvent
 
@@ -44,7 +44,7 @@ def run(
 def state(session: Session) -> tuple[int, ...]:
     return tuple(
         session.scalar(select(func.count()).select_from(model)) or 0
-        for model in (Student, Guardian, OutboxEvent, AuditEntry, SchoolClass, ImportRun, ImportRow)
+        for model in (Student, Guardian, OutboxEvent, AuditEntry, SchoolClass, ImportRun)
     )
 
 
@@ -94,7 +94,7 @@ def test_commit_applies_every_accepted_row_once(
         1,
         {"import_id": result.import_id},
     )
-    assert session.scalar(select(func.count()).select_from(ImportRow)) == 0
+    assert not inspect(session.connection()).has_table("import_rows")
     assert audit.verify(session).ok
     again = run(session, clock, world, path)
     assert (again.new, again.changed, again.unchanged, again.rejected) == (0, 0, 3, 0)

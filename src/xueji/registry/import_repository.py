@@ -6,13 +6,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, and_, cast, delete, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Table,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from xueji.db.repository import Repository
 from xueji.registry.models import Guardian, ImportReport, ImportRow, SchoolClass, Student
 from xueji.sync.models import OutboxEvent
 
 R = ImportRow
+STAGING: Table = ImportRow.__table__  # type: ignore[assignment]
 
 
 class ImportRepository(Repository):
@@ -198,8 +211,14 @@ class ImportRepository(Repository):
     def forget_reports_before(self, moment: dt.datetime) -> None:
         self.session.execute(delete(ImportReport).where(ImportReport.created_at < moment))
 
-    def clear(self, import_id: int) -> None:
-        self.session.execute(delete(R).where(R.import_id == import_id))
+    def create_staging(self) -> None:
+        """A fresh temporary staging table for this transaction."""
+        connection = self.session.connection()
+        STAGING.drop(connection, checkfirst=True)
+        STAGING.create(connection)
+
+    def drop_staging(self) -> None:
+        STAGING.drop(self.session.connection(), checkfirst=True)
 
 
 STAGE_COLUMNS = (

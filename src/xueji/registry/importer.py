@@ -6,8 +6,8 @@
    school, new, or existing here (then compared: changed or unchanged).
 3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
    changed rows through the same audit-and-event path as a correction, records the run,
-   and removes the staging rows — all in the caller's transaction, so a process killed
-   half-way leaves the registry exactly as it was.
+   and drops the (temporary) staging table — all in the caller's transaction, so a process
+   killed half-way leaves the registry exactly as it was.
 
 New registrations are audited by one summary entry (file name, SHA-256, counts); each
 changed student gets its own entry with before and after, like a correction by hand.
@@ -96,6 +96,7 @@ def run_import(
         )
         session.add(run)
         session.flush()
+        ImportRepository(session).create_staging()
         result = ImportResult(import_id=run.id)
         _stage_file(session, clock, run.id, path, result, progress)
         _classify(session, run.id, school.code, result, clock)
@@ -154,10 +155,7 @@ def _stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
     ring = keyring()
     numbers = good["number"].to_list()
     phones1 = good["g1_phone_n"].to_list()
-    has2 = good.select(pl.col("g2_phone_n").fill_null("") != "").to_series().to_list()
-    phones2 = [
-        p if present else "" for p, present in zip(good["g2_phone_n"].to_list(), has2, strict=True)
-    ]
+    second = _second_guardians(good)
     columns = (
         good["row"].to_list(),
         ring.blind_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
@@ -171,20 +169,27 @@ def _stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
         good["g1_relation_n"].to_list(),
         ring.encrypt_many(phones1, purpose="guardian.phone"),
         ring.blind_index_many(phones1, purpose=PHONE_PURPOSE),
-        [n if h else None for n, h in zip(good["g2_name_n"].to_list(), has2, strict=True)],
-        [r if h else None for r, h in zip(good["g2_relation_n"].to_list(), has2, strict=True)],
-        [
-            c if h else None
-            for c, h in zip(ring.encrypt_many(phones2, purpose="guardian.phone"), has2, strict=True)
-        ],
-        [
-            i if h else None
-            for i, h in zip(
-                ring.blind_index_many(phones2, purpose=PHONE_PURPOSE), has2, strict=True
-            )
-        ],
+        *second,
     )
     return [(import_id, *values) for values in zip(*columns, strict=True)]
+
+
+def _second_guardians(good: pl.DataFrame) -> tuple[list[object], ...]:
+    """Name, relation, encrypted phone and phone index of the optional second guardian
+    (None where absent); only the present phones are encrypted and indexed."""
+    present = (good["g2_phone_n"].fill_null("") != "").to_list()
+    where = [index for index, given in enumerate(present) if given]
+    phones = [good["g2_phone_n"][index] for index in where]
+    ring = keyring()
+    ciphers = dict(zip(where, ring.encrypt_many(phones, purpose="guardian.phone"), strict=True))
+    indexes = dict(zip(where, ring.blind_index_many(phones, purpose=PHONE_PURPOSE), strict=True))
+    names, relations = good["g2_name_n"].to_list(), good["g2_relation_n"].to_list()
+    return (
+        [names[i] if given else None for i, given in enumerate(present)],
+        [relations[i] if given else None for i, given in enumerate(present)],
+        [ciphers.get(i) for i in range(len(present))],
+        [indexes.get(i) for i in range(len(present))],
+    )
 
 
 def _classify(
@@ -231,4 +236,4 @@ def _apply(
             "rejected": result.rejected,
         },
     )
-    repository.clear(run.id)
+    repository.drop_staging()

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
 from xueji.db.crypto import EncryptedString
@@ -52,12 +60,12 @@ class Student(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     registry_no: Mapped[str] = mapped_column(EncryptedString("student.registry_no"))
     registry_no_index: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[dt.date] = mapped_column(Date)
     school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     event_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -131,16 +139,35 @@ class ImportRun(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ImportRow(Base):
+class ImportReport(Base):
+    """An error report (xlsx) kept encrypted for its uploader to download, for a day."""
+
+    __tablename__ = "import_reports"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(10))
+    account_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StagingBase(DeclarativeBase):
+    """Tables that exist only inside one transaction; not part of the migrated schema."""
+
+    metadata = MetaData()
+
+
+class ImportRow(StagingBase):
     """A checked row waiting, inside the import's transaction, to be compared with the
-    registry and applied. Sensitive values are already encrypted here; the rows are
-    deleted before the transaction commits."""
+    registry and applied. A temporary table (in memory on SQLite), created and dropped
+    by each import inside its transaction; sensitive values are already encrypted here."""
 
     __tablename__ = "import_rows"
+    __table_args__ = {"prefixes": ["TEMPORARY"]}  # noqa: RUF012 (read once by SQLAlchemy)
 
     import_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     row: Mapped[int] = mapped_column(Integer, primary_key=True)
-    registry_index: Mapped[str] = mapped_column(String(64), index=True)
+    registry_index: Mapped[str] = mapped_column(String(64))
     registry_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str] = mapped_column(String(1))
@@ -157,15 +184,3 @@ class ImportRow(Base):
     g2_phone_index: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(10))
     code: Mapped[str | None] = mapped_column(String(40))
-
-
-class ImportReport(Base):
-    """An error report (xlsx) kept encrypted for its uploader to download, for a day."""
-
-    __tablename__ = "import_reports"
-
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    school_code: Mapped[str] = mapped_column(String(10))
-    account_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,8 +1,8 @@
-"""registry audit outbox
+"""registry audit outbox imports
 
-Revision ID: c0ca7bbaf556
+Revision ID: abe20e03de92
 Revises: 0e6c4908b798
-Create Date: 2026-11-29 09:38:45.776946
+Create Date: 2026-11-29 10:03:31.550622
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c0ca7bbaf556"
+revision = "abe20e03de92"
 down_revision = "0e6c4908b798"
 branch_labels = None
 depends_on = None
@@ -46,6 +46,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_subject"), ["subject"], unique=False)
 
     op.create_table(
+        "import_reports",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("school_code", sa.String(length=10), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("token", name=op.f("pk_import_reports")),
+    )
+    with op.batch_alter_table("import_reports", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_import_reports_created_at"), ["created_at"], unique=False
+        )
+
+    op.create_table(
         "outbox_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("event_type", sa.String(length=64), nullable=False),
@@ -56,17 +70,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_events")),
         sa.UniqueConstraint("student_id", "sequence", name=op.f("uq_outbox_events_student_id")),
     )
-    with op.batch_alter_table("outbox_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_outbox_events_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_outbox_events_event_type"), ["event_type"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_outbox_events_student_id"), ["student_id"], unique=False
-        )
-
     op.create_table(
         "regions",
         sa.Column("code", sa.String(length=6), nullable=False),
@@ -115,6 +118,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_classes_school_code"), ["school_code"], unique=False)
 
     op.create_table(
+        "imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_code", sa.String(length=10), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("new", sa.Integer(), nullable=False),
+        sa.Column("changed", sa.Integer(), nullable=False),
+        sa.Column("unchanged", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["school_code"], ["schools.code"], name=op.f("fk_imports_school_code_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_imports")),
+    )
+    with op.batch_alter_table("imports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_imports_school_code"), ["school_code"], unique=False)
+
+    op.create_table(
         "students",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("registry_no", sa.LargeBinary(), nullable=False),
@@ -139,9 +162,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("students", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_students_class_id"), ["class_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_students_name"), ["name"], unique=False)
         batch_op.create_index(batch_op.f("ix_students_school_code"), ["school_code"], unique=False)
-        batch_op.create_index(batch_op.f("ix_students_status"), ["status"], unique=False)
 
     op.create_table(
         "enrollment_changes",
@@ -277,12 +298,14 @@ def downgrade() -> None:
 
     op.drop_table("enrollment_changes")
     with op.batch_alter_table("students", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_students_status"))
         batch_op.drop_index(batch_op.f("ix_students_school_code"))
-        batch_op.drop_index(batch_op.f("ix_students_name"))
         batch_op.drop_index(batch_op.f("ix_students_class_id"))
 
     op.drop_table("students")
+    with op.batch_alter_table("imports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_imports_school_code"))
+
+    op.drop_table("imports")
     with op.batch_alter_table("classes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_classes_school_code"))
         batch_op.drop_index(batch_op.f("ix_classes_head_teacher_id"))
@@ -293,12 +316,11 @@ def downgrade() -> None:
 
     op.drop_table("schools")
     op.drop_table("regions")
-    with op.batch_alter_table("outbox_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_events_student_id"))
-        batch_op.drop_index(batch_op.f("ix_outbox_events_event_type"))
-        batch_op.drop_index(batch_op.f("ix_outbox_events_created_at"))
-
     op.drop_table("outbox_events")
+    with op.batch_alter_table("import_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_import_reports_created_at"))
+
+    op.drop_table("import_reports")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_subject"))
         batch_op.drop_index(batch_op.f("ix_audit_log_school_code"))

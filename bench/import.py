@@ -1,0 +1,194 @@
+"""Bulk import speed and memory.
+
+Generates an N-row CSV (valid, unique students in the template layout), imports it into a
+fresh, migrated database — fully validated, encrypted, indexed, audited and published, in
+one transaction — and prints rows/s next to the plain insert of the same rows in the same
+run (SQLite ``executemany`` with a text primary key; PostgreSQL ``COPY`` with a primary
+key). Optionally measures peak memory (RSS) of a child process importing a larger file.
+
+    .venv/bin/python bench/import.py [--rows 1000000] [--postgres URL] [--memory-rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).parent))
+from import_bench_data import plain_rows, write_file
+from xueji.auth.service import Principal
+from xueji.config import Settings, normalise_database_url
+from xueji.container import Container
+from xueji.db import migrate
+from xueji.db.engine import make_engine
+from xueji.db.scope import transaction
+from xueji.domain.roles import Role
+from xueji.registry import schools
+from xueji.registry.importer import run_import
+
+SCHOOL = "1144060401"
+
+
+def import_once(database_url: str, csv: Path, workdir: Path) -> tuple[float, int]:
+    container = Container.build(
+        Settings(var_dir=workdir, database_url=database_url, secret_key="bench-key-" * 4)
+    )
+    migrate.upgrade(container.engine)
+    platform = Principal(None, "bench", Role.PLATFORM_ADMIN, None, None, "bench")
+    with transaction(container.sessions) as session:
+        schools.create_school(
+            session,
+            container.clock,
+            platform,
+            school_code=SCHOOL,
+            name="佛山市禅城区海口小学",
+            region_code="440604",
+        )
+    operator = Principal.operator(school_code=SCHOOL, name="bench")
+    start = time.perf_counter()
+    with transaction(container.sessions) as session:
+        result = run_import(
+            session,
+            container.clock,
+            operator,
+            school_code=SCHOOL,
+            path=csv,
+            filename=csv.name,
+            dry_run=False,
+        )
+    elapsed = time.perf_counter() - start
+    container.engine.dispose()
+    assert result.rejected == 0, result.errors[:3]
+    return elapsed, result.new
+
+
+def sqlite_baseline(rows: list[tuple[str, ...]], workdir: Path) -> float:
+    engine = make_engine(f"sqlite:///{workdir / 'plain.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE plain (registry_no TEXT PRIMARY KEY, name, gender, birth, phone)"
+        )
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO plain VALUES (?, ?, ?, ?, ?)", rows)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
+
+
+def postgres_baseline(url: str, rows: list[tuple[str, ...]]) -> float:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TABLE plain (registry_no TEXT PRIMARY KEY, name TEXT, gender TEXT, "
+            "birth TEXT, phone TEXT)"
+        )
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy("COPY plain FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
+
+
+def fresh_postgres(admin_url: str) -> tuple[str, str]:
+    name = f"xueji_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(False), name
+
+
+def drop_postgres(admin_url: str, name: str) -> None:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def report(label: str, rows: int, elapsed: float, baseline: float) -> None:
+    print(
+        f"{label:<10} import {rows:>10,} rows in {elapsed:7.2f} s = {rows / elapsed:>9,.0f} rows/s"
+        f" | plain insert {baseline:6.2f} s = {rows / baseline:>9,.0f} rows/s"
+        f" | import/plain speed ratio {baseline / elapsed:.2f}"
+    )
+
+
+def peak_memory(rows: int, workdir: Path) -> None:
+    """Import a ``rows``-row file in a child process and print its peak RSS."""
+    csv = write_file(workdir / f"memory-{rows}.csv", rows)
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
+        "import importlib; bench = importlib.import_module('import');"
+        "elapsed, new = bench.import_once(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[4]));"
+        "print(f'{new} {elapsed:.1f}')"
+    )
+    child = workdir / "child"
+    child.mkdir()
+    start = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            f"sqlite:///{child / 'memory.db'}",
+            str(csv),
+            str(Path(__file__).parent),
+            str(child),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(
+        f"memory     import {rows:>10,} rows (SQLite) in {time.perf_counter() - start:.0f} s,"
+        f" peak RSS {peak_kib / 1024:,.0f} MiB  [{done.stdout.strip()}]"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=os.environ.get("XUEJI_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--memory-rows", type=int, default=0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        csv = write_file(workdir / "students.csv", args.rows)
+        rows = plain_rows(csv)
+        elapsed, new = import_once(f"sqlite:///{workdir / 'import.db'}", csv, workdir)
+        report("SQLite", new, elapsed, sqlite_baseline(rows, workdir))
+        if args.postgres:
+            admin = normalise_database_url(args.postgres)
+            for purpose in ("import", "plain"):
+                url, name = fresh_postgres(admin)
+                try:
+                    if purpose == "import":
+                        elapsed, new = import_once(url, csv, workdir)
+                    else:
+                        baseline = postgres_baseline(url, rows)
+                finally:
+                    drop_postgres(admin, name)
+            report("PostgreSQL", new, elapsed, baseline)
+        if args.memory_rows:
+            peak_memory(args.memory_rows, workdir)
+
+
+if __name__ == "__main__":
+    main()
