@@ -32,6 +32,7 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/identity.py
+	$(BIN)/python bench/import.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -4,6 +4,7 @@ user create, db upgrade and demo load."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from tests.e2e.conftest import run_cli
@@ -149,3 +150,16 @@ def test_user_create_refuses_bad_scope_and_needs_a_migrated_database(tmp_path: P
         stdin="a long enough password\n",
     )
     assert bad.returncode == 1 and "SCOPE_INVALID" in bad.stderr
+
+
+def test_audit_verify_names_the_first_altered_entry(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
+    assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0
+    intact = run_cli("audit", "verify", var_dir=tmp_path)
+    assert intact.returncode == 0 and "哈希链无误" in intact.stdout
+    with sqlite3.connect(tmp_path / "xueji.db") as connection:
+        connection.execute("DROP TRIGGER audit_log_no_update")
+        connection.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
+    altered = run_cli("audit", "verify", var_dir=tmp_path)
+    assert altered.returncode == 1
+    assert "第 3 条" in altered.stderr

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth import service
+from xueji.auth.models import AuthSession
 from xueji.auth.repository import AuthRepository
 from xueji.domain.clock import FixedClock
 from xueji.domain.errors import Conflict, ValidationFailed
@@ -94,6 +98,9 @@ def test_sign_in_opens_a_session_that_expires(session: Session, clock: FixedCloc
     assert principal is not None and principal.username == "haikou-admin"
     clock.advance(hours=12, seconds=1)
     assert service.resolve_token(session, clock, result.token) is None
+    assert isinstance(sign_in(session, clock), service.SignedIn)
+    live = session.scalars(select(AuthSession.expires_at)).all()
+    assert live == [clock.now() + dt.timedelta(hours=12)]  # the expired one was removed
 
 
 def test_sign_out_ends_the_session(session: Session, clock: FixedClock) -> None:

@@ -1,39 +1,53 @@
 """How an entry's hash is computed: SHA-256 over the previous hash and a canonical JSON of
-the entry's stored columns (the payload as stored, i.e. its ciphertext)."""
+the entry's stored columns (the payload as stored, i.e. its ciphertext). Used both when
+appending and when verifying, so the two can never disagree on what is covered."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from typing import Protocol
 
 GENESIS = "0" * 64
 
 
-def entry_hash(
-    *,
-    prev_hash: str,
-    entry_id: int,
-    at: dt.datetime,
-    actor_id: int | None,
-    actor: str,
-    action: str,
-    school_code: str | None,
-    subject: str,
-    payload_ciphertext: bytes,
-) -> str:
+class Hashable(Protocol):
+    """The stored columns of an entry, whether an ORM row or a raw database row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def school_code(self) -> str | None: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def prev_hash(self) -> str: ...
+
+
+def entry_hash(entry: Hashable) -> str:
     canonical = json.dumps(
         [
-            entry_id,
-            at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            actor_id,
-            actor,
-            action,
-            school_code,
-            subject,
-            payload_ciphertext.hex(),
+            entry.id,
+            entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            entry.actor_id,
+            entry.actor,
+            entry.action,
+            entry.school_code,
+            entry.subject,
+            bytes(entry.payload).hex(),
         ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256((entry.prev_hash + canonical).encode("utf-8")).hexdigest()

@@ -47,20 +47,8 @@ def record(
         json.dumps(payload or {}, ensure_ascii=False, sort_keys=True, default=str),
         purpose=PURPOSE,
     )
-    entry_id = head.last_id + 1
-    digest = entry_hash(
-        prev_hash=head.last_hash,
-        entry_id=entry_id,
-        at=at,
-        actor_id=actor.id,
-        actor=actor.name,
-        action=action,
-        school_code=school_code,
-        subject=subject,
-        payload_ciphertext=sealed,
-    )
     entry = AuditEntry(
-        id=entry_id,
+        id=head.last_id + 1,
         at=at,
         actor_id=actor.id,
         actor=actor.name,
@@ -69,10 +57,10 @@ def record(
         subject=subject,
         payload=sealed,
         prev_hash=head.last_hash,
-        entry_hash=digest,
     )
+    entry.entry_hash = entry_hash(entry)
     repository.add(entry)
-    head.last_id, head.last_hash = entry_id, digest
+    head.last_id, head.last_hash = entry.id, entry.entry_hash
     return entry
 
 
@@ -102,17 +90,7 @@ def verify(session: Session) -> Verification:
             return Verification(checked, row.id, f"缺少第 {expected_id} 条或顺序被改动")
         if row.prev_hash != previous:
             return Verification(checked, row.id, "与前一条的链接不符（前一条被删除或改动）")
-        recomputed = entry_hash(
-            prev_hash=previous,
-            entry_id=row.id,
-            at=row.at,
-            actor_id=row.actor_id,
-            actor=row.actor,
-            action=row.action,
-            school_code=row.school_code,
-            subject=row.subject,
-            payload_ciphertext=bytes(row.payload),
-        )
+        recomputed = entry_hash(row)
         if recomputed != row.entry_hash:
             return Verification(checked, row.id, "内容被改动（哈希不符）")
         previous, expected_id, checked = recomputed, expected_id + 1, checked + 1

@@ -40,9 +40,13 @@ class AuthRepository(Repository):
     def delete_session(self, token_hash: str) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
 
-    def delete_expired_sessions(self, now: dt.datetime) -> int:
-        result = self.session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    def delete_expired_sessions(self, account_id: int, now: dt.datetime) -> None:
+        """Expired sessions of one account, removed when it signs in again."""
+        self.session.execute(
+            delete(AuthSession).where(
+                AuthSession.account_id == account_id, AuthSession.expires_at <= now
+            )
+        )
 
     def blocked_until(self, keys: list[str], now: dt.datetime) -> dt.datetime | None:
         """The latest time any of ``keys`` is blocked until, if still in the future."""

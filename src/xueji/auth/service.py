@@ -154,6 +154,7 @@ def _failed(
 def _open_session(
     repository: AuthRepository, account: Account, now: dt.datetime, hours: int
 ) -> SignedIn:
+    repository.delete_expired_sessions(account.id, now)
     token = secrets.token_urlsafe(32)
     expires_at = now + dt.timedelta(hours=hours)
     repository.add_session(
@@ -188,9 +189,4 @@ def sign_out(session: Session, token: str) -> None:
 def principal_by_username(session: Session, username: str) -> Principal | None:
     """The account named ``username``, for modules that assign people (head teachers)."""
     account = AuthRepository(session).account_by_username(normalise_username(username))
-    return None if account is None else Principal.of(account)
-
-
-def principal_by_id(session: Session, account_id: int) -> Principal | None:
-    account = AuthRepository(session).account_by_id(account_id)
     return None if account is None else Principal.of(account)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.domain import identity
 from xueji.domain.clock import Clock, china_today
@@ -120,13 +119,13 @@ def request_transfer(
         requested_at=clock.now(),
     )
     repository.add(transfer)
-    audit.record(
+    events.audit_student(
         session,
         clock,
-        events.actor_of(principal),
-        action="transfer.requested",
-        subject=f"student:{student.id}",
+        principal,
+        student_id=student.id,
         school_code=student.school_code,
+        action="transfer.requested",
         payload={"transfer_id": transfer.id, "to_school_code": to_school_code, "reason": why},
     )
     return transfer
@@ -205,13 +204,13 @@ def reject_transfer(
         principal.account_id,
         clock.now(),
     )
-    audit.record(
+    events.audit_student(
         session,
         clock,
-        events.actor_of(principal),
-        action="transfer.rejected",
-        subject=f"student:{transfer.student_id}",
+        principal,
+        student_id=transfer.student_id,
         school_code=transfer.from_school_code,
+        action="transfer.rejected",
         payload={"transfer_id": transfer.id, "reason": why},
     )
     return transfer

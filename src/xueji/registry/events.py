@@ -44,6 +44,28 @@ def snapshot(student: Student, school: School, guardians: list[Guardian]) -> dic
     }
 
 
+def audit_student(
+    session: Session,
+    clock: Clock,
+    principal: Principal | None,
+    *,
+    student_id: int,
+    school_code: str,
+    action: str,
+    payload: dict[str, Any],
+) -> None:
+    """One audit entry about one student, filed under the student's school."""
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action=action,
+        subject=f"student:{student_id}",
+        school_code=school_code,
+        payload=payload,
+    )
+
+
 def record_student_change(
     session: Session,
     clock: Clock,
@@ -58,13 +80,13 @@ def record_student_change(
     says what changed (``extra``: field names, statuses, school and region codes), never
     the personal data itself. ``audit_payload`` None: already audited by the caller."""
     if audit_payload is not None:
-        audit.record(
+        audit_student(
             session,
             clock,
-            actor_of(principal),
-            action=event_type,
-            subject=f"student:{student.id}",
+            principal,
+            student_id=student.id,
             school_code=student.school_code,
+            action=event_type,
             payload=audit_payload,
         )
     student.event_sequence += 1

@@ -14,7 +14,6 @@ from pathlib import Path
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
-from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.codes import Gender
@@ -120,13 +119,13 @@ def issue(
         repository.school_class(located.student.class_id) if located.student.class_id else None
     )
     document = render(located, school_class, issued=china_today(clock), font=font)
-    audit.record(
+    events.audit_student(
         session,
         clock,
-        events.actor_of(principal),
-        action="student.info_sheet_issued",
-        subject=f"student:{located.student.id}",
+        principal,
+        student_id=located.student.id,
         school_code=located.student.school_code,
+        action="student.info_sheet_issued",
         payload={"issued": china_today(clock).isoformat()},
     )
     return f"info-sheet-{located.student.registry_no[-4:]}.pdf", document

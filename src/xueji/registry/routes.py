@@ -15,6 +15,7 @@ from xueji.registry.schemas import (
     ClassIn,
     ClassOut,
     EnrollmentChangeIn,
+    GuardianIn,
     RejectIn,
     SchoolIn,
     SchoolOut,
@@ -94,7 +95,7 @@ def list_classes(
     return [ClassOut.of(c) for c in RegistryRepository(session).classes_of(school.code)]
 
 
-def _guardians(items: list) -> list[GuardianFacts]:  # type: ignore[type-arg]
+def _guardians(items: list[GuardianIn]) -> list[GuardianFacts]:
     return [check_guardian(g.name, g.relation, g.phone) for g in items]
 
 

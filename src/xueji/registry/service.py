@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.db.crypto import blind_index
 from xueji.domain import identity
@@ -167,13 +166,13 @@ def reveal(session: Session, clock: Clock, principal: Principal, located: Locate
     """Audit a full read; only administrators may make one."""
     if principal.role not in scope.REVEALERS:
         raise Forbidden("当前账号无权查看完整学籍号和手机号")
-    audit.record(
+    events.audit_student(
         session,
         clock,
-        events.actor_of(principal),
-        action="student.revealed",
-        subject=f"student:{located.student.id}",
+        principal,
+        student_id=located.student.id,
         school_code=located.student.school_code,
+        action="student.revealed",
         payload={"fields": ["registry_no", "guardians.phone"]},
     )
 

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from xueji.auth.service import Principal, resolve_token
 from xueji.container import Container
 from xueji.domain.clock import Clock
-from xueji.domain.errors import Forbidden, NotAuthenticated
-from xueji.domain.roles import Role
+from xueji.domain.errors import NotAuthenticated
 from xueji.web import csrf
 
 SESSION_COOKIE = "xueji_session"
@@ -85,14 +84,3 @@ def current_principal(
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
-
-
-def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
-    """A dependency admitting only the given roles."""
-
-    def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden("当前账号无权进行此操作")
-        return principal
-
-    return dependency
