@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 import xueji.audit.models
+import xueji.platform.models
 import xueji.registry.models
 import xueji.sync.models  # noqa: F401  (all tables on the metadata)
 from xueji.audit.chain import GENESIS

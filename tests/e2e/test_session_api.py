@@ -92,7 +92,8 @@ def test_malformed_request_is_422_in_chinese(client: TestClient) -> None:
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "VALIDATION_FAILED"
-    assert body["details"]["fields"] == {"username": "须为文本", "password": "必须填写"}
+    assert body["details"]["fields"] == {"username": "FIELD_INVALID", "password": "FIELD_REQUIRED"}
+    assert body["details"]["messages"] == {"username": "须为文本", "password": "必须填写"}
 
 
 def test_unknown_api_path_is_json_404(client: TestClient) -> None:

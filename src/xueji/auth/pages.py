@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service
 from xueji.domain.errors import Throttled
+from xueji.platform import service as platform
 from xueji.web import csrf
 from xueji.web.deps import (
     SESSION_COOKIE,
@@ -51,7 +52,7 @@ def login(
     result = service.sign_in(
         session,
         clock,
-        username=username,
+        username=platform.sign_in_name(session, clock, username),
         password=password,
         client=client_address(request),
         session_hours=settings.session_hours,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from xueji.auth import service
 from xueji.auth.schemas import MeOut, SessionOut, SignInRequest
+from xueji.platform import service as platform
 from xueji.web.deps import (
     ClockDep,
     CurrentPrincipal,
@@ -24,7 +25,7 @@ def sign_in(body: SignInRequest, request: Request, session: DbSession, clock: Cl
     result = service.sign_in(
         session,
         clock,
-        username=body.username,
+        username=platform.sign_in_name(session, clock, body.username),
         password=body.password,
         client=client_address(request),
         session_hours=get_container(request).settings.session_hours,

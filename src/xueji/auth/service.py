@@ -105,6 +105,23 @@ def create_account(
     return Principal.of(account)
 
 
+def blocked_for(session: Session, clock: Clock, keys: list[str]) -> Throttled | None:
+    """The refusal to give if any of ``keys`` is blocked now (for other modules' budgets)."""
+    now = clock.now()
+    blocked = AuthRepository(session).blocked_until(keys, now)
+    if blocked is None:
+        return None
+    wait = max(1, math.ceil((blocked - now).total_seconds()))
+    return Throttled(f"尝试次数过多，请 {wait} 秒后再试", retry_after=wait)
+
+
+def spend(session: Session, clock: Clock, keys: dict[str, throttling.ThrottleRule]) -> None:
+    """Count one attempt under each key."""
+    repository = AuthRepository(session)
+    for key, rule in keys.items():
+        repository.record_failure(key, rule, clock.now())
+
+
 def _throttle_keys(username: str, client: str) -> dict[str, throttling.ThrottleRule]:
     return {
         f"acct:{username}|addr:{client}": throttling.ACCOUNT_FROM_ADDRESS,
@@ -127,10 +144,9 @@ def sign_in(
     name = normalise_username(username)
     repository = AuthRepository(session)
     keys = _throttle_keys(name, client)
-    blocked = repository.blocked_until(list(keys), now)
-    if blocked is not None:
-        wait = max(1, math.ceil((blocked - now).total_seconds()))
-        return SignInRefused(Throttled(f"尝试次数过多，请 {wait} 秒后再试", retry_after=wait))
+    refusal = blocked_for(session, clock, list(keys))
+    if refusal is not None:
+        return SignInRefused(refusal)
     account = repository.account_by_username(name)
     if account is None or not account.is_active:
         passwords.burn_equal_time(password)

@@ -33,3 +33,8 @@ ADDRESS = ThrottleRule(free=20, base_seconds=1, cap_seconds=15 * 60)
 #: One account from every address: bounded low so a distributed attacker can make the
 #: real owner wait a minute at most, never lock them out.
 ACCOUNT = ThrottleRule(free=10, base_seconds=1, cap_seconds=60)
+
+#: Registration checks confirm someone's personal data when they match, so they have
+#: their own budget: per registry number, and per client address.
+REGISTRATION_NUMBER = ThrottleRule(free=5, base_seconds=30, cap_seconds=60 * 60)
+REGISTRATION_ADDRESS = ThrottleRule(free=20, base_seconds=30, cap_seconds=60 * 60)

@@ -72,6 +72,19 @@ _FIELD_MESSAGES = {
 }
 
 
+def _field_code(item: Any) -> str:
+    """A stable code per field: FIELD_REQUIRED, FIELD_TOO_LONG, FIELD_TOO_SHORT or
+    FIELD_INVALID."""
+    kind = str(item.get("type"))
+    if kind == "missing":
+        return "FIELD_REQUIRED"
+    if kind.endswith("too_long"):
+        return "FIELD_TOO_LONG"
+    if kind.endswith("too_short"):
+        return "FIELD_TOO_SHORT"
+    return "FIELD_INVALID"
+
+
 def _field_message(item: Any) -> str:
     return _FIELD_MESSAGES.get(str(item.get("type")), "格式不对")
 
@@ -83,11 +96,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        fields = {
-            ".".join(str(part) for part in item["loc"][1:]) or "body": _field_message(item)
+        items = {
+            ".".join(str(part) for part in item["loc"][1:]) or "body": item
             for item in error.errors()
         }
-        failure = e.ValidationFailed("请求内容不完整或格式不对", fields=fields)
+        failure = e.ValidationFailed(
+            "请求内容不完整或格式不对",
+            fields={field: _field_code(item) for field, item in items.items()},
+            messages={field: _field_message(item) for field, item in items.items()},
+        )
         return error_response(failure, request)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,0 +1,80 @@
+"""JSON API of student accounts: registration and correcting one's own details."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from xueji.platform import service
+from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, client_address
+
+router = APIRouter(prefix="/api/v1", tags=["student accounts"])
+
+GENDERS = {"1": "1", "2": "2", "男": "1", "女": "2"}
+
+
+def parse_birth_date(raw: str) -> dt.date | None:
+    """An ISO date, or None (reported as BIRTH_DATE_INVALID with the other fields)."""
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def entered_from(body: RegistrationIn) -> service.Entered:
+    return service.Entered(
+        registry_no=body.registry_no,
+        name=body.name,
+        gender=GENDERS.get(body.gender.strip(), body.gender.strip()),
+        birth_date=parse_birth_date(body.birth_date),
+        school_name=body.school_name,
+    )
+
+
+@router.post("/accounts", status_code=201, response_model=AccountOut)
+def register(body: RegistrationIn, request: Request, session: DbSession, clock: ClockDep) -> object:
+    registration = service.register(
+        session,
+        clock,
+        student_no=body.student_no,
+        password=body.password,
+        entered=entered_from(body),
+        client=client_address(request),
+    )
+    return JSONResponse(
+        AccountOut.of(registration.account, registration.mismatches).model_dump(),
+        status_code=201,
+    )
+
+
+@router.patch("/me/details", response_model=AccountOut)
+def update_details(
+    body: DetailsPatch,
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> AccountOut:
+    changes: dict[str, object] = {
+        field: getattr(body, field)
+        for field in body.model_fields_set
+        if getattr(body, field) is not None
+    }
+    if "birth_date" in changes:
+        changes["birth_date"] = parse_birth_date(str(changes["birth_date"]))
+    if "gender" in changes:
+        gender = str(changes["gender"]).strip()
+        changes["gender"] = GENDERS.get(gender, gender)
+    registration = service.update_details(
+        session, clock, principal, changes=changes, client=client_address(request)
+    )
+    return AccountOut.of(registration.account, registration.mismatches)
+
+
+@router.get("/me/account", response_model=AccountOut)
+def my_account(session: DbSession, principal: CurrentPrincipal) -> AccountOut:
+    account = service.own_account(session, principal)
+    return AccountOut.of(account, service.mismatches_of(session, account))

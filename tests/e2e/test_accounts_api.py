@@ -1,0 +1,133 @@
+"""Student registration over HTTP on both databases: activation only on an exact match,
+mismatches explained without disclosing the registry, one active account per number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.e2e.conftest import Headers
+from tests.registry_world import number
+from xueji.auth.models import Account
+
+REGISTRATION = {
+    "student_no": "chen2016",
+    "password": "a good password 1",
+    "registry_no": number(),
+    "name": "陈小明",
+    "gender": "1",
+    "birth_date": "2016-02-11",
+    "school_name": "佛山市禅城区海口小学",
+}
+
+
+def register(client: TestClient, **changes: Any) -> Any:
+    return client.post("/api/v1/accounts", json=dict(REGISTRATION, **changes))
+
+
+def accounts(client: TestClient) -> int:
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with container.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Account)) or 0)
+
+
+def test_exact_match_activates(client: TestClient, as_user: Headers) -> None:
+    as_user("haikou-admin")
+    response = register(client)
+    assert response.status_code == 201
+    assert response.json() == {"status": "active", "student_no": "chen2016", "mismatches": []}
+
+
+def test_one_character_off_stays_pending_and_discloses_nothing(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    response = register(client, school_name="佛山市禅成区海口小学", name="陈晓明")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "pending"
+    assert body["mismatches"] == [
+        {"field": "name", "kind": "homophone"},
+        {"field": "school_name", "kind": "homophone"},
+    ]
+    assert "城" not in response.text and "小明" not in response.text
+
+
+def test_unknown_number_is_not_found(client: TestClient, as_user: Headers) -> None:
+    as_user("haikou-admin")
+    body = register(client, registry_no=number(sequence="999")).json()
+    assert body["status"] == "pending"
+    assert body["mismatches"] == [{"field": "registry_no", "kind": "not_found"}]
+
+
+def test_malformed_input_names_each_field_and_creates_nothing(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    before = accounts(client)
+    response = register(
+        client,
+        student_no="1abc",
+        registry_no="G445222202508211234",
+        gender="x",
+        birth_date="2016-13-01",
+        password="short",
+    )
+    assert response.status_code == 422
+    assert response.json()["details"]["fields"] == {
+        "student_no": "STUDENT_NO_INVALID",
+        "password": "PASSWORD_WEAK",
+        "registry_no": "ID_CHECKSUM",
+        "gender": "GENDER_INVALID",
+        "birth_date": "BIRTH_DATE_INVALID",
+    }
+    assert accounts(client) == before
+
+
+def test_an_active_number_cannot_be_taken_over(client: TestClient, as_user: Headers) -> None:
+    as_user("haikou-admin")
+    assert register(client).json()["status"] == "active"
+    taken = register(client)
+    assert taken.status_code == 409 and taken.json()["code"] == "STUDENT_NO_TAKEN"
+    before = accounts(client)
+    other = register(client, student_no="mallory1")
+    assert other.status_code == 409 and other.json()["code"] == "ACCOUNT_ALREADY_ACTIVE"
+    assert accounts(client) == before
+
+
+def test_pending_student_corrects_and_signs_in_by_registry_number(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    register(client, school_name="佛山市禅成区海口小学")
+    for spelling in ("chen2016", "CHEN2016", number().lower(), "ｇ" + number()[1:]):
+        signed = client.post(
+            "/api/v1/session", json={"username": spelling, "password": REGISTRATION["password"]}
+        )
+        assert signed.status_code == 200, spelling
+        assert signed.json()["role"] == "student"
+    headers = {"Authorization": f"Bearer {signed.json()['token']}"}
+    assert client.get("/api/v1/me/account", headers=headers).json()["status"] == "pending"
+    fixed = client.patch(
+        "/api/v1/me/details", json={"school_name": "佛山市禅城区海口小学"}, headers=headers
+    )
+    assert fixed.json() == {"status": "active", "student_no": "chen2016", "mismatches": []}
+    again = client.patch("/api/v1/me/details", json={"name": "x"}, headers=headers)
+    assert again.status_code == 409
+
+
+def test_registration_checks_have_their_own_budget(client: TestClient, as_user: Headers) -> None:
+    as_user("haikou-admin")
+    for attempt in range(5):
+        response = register(client, student_no=f"guess{attempt}", name="陈大明")
+        assert response.status_code == 201
+    refused = register(client, student_no="guess9", name="陈大明")
+    assert refused.status_code == 429 and refused.json()["code"] == "THROTTLED"
+    assert (
+        client.post(
+            "/api/v1/session", json={"username": "guess0", "password": REGISTRATION["password"]}
+        ).status_code
+        == 200
+    )
