@@ -79,3 +79,23 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(base + "/")
+
+
+def test_register_with_a_typo_then_correct_it(live_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(live_server + "/register")
+    page.get_by_label("学生号（自己设定，登录用）").fill("chen2016")
+    page.get_by_label("密码").fill("a good password 1")
+    page.get_by_label("学籍号").fill(demo_number("440604", "20160211", "001").lower())
+    page.get_by_label("姓名").fill("陈小明")
+    page.get_by_label("性别").select_option("1")
+    page.get_by_label("出生日期").fill("2016-02-11")
+    page.get_by_label("学校全称").fill("佛山市禅成区海口小学")
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_url(live_server + "/student")
+    assert page.locator("[data-status]").inner_text() == "未激活"
+    reason = page.get_by_role("region", name="未激活原因").inner_text()
+    assert "学校全称与学籍登记的不一致：同音字（您填写的第 5 个字符处）" in reason
+    page.get_by_label("学校全称").fill("佛山市禅城区海口小学")
+    page.get_by_role("button", name="重新核对").click()
+    assert page.locator("[data-status]").inner_text() == "已激活（已与学籍关联）"

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service
 from xueji.domain.errors import Throttled
+from xueji.domain.roles import Role
 from xueji.platform import service as platform
 from xueji.web import csrf
 from xueji.web.deps import (
@@ -28,6 +29,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 @router.get("/")
 def home(request: Request, principal: CurrentPrincipal) -> Response:
+    if principal.role is Role.STUDENT:
+        return RedirectResponse("/student", status_code=303)
     return render(request, "home.html", {"principal": principal})
 
 

@@ -1,0 +1,205 @@
+"""Pages of student accounts: registration, the student's own page with a clear
+explanation of why it is not activated, and correcting the entered details."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from xueji.auth import service as auth
+from xueji.domain.errors import Throttled, XuejiError
+from xueji.domain.five_fields import NOT_FOUND, Mismatch
+from xueji.domain.names import KIND_LABELS, DifferenceKind
+from xueji.platform import service
+from xueji.platform.routes import GENDERS, parse_birth_date
+from xueji.web import csrf
+from xueji.web.deps import (
+    SESSION_COOKIE,
+    ClockDep,
+    CurrentPrincipal,
+    DbSession,
+    client_address,
+    get_container,
+)
+from xueji.web.templating import render
+
+router = APIRouter(tags=["student pages"], include_in_schema=False)
+
+FIELD_LABELS = {
+    "registry_no": "学籍号",
+    "name": "姓名",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "school_name": "学校全称",
+}
+FIELD_ERRORS = {
+    "STUDENT_NO_INVALID": "学生号须以字母开头，由 4–20 位字母和数字组成",
+    "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
+    "GENDER_INVALID": "请选择性别",
+    "BIRTH_DATE_INVALID": "出生日期格式应为 2016-02-11，且不能晚于今天",
+    "NAME_INVALID": "姓名为空或含有姓名不可用的字符",
+    "SCHOOL_NAME_INVALID": "请填写学校全称",
+    "ID_FORMAT": "学籍号含有不该有的字符：应为 G 加 18 位身份证号（最后一位可以是 X）",
+    "ID_LENGTH": "学籍号位数不对：应为 G 加 18 位身份证号",
+    "ID_BIRTH_DATE": "学籍号中的出生日期不存在，请逐位核对",
+    "ID_REGION": "学籍号前 6 位不是有效的地区代码，请逐位核对",
+    "ID_CHECKSUM": "学籍号最后一位（校验码）与前面的数字对不上，请逐位核对",
+}
+
+
+def explain(mismatch: Mismatch) -> str:
+    """A sentence about one difference that reveals nothing of the registry's value."""
+    field = FIELD_LABELS[mismatch.field]
+    if mismatch.kind == NOT_FOUND:
+        return "学籍系统中没有这个学籍号：请核对是否为 G 加本人身份证号，或向学校确认学籍号"
+    if mismatch.field in ("gender", "birth_date") and mismatch.kind == "other":
+        return f"{field}与学籍登记的不一致"
+    kind = KIND_LABELS.get(DifferenceKind(mismatch.kind), mismatch.kind)
+    places = "、".join(f"第 {p + 1} 个字符" for p in mismatch.positions)
+    where = f"（您填写的{places}处）" if places else ""
+    return f"{field}与学籍登记的不一致：{kind}{where}"
+
+
+def _field_messages(error: XuejiError) -> dict[str, str]:
+    fields = error.details.get("fields", {})
+    return {field: FIELD_ERRORS.get(code, "格式不对") for field, code in fields.items()}
+
+
+@router.get("/register")
+def registration_form(request: Request) -> Response:
+    return render(request, "register.html", {"values": {}, "errors": {}})
+
+
+@router.post("/register")
+def register(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    student_no: Annotated[str, Form(max_length=40)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    registry_no: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    gender: Annotated[str, Form(max_length=4)] = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
+    school_name: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    values = {
+        "student_no": student_no,
+        "registry_no": registry_no,
+        "name": name,
+        "gender": gender,
+        "birth_date": birth_date,
+        "school_name": school_name,
+    }
+    entered = service.Entered(
+        registry_no=registry_no,
+        name=name,
+        gender=GENDERS.get(gender.strip(), gender.strip()),
+        birth_date=parse_birth_date(birth_date),
+        school_name=school_name,
+    )
+    try:
+        with session.begin_nested():
+            service.register(
+                session,
+                clock,
+                student_no=student_no,
+                password=password,
+                entered=entered,
+                client=client_address(request),
+            )
+    except XuejiError as error:
+        status = 429 if isinstance(error, Throttled) else 422
+        return render(
+            request,
+            "register.html",
+            {
+                "values": values,
+                "errors": _field_messages(error),
+                "error": error,
+            },
+            status_code=status,
+        )
+    signed = auth.sign_in(
+        session,
+        clock,
+        username=student_no,
+        password=password,
+        client=client_address(request),
+        session_hours=get_container(request).settings.session_hours,
+    )
+    response = RedirectResponse("/student", status_code=303)
+    if isinstance(signed, auth.SignedIn):
+        response.set_cookie(
+            SESSION_COOKIE,
+            signed.token,
+            httponly=True,
+            samesite="lax",
+            secure=get_container(request).settings.cookie_secure,
+            expires=signed.expires_at,
+        )
+    return response
+
+
+def _student_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    error: XuejiError | None = None,
+    status_code: int = 200,
+) -> Response:
+    account = service.own_account(session, principal)
+    mismatches = service.mismatches_of(session, account)
+    return render(
+        request,
+        "student_home.html",
+        {
+            "account": account,
+            "explanations": [explain(m) for m in mismatches],
+            "mismatched": {m.field for m in mismatches},
+            "labels": FIELD_LABELS,
+            "error": error,
+            "errors": _field_messages(error) if error else {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/student")
+def student_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return _student_page(request, session, principal)
+
+
+@router.post("/student/details")
+def correct_details(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    registry_no: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    gender: Annotated[str, Form(max_length=4)] = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
+    school_name: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    changes = {
+        "registry_no": registry_no,
+        "name": name,
+        "gender": GENDERS.get(gender.strip(), gender.strip()),
+        "birth_date": parse_birth_date(birth_date),
+        "school_name": school_name,
+    }
+    try:
+        with session.begin_nested():
+            service.update_details(
+                session, clock, principal, changes=changes, client=client_address(request)
+            )
+    except XuejiError as error:
+        return _student_page(request, session, principal, error, status_code=422)
+    return RedirectResponse("/student", status_code=303)
