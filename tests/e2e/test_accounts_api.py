@@ -91,6 +91,8 @@ def test_an_active_number_cannot_be_taken_over(client: TestClient, as_user: Head
     assert register(client).json()["status"] == "active"
     taken = register(client)
     assert taken.status_code == 409 and taken.json()["code"] == "STUDENT_NO_TAKEN"
+    staff_name = register(client, student_no="foshan")
+    assert staff_name.status_code == 409 and staff_name.json()["code"] == "STUDENT_NO_TAKEN"
     before = accounts(client)
     other = register(client, student_no="mallory1")
     assert other.status_code == 409 and other.json()["code"] == "ACCOUNT_ALREADY_ACTIVE"

@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("load", help="载入演示数据（可重复运行，已有的不会重复创建）")
 def load() -> None:
     from xueji.cli.scope import unit_of_work
-    from xueji.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+    from xueji.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, STUDENT_ACCOUNTS, load_demo
 
     try:
         with unit_of_work() as (built, session):
@@ -23,9 +23,11 @@ def load() -> None:
         raise fail(error) from None
     console.print(f"演示数据已就绪（本次新建 {len(created)} 项）。", highlight=False)
     table = Table(title="演示账号（密码均为 " + DEMO_PASSWORD + "）")
-    for column in ("用户名", "身份", "范围"):
+    for column in ("用户名", "身份", "范围 / 说明"):
         table.add_column(column)
     for account in DEMO_ACCOUNTS:
         scope = account.region_code or account.school_code or "全部"
         table.add_row(account.username, account.role.label, scope)
+    for student_no, registry_no, _, _, _ in STUDENT_ACCOUNTS:
+        table.add_row(student_no, "学生", f"也可用学籍号 {registry_no} 登录")
     console.print(table)

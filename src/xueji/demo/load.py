@@ -16,6 +16,7 @@ from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.identity import check_character
 from xueji.domain.roles import Role
+from xueji.platform import service as accounts
 from xueji.registry import enrollment, schools, service
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import GuardianFacts
@@ -164,6 +165,40 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
                 reason="演示数据",
             )
         created.append(f"学生 {demo.name}")
+    created += _student_accounts(session, clock)
+    return created
+
+
+#: (student number, registry number, name, gender, birth date, school name as entered):
+#: 陈小明 typed everything right; 李华 typed 禅成 for 禅城 and stays unactivated.
+STUDENT_ACCOUNTS = (
+    ("chenxm2016", STUDENTS[0].registry_no, "陈小明", "1", "佛山市禅城区海口小学"),
+    ("lihua2016", STUDENTS[1].registry_no, "李华", "2", "佛山市禅成区海口小学"),
+)
+
+
+def _student_accounts(session: Session, clock: Clock) -> list[str]:
+    created = []
+    for student_no, registry_no, name, gender, school_name in STUDENT_ACCOUNTS:
+        if auth.principal_by_username(session, student_no) is not None:
+            continue
+        registration = accounts.register(
+            session,
+            clock,
+            student_no=student_no,
+            password=DEMO_PASSWORD,
+            entered=accounts.Entered(
+                registry_no=registry_no,
+                name=name,
+                gender=gender,
+                birth_date=_birth(registry_no),
+                school_name=school_name,
+            ),
+            client="demo",
+        )
+        created.append(
+            f"学生账号 {student_no}（{'已激活' if registration.status == 'active' else '未激活'}）"
+        )
     return created
 
 

@@ -115,7 +115,8 @@ def register(
     index = blind_index(five.registry_no, purpose=REGISTRY_PURPOSE)
     _check_budget(session, clock, index, client)
     repository = PlatformRepository(session)
-    if repository.by_student_no(number_name) is not None:
+    taken = repository.by_student_no(number_name) is not None
+    if taken or auth.principal_by_username(session, number_name) is not None:
         raise Conflict("该学生号已被使用，请换一个", code="STUDENT_NO_TAKEN")
     record = lookup(session, registry_no=five.registry_no)
     mismatches = compare(five, _registry_fields(record))
