@@ -84,12 +84,12 @@ def sign_in(page: Any, base: str, username: str) -> None:
 def test_register_with_a_typo_then_correct_it(live_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(live_server + "/register")
-    page.get_by_label("学生号（自己设定，登录用）").fill("chen2016")
+    page.get_by_label("学生号（自己设定，登录用）").fill("abudu2016")
     page.get_by_label("密码").fill("a good password 1")
-    page.get_by_label("学籍号").fill(demo_number("440604", "20160211", "001").lower())
-    page.get_by_label("姓名").fill("陈小明")
+    page.get_by_label("学籍号").fill(demo_number("650102", "20160921", "013").lower())
+    page.get_by_label("姓名").fill("阿卜杜.艾力")
     page.get_by_label("性别").select_option("1")
-    page.get_by_label("出生日期").fill("2016-02-11")
+    page.get_by_label("出生日期").fill("2016-09-21")
     page.get_by_label("学校全称").fill("佛山市禅成区海口小学")
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(live_server + "/student")

@@ -12,6 +12,7 @@ from xueji.cli import (
     registry_commands,
     serve_command,
     user_commands,
+    worker_command,
 )
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve", help="启动网页与 API 服务")(serve_command.serve)
+app.command("worker", help="把学籍变更事件应用到平台账号")(worker_command.worker)
 app.add_typer(db_commands.app, name="db", help="数据库结构迁移")
 app.add_typer(demo_commands.app, name="demo", help="演示数据")
 app.add_typer(user_commands.app, name="user", help="管理员账号")

@@ -28,10 +28,22 @@ def serve(
         )
     configure_logging()
     app = create_app(container=built)
-    uvicorn.run(
-        app,
-        host=host or built.settings.host,
-        port=port or built.settings.port,
-        log_config=None,
-        proxy_headers=True,
-    )
+    background = None
+    if built.engine.dialect.name == "sqlite":
+        from xueji.platform.tasks import apply_registry_event
+        from xueji.sync.worker import start_in_background
+
+        background = start_in_background(built.sessions, built.clock, apply_registry_event)
+    try:
+        uvicorn.run(
+            app,
+            host=host or built.settings.host,
+            port=port or built.settings.port,
+            log_config=None,
+            proxy_headers=True,
+        )
+    finally:
+        if background is not None:
+            thread, stop = background
+            stop.set()
+            thread.join(timeout=10)

@@ -37,3 +37,16 @@ class StudentAccount(Base):
     active_registry_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class StudentProjection(Base):
+    """What the platform knows of a registry student, learnt only from change events."""
+
+    __tablename__ = "student_projection"
+
+    student_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))
+    school_code: Mapped[str] = mapped_column(String(10))
+    region_code: Mapped[str] = mapped_column(String(6))
+    applied_sequence: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

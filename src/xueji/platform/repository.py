@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from xueji.db.repository import Repository
-from xueji.platform.models import StudentAccount
+from xueji.platform.models import StudentAccount, StudentProjection
 
 
 class PlatformRepository(Repository):
@@ -32,5 +32,18 @@ class PlatformRepository(Repository):
         return list(
             self.session.scalars(
                 select(StudentAccount).where(StudentAccount.registry_index == registry_index)
+            )
+        )
+
+    def projection(self, student_id: int) -> StudentProjection | None:
+        return self.session.get(StudentProjection, student_id)
+
+    def pending_for(self, registry_index: str) -> list[StudentAccount]:
+        return list(
+            self.session.scalars(
+                select(StudentAccount).where(
+                    StudentAccount.registry_index == registry_index,
+                    StudentAccount.status == "pending",
+                )
             )
         )

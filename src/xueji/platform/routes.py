@@ -78,3 +78,8 @@ def update_details(
 def my_account(session: DbSession, principal: CurrentPrincipal) -> AccountOut:
     account = service.own_account(session, principal)
     return AccountOut.of(account, service.mismatches_of(session, account))
+
+
+@router.get("/me/capabilities")
+def my_capabilities(session: DbSession, principal: CurrentPrincipal) -> dict[str, object]:
+    return service.capabilities_of(session, principal)

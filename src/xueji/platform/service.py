@@ -14,12 +14,15 @@ from xueji.auth import passwords
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.db.crypto import blind_index
+from xueji.domain import capabilities as policy
 from xueji.domain import identity, names, throttling
 from xueji.domain.clock import Clock, china_today
+from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Conflict, Forbidden, IdentityError, ValidationFailed, XuejiError
 from xueji.domain.five_fields import FiveFields, Mismatch, check_student_no, compare
 from xueji.domain.roles import Role
 from xueji.platform.models import StudentAccount
+from xueji.platform.projection import project
 from xueji.platform.repository import PlatformRepository
 from xueji.registry.lookup import RegistryRecord, lookup
 
@@ -168,6 +171,14 @@ def _settle(
             "该学籍号已有激活的账号。如不是您本人注册，请持身份证到学校核实。",
             code="ACCOUNT_ALREADY_ACTIVE",
         )
+    _activate(session, clock, account, record)
+    return Registration(account, [])
+
+
+def _activate(
+    session: Session, clock: Clock, account: StudentAccount, record: RegistryRecord
+) -> None:
+    """Link the account; the database refuses a second active account for one number."""
     try:
         with session.begin_nested():
             account.status, account.student_id = ACTIVE, record.student_id
@@ -176,7 +187,48 @@ def _settle(
             session.flush()
     except IntegrityError:
         raise Conflict("该学籍号已有激活的账号", code="ACCOUNT_ALREADY_ACTIVE") from None
-    return Registration(account, [])
+    if PlatformRepository(session).projection(record.student_id) is None:
+        project(session, clock, record, sequence=0)
+
+
+def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> int:
+    """After a registry change, activate the waiting account whose five fields now match
+    (the first one, if several do and none is active yet). Returns how many activated."""
+    repository = PlatformRepository(session)
+    index = blind_index(record.registry_no, purpose=REGISTRY_PURPOSE)
+    if repository.active_for(index) is not None:
+        return 0
+    for account in repository.pending_for(index):
+        five = FiveFields(
+            account.registry_no,
+            account.name,
+            account.gender,
+            account.birth_date,
+            account.school_name,
+        )
+        if not compare(five, _registry_fields(record)):
+            _activate(session, clock, account, record)
+            return 1
+    return 0
+
+
+def capabilities_of(session: Session, principal: Principal) -> dict[str, Any]:
+    """``GET /api/v1/me/capabilities``: from the domain policy and the projection."""
+    account = own_account(session, principal)
+    linked = account.status == ACTIVE and account.student_id is not None
+    projection = (
+        PlatformRepository(session).projection(account.student_id)
+        if linked and account.student_id is not None
+        else None
+    )
+    status = EnrollmentStatus(projection.status) if projection else None
+    granted = policy.capabilities(linked=linked and status is not None, status=status)
+    return {
+        "linked": linked,
+        "status": str(status) if status else None,
+        "region_code": projection.region_code if projection else None,
+        "capabilities": sorted(str(c) for c in granted),
+    }
 
 
 def own_account(session: Session, principal: Principal) -> StudentAccount:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -17,7 +17,15 @@ class OutboxEvent(Base):
     through the registry's lookup, so the outbox needs no encryption."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (UniqueConstraint("student_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("student_id", "sequence"),
+        Index(
+            "ix_outbox_events_pending",
+            "id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
@@ -25,3 +33,7 @@ class OutboxEvent(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: Set by the consumer in the same transaction as the event's effect: a crash means
+    #: a retry, never a loss or a double. ``lag_ms``: from commit to applied.
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lag_ms: Mapped[int | None] = mapped_column(Integer)

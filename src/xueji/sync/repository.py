@@ -21,3 +21,16 @@ class OutboxRepository(Repository):
                 .order_by(OutboxEvent.sequence)
             )
         )
+
+    def pending(self, limit: int, *, skip_locked: bool) -> list[OutboxEvent]:
+        """The oldest events not yet handled, locked for this transaction (others skip
+        them on PostgreSQL, so several workers share the queue)."""
+        statement = (
+            select(OutboxEvent)
+            .where(OutboxEvent.handled_at.is_(None))
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        )
+        if skip_locked:
+            statement = statement.with_for_update(skip_locked=True)
+        return list(self.session.scalars(statement))

@@ -1,0 +1,33 @@
+"""The platform's own view of each registry student: status, school, region."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from xueji.domain.clock import Clock
+from xueji.platform.models import StudentProjection
+from xueji.platform.repository import PlatformRepository
+from xueji.registry.lookup import RegistryRecord
+
+
+def project(session: Session, clock: Clock, record: RegistryRecord, *, sequence: int) -> None:
+    """Bring the projection to the registry's current state. Reading current state makes
+    this idempotent and safe in any order: an older event never undoes a newer one."""
+    repository = PlatformRepository(session)
+    projection = repository.projection(record.student_id)
+    if projection is None:
+        repository.add(
+            StudentProjection(
+                student_id=record.student_id,
+                status=record.status,
+                school_code=record.school_code,
+                region_code=record.region_code,
+                applied_sequence=sequence,
+                updated_at=clock.now(),
+            )
+        )
+        return
+    projection.status, projection.school_code = record.status, record.school_code
+    projection.region_code = record.region_code
+    projection.applied_sequence = max(projection.applied_sequence, sequence)
+    projection.updated_at = clock.now()

@@ -1,0 +1,21 @@
+"""How the platform applies a registry change event: refresh its projection of the
+student (status, school, region) from the registry's lookup, and activate any waiting
+account whose five fields now match (after a correction by the school)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from xueji.domain.clock import Clock
+from xueji.platform import service
+from xueji.platform.projection import project
+from xueji.registry.lookup import lookup
+from xueji.sync.models import OutboxEvent
+
+
+def apply_registry_event(session: Session, clock: Clock, event: OutboxEvent) -> None:
+    record = lookup(session, student_id=event.student_id)
+    if record is None:
+        return
+    project(session, clock, record, sequence=event.sequence)
+    service.relink_pending(session, clock, record)
