@@ -1,8 +1,9 @@
 """Logging that never writes an identity number or a phone number in clear.
 
-A filter on the root handler masks anything shaped like a resident ID / registry number
-or a mainland mobile number, whichever library wrote the line (uvicorn's access log
-includes request paths, which may carry a registry number).
+The root handler's formatter masks anything shaped like a resident ID / registry number
+or a mainland mobile number in the finished line, tracebacks included, whichever library
+wrote it (uvicorn's access log includes request paths, which may carry a registry
+number). SQL parameters are kept out of error messages by the engine (``hide_parameters``).
 """
 
 from __future__ import annotations
@@ -21,17 +22,16 @@ def redact(text: str) -> str:
     return _PHONE_LIKE.sub(lambda match: mask_phone(match.group(0)), text)
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        return True
+class RedactingFormatter(logging.Formatter):
+    """Masks the whole formatted line, tracebacks included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    handler.addFilter(RedactingFilter())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 
 from xueji.domain.clock import FixedClock
 from xueji.domain.roles import Role
-from xueji.web.deps import get_container
 
 PASSWORD = "correct horse battery"
 
@@ -123,8 +122,3 @@ def test_login_form_without_csrf_token_is_refused(client: TestClient) -> None:
     assert response.status_code == 403
     assert "页面已过期" in response.text
     assert client.get("/api/v1/me").status_code == 401
-
-
-def test_container_is_reachable_from_the_request_scope(client: TestClient) -> None:
-    assert get_container is not None
-    assert client.app.state.container.settings.session_hours == 12  # type: ignore[attr-defined]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.throttling import ACCOUNT, ACCOUNT_FROM_ADDRESS, ThrottleRule
-from xueji.logs import RedactingFilter, redact
+from xueji.logs import RedactingFormatter, redact
 
 
 @pytest.mark.parametrize(
@@ -42,9 +43,13 @@ def test_redact_hides_numbers_in_any_text() -> None:
     assert "G4452**********1230" in redacted
 
 
-def test_redacting_filter_applies_to_formatted_arguments() -> None:
-    record = logging.LogRecord(
-        "t", logging.INFO, __file__, 1, "id=%s", ("445222202508211230",), None
-    )
-    RedactingFilter().filter(record)
-    assert record.getMessage() == "id=44522*********1230"
+def test_redacting_formatter_masks_arguments_and_tracebacks() -> None:
+    try:
+        raise ValueError("bad number 445222202508211230")
+    except ValueError:
+        record = logging.LogRecord(
+            "t", logging.ERROR, __file__, 1, "id=%s", ("445222202508211230",), sys.exc_info()
+        )
+    line = RedactingFormatter("%(message)s").format(record)
+    assert line.startswith("id=44522*********1230")
+    assert "445222202508211230" not in line and "bad number 44522" in line

@@ -18,6 +18,7 @@ SQLITE_CACHE_KIB = 64 * 1024
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets its pragmas on every connection it opens."""
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)  # no minors' data in error messages
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
