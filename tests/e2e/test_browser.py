@@ -73,12 +73,12 @@ def test_import_then_correct_through_the_pages(
     assert page.locator("h1").inner_text() == "周晓明"
 
 
-def sign_in(page: Any, base: str, username: str) -> None:
+def sign_in(page: Any, base: str, username: str, landing: str = "/") -> None:
     page.goto(base + "/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
+    page.wait_for_url(base + landing)
 
 
 def test_register_with_a_typo_then_correct_it(live_server: str, browser_page: Any) -> None:
@@ -99,3 +99,20 @@ def test_register_with_a_typo_then_correct_it(live_server: str, browser_page: An
     page.get_by_label("学校全称").fill("佛山市禅城区海口小学")
     page.get_by_role("button", name="重新核对").click()
     assert page.locator("[data-status]").inner_text() == "已激活（已与学籍关联）"
+
+
+def test_suspended_student_sees_why_homework_is_closed(live_server: str, browser_page: Any) -> None:
+    page = browser_page
+    sign_in(page, live_server, "zhangli2015", landing="/student")
+    for _ in range(50):  # the in-process worker applies the demo's suspension event
+        if page.locator("[data-limit]").count():
+            break
+        page.wait_for_timeout(100)
+        page.reload()
+    assert "休学期间" in page.locator("[data-limit]").inner_text()
+    homework = page.locator("tr", has_text="口算练习（第一周）")
+    homework.get_by_role("button", name="提交作业").click()
+    assert "休学期间暂停作业提交" in page.get_by_role("alert").inner_text()
+    course = page.locator("tr", has_text="三年级数学")
+    course.get_by_role("button", name="回放").click()
+    assert page.get_by_role("status").inner_text() == "正在回放"

@@ -16,6 +16,7 @@ from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.identity import check_character
 from xueji.domain.roles import Role
+from xueji.platform import learning
 from xueji.platform import service as accounts
 from xueji.registry import enrollment, schools, service
 from xueji.registry.repository import RegistryRepository
@@ -155,18 +156,64 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
             class_id=class_id if demo.school_code == HAIKOU_SCHOOL_CODE else None,
             guardians=list(demo.guardians),
         )
-        if demo.change is not None:
+        created.append(f"学生 {demo.name}")
+    new_students = set(created)
+    created += _student_accounts(session, clock)
+    created += _learning(session, clock, class_id)
+    for demo in STUDENTS:  # after the learning records, so 张丽 has a course to replay
+        if demo.change is not None and f"学生 {demo.name}" in new_students:
             enrollment.change_enrollment(
                 session,
                 clock,
-                admin,
+                admins[demo.school_code],
                 registry_no=demo.registry_no,
                 kind=demo.change,
                 reason="演示数据",
             )
-        created.append(f"学生 {demo.name}")
-    created += _student_accounts(session, clock)
     return created
+
+
+def _learning(session: Session, clock: Clock, class_id: int) -> list[str]:
+    """National and Foshan courses, homework and a live class for 三年级(1)班, and some
+    learning records: 陈小明's land in the archive, 李华's wait for activation."""
+    people = {
+        name: _must(auth.principal_by_username(session, name))
+        for name in ("admin", "foshan", "haikou-teacher", "chenxm2016", "lihua2016", "zhangli2015")
+    }
+    if learning.visible(session, people["chenxm2016"]):
+        return []
+    national = learning.publish(
+        session,
+        clock,
+        people["admin"],
+        kind=learning.COURSE,
+        title="国家中小学智慧教育平台·三年级数学",
+        national=True,
+    )
+    regional = learning.publish(
+        session, clock, people["foshan"], kind=learning.COURSE, title="佛山市·岭南文化"
+    )
+    learning.publish(
+        session,
+        clock,
+        people["haikou-teacher"],
+        kind=learning.HOMEWORK,
+        title="口算练习（第一周）",
+        class_id=class_id,
+    )
+    learning.publish(
+        session,
+        clock,
+        people["haikou-teacher"],
+        kind=learning.LIVE,
+        title="主题班会：我爱禅城",
+        class_id=class_id,
+    )
+    for student in ("chenxm2016", "zhangli2015"):
+        learning.act(session, clock, people[student], resource_id=national.id, action="open")
+    learning.act(session, clock, people["chenxm2016"], resource_id=regional.id, action="open")
+    learning.act(session, clock, people["lihua2016"], resource_id=national.id, action="open")
+    return ["学习资源 4 项与学习记录"]
 
 
 #: (student number, registry number, name, gender, birth date, school name as entered):
@@ -174,6 +221,7 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
 STUDENT_ACCOUNTS = (
     ("chenxm2016", STUDENTS[0].registry_no, "陈小明", "1", "佛山市禅城区海口小学"),
     ("lihua2016", STUDENTS[1].registry_no, "李华", "2", "佛山市禅成区海口小学"),
+    ("zhangli2015", STUDENTS[3].registry_no, "张丽", "2", "佛山市禅城区海口小学"),
 )
 
 

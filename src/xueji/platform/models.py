@@ -48,5 +48,51 @@ class StudentProjection(Base):
     status: Mapped[str] = mapped_column(String(16))
     school_code: Mapped[str] = mapped_column(String(10))
     region_code: Mapped[str] = mapped_column(String(6))
+    class_id: Mapped[int | None] = mapped_column(Integer)
     applied_sequence: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Resource(Base):
+    """A course, homework or live class: national (no pool), in a regional pool (a region
+    code prefix), and for homework and live classes, set for one class."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    pool_region: Mapped[str | None] = mapped_column(String(6), index=True)
+    class_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LearningRecord(Base):
+    """Something a student did, kept per account whether or not it is linked yet."""
+
+    __tablename__ = "learning_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_account_id: Mapped[int] = mapped_column(
+        ForeignKey("student_accounts.id", ondelete="CASCADE"), index=True
+    )
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str | None] = mapped_column(String(4000))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ArchiveEntry(Base):
+    """A learning record landed in the electronic archive (电子学籍档案), keyed by the
+    registry number's blind index so the history follows the student across schools;
+    unique per record, so nothing lands twice."""
+
+    __tablename__ = "archive_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registry_index: Mapped[str] = mapped_column(String(64), index=True)
+    learning_record_id: Mapped[int] = mapped_column(
+        ForeignKey("learning_records.id", ondelete="CASCADE"), unique=True
+    )
+    landed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

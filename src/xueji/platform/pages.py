@@ -9,10 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service as auth
+from xueji.domain.capabilities import Capability
+from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Throttled, XuejiError
 from xueji.domain.five_fields import NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
-from xueji.platform import service
+from xueji.platform import learning, service
 from xueji.platform.routes import GENDERS, parse_birth_date
 from xueji.web import csrf
 from xueji.web.deps import (
@@ -151,9 +153,11 @@ def _student_page(
     principal: CurrentPrincipal,
     error: XuejiError | None = None,
     status_code: int = 200,
+    notice: str | None = None,
 ) -> Response:
     account = service.own_account(session, principal)
     mismatches = service.mismatches_of(session, account)
+    state = learning.standing(session, principal)
     return render(
         request,
         "student_home.html",
@@ -164,9 +168,65 @@ def _student_page(
             "labels": FIELD_LABELS,
             "error": error,
             "errors": _field_messages(error) if error else {},
+            "status_label": state.status.label if state.status else None,
+            "limits": limits(state),
+            "resources": learning.visible(session, principal),
+            "notice": notice,
         },
         status_code=status_code,
     )
+
+
+def limits(state: learning.Standing) -> list[str]:
+    """What this student cannot do now, and why, in words."""
+    if not state.linked:
+        return ["账号未激活：只能学习国家平台课程；学习记录会保留，激活后归集到电子学籍档案"]
+    if state.status is EnrollmentStatus.SUSPENDED:
+        return [
+            "休学期间：作业提交、直播课堂、打开新课程和地区资源已暂停，"
+            "只能回放已缓存（打开过）的课程"
+        ]
+    if Capability.HOMEWORK_SUBMIT not in state.granted:
+        label = state.status.label if state.status else ""
+        return [f"学籍状态为“{label}”：不能提交作业或参加直播课堂"]
+    return []
+
+
+ACTION_NOTICES = {
+    "open": "已打开课程（已缓存，可回放）",
+    "replay": "正在回放",
+    "submit": "作业已提交",
+    "join": "已进入直播课堂",
+}
+
+
+@router.post("/student/resources/{resource_id}/{action}")
+def act(
+    request: Request,
+    resource_id: int,
+    action: str,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    content: Annotated[str, Form(max_length=4000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    if action not in learning.ACTIONS:
+        return _student_page(request, session, principal, status_code=404)
+    try:
+        with session.begin_nested():
+            learning.act(
+                session,
+                clock,
+                principal,
+                resource_id=resource_id,
+                action=action,
+                content=content or None,
+            )
+    except XuejiError as error:
+        return _student_page(request, session, principal, error, status_code=403)
+    return _student_page(request, session, principal, notice=ACTION_NOTICES[action])
 
 
 @router.get("/student")

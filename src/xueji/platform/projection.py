@@ -22,12 +22,13 @@ def project(session: Session, clock: Clock, record: RegistryRecord, *, sequence:
                 status=record.status,
                 school_code=record.school_code,
                 region_code=record.region_code,
+                class_id=record.class_id,
                 applied_sequence=sequence,
                 updated_at=clock.now(),
             )
         )
         return
     projection.status, projection.school_code = record.status, record.school_code
-    projection.region_code = record.region_code
+    projection.region_code, projection.class_id = record.region_code, record.class_id
     projection.applied_sequence = max(projection.applied_sequence, sequence)
     projection.updated_at = clock.now()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 
 from xueji.db.repository import Repository
-from xueji.platform.models import StudentAccount, StudentProjection
+from xueji.platform.models import (
+    ArchiveEntry,
+    LearningRecord,
+    Resource,
+    StudentAccount,
+    StudentProjection,
+)
 
 
 class PlatformRepository(Repository):
@@ -47,3 +53,53 @@ class PlatformRepository(Repository):
                 )
             )
         )
+
+    def resource(self, resource_id: int) -> Resource | None:
+        return self.session.get(Resource, resource_id)
+
+    def visible_resources(self, region_code: str | None, class_id: int | None) -> list[Resource]:
+        """National resources, the pools covering ``region_code``, the class's own."""
+        pools = [region_code[:n] for n in (2, 4, 6)] if region_code else []
+        condition = or_(
+            and_(Resource.pool_region.is_(None), Resource.class_id.is_(None)),
+            Resource.pool_region.in_(pools) if pools else false(),
+            Resource.class_id == class_id if class_id is not None else false(),
+        )
+        return list(self.session.scalars(select(Resource).where(condition).order_by(Resource.id)))
+
+    def has_record(self, account_id: int, resource_id: int, action: str) -> bool:
+        return (
+            self.session.scalar(
+                select(LearningRecord.id)
+                .where(
+                    LearningRecord.student_account_id == account_id,
+                    LearningRecord.resource_id == resource_id,
+                    LearningRecord.action == action,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+    def unarchived_records(self, account_id: int) -> list[LearningRecord]:
+        landed = select(ArchiveEntry.learning_record_id)
+        return list(
+            self.session.scalars(
+                select(LearningRecord)
+                .where(
+                    LearningRecord.student_account_id == account_id,
+                    LearningRecord.id.not_in(landed),
+                )
+                .order_by(LearningRecord.id)
+            )
+        )
+
+    def archive(self, registry_index: str) -> list[tuple[ArchiveEntry, LearningRecord, Resource]]:
+        rows = self.session.execute(
+            select(ArchiveEntry, LearningRecord, Resource)
+            .join(LearningRecord, LearningRecord.id == ArchiveEntry.learning_record_id)
+            .join(Resource, Resource.id == LearningRecord.resource_id)
+            .where(ArchiveEntry.registry_index == registry_index)
+            .order_by(LearningRecord.at, LearningRecord.id)
+        )
+        return [(entry, record, resource) for entry, record, resource in rows]

@@ -21,6 +21,7 @@ from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Conflict, Forbidden, IdentityError, ValidationFailed, XuejiError
 from xueji.domain.five_fields import FiveFields, Mismatch, check_student_no, compare
 from xueji.domain.roles import Role
+from xueji.platform.archive import land
 from xueji.platform.models import StudentAccount
 from xueji.platform.projection import project
 from xueji.platform.repository import PlatformRepository
@@ -189,6 +190,7 @@ def _activate(
         raise Conflict("该学籍号已有激活的账号", code="ACCOUNT_ALREADY_ACTIVE") from None
     if PlatformRepository(session).projection(record.student_id) is None:
         project(session, clock, record, sequence=0)
+    land(session, clock, account)
 
 
 def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> int:

@@ -57,3 +57,18 @@ def lookup(
         guardian_phone_indexes=tuple(g.phone_index for g in repository.guardians_of(student.id)),
         event_sequence=student.event_sequence,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    id: int
+    school_code: str
+    head_teacher_id: int | None
+
+
+def class_info(session: Session, class_id: int) -> ClassInfo | None:
+    """The class, for the platform to check who may set its homework and live classes."""
+    school_class = RegistryRepository(session).school_class(class_id)
+    if school_class is None:
+        return None
+    return ClassInfo(school_class.id, school_class.school_code, school_class.head_teacher_id)

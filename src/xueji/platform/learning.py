@@ -1,0 +1,185 @@
+"""Learning on the platform: resources in national and regional pools, what a student may
+do with them (from the capability policy), learning records, and the archive.
+
+Every action is recorded for the account, linked or not; a linked account's records land
+in the electronic archive at once, a pending account's the moment it is activated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from xueji.auth.service import Principal
+from xueji.domain.capabilities import Capability, capabilities
+from xueji.domain.clock import Clock
+from xueji.domain.enrollment import EnrollmentStatus
+from xueji.domain.errors import Forbidden, NotFound, ValidationFailed
+from xueji.domain.roles import Role
+from xueji.platform.archive import land
+from xueji.platform.models import ArchiveEntry, LearningRecord, Resource, StudentAccount
+from xueji.platform.repository import PlatformRepository
+from xueji.platform.service import ACTIVE, own_account
+from xueji.registry.lookup import class_info
+
+COURSE, HOMEWORK, LIVE = "course", "homework", "live"
+#: action → (kind of resource, capability it needs)
+ACTIONS = {
+    "open": (COURSE, Capability.COURSE_OPEN),
+    "replay": (COURSE, Capability.COURSE_REPLAY_CACHED),
+    "submit": (HOMEWORK, Capability.HOMEWORK_SUBMIT),
+    "join": (LIVE, Capability.LIVE_JOIN),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A student account and what the platform knows of it right now."""
+
+    account: StudentAccount
+    linked: bool
+    status: EnrollmentStatus | None
+    region_code: str | None
+    class_id: int | None
+
+    @property
+    def granted(self) -> frozenset[Capability]:
+        return capabilities(linked=self.linked, status=self.status)
+
+
+def standing(session: Session, principal: Principal) -> Standing:
+    account = own_account(session, principal)
+    projection = (
+        PlatformRepository(session).projection(account.student_id)
+        if account.status == ACTIVE and account.student_id is not None
+        else None
+    )
+    if projection is None:
+        return Standing(account, False, None, None, None)
+    return Standing(
+        account,
+        True,
+        EnrollmentStatus(projection.status),
+        projection.region_code,
+        projection.class_id,
+    )
+
+
+def publish(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    kind: str,
+    title: str,
+    national: bool = False,
+    class_id: int | None = None,
+) -> Resource:
+    """Courses: a region administrator into their pool, a platform administrator
+    nationally. Homework and live classes: the class's head teacher."""
+    text = title.strip()
+    if not text or len(text) > 200:
+        raise ValidationFailed("标题不能为空，且不超过 200 个字符", code="TITLE_INVALID")
+    pool, target_class = None, None
+    if kind == COURSE:
+        if principal.role is Role.REGION_ADMIN and not national:
+            pool = principal.region_code
+        elif principal.role is not Role.PLATFORM_ADMIN or not national:
+            raise Forbidden("课程由区域管理员发布到本区域资源池，国家课程由平台运维发布")
+    else:
+        info = class_info(session, class_id) if class_id is not None else None
+        if (
+            info is None
+            or principal.role is not Role.HEAD_TEACHER
+            or (info.head_teacher_id != principal.account_id)
+        ):
+            raise NotFound("没有找到该班级")
+        target_class = info.id
+    resource = Resource(
+        kind=kind,
+        title=text,
+        pool_region=pool,
+        class_id=target_class,
+        created_by=principal.account_id,
+        created_at=clock.now(),
+    )
+    PlatformRepository(session).add(resource)
+    return resource
+
+
+def visible(session: Session, principal: Principal) -> list[Resource]:
+    """National resources; for a linked student also their region's pool and their class's
+    homework and live classes — listed even when a status stops using them, so the page
+    can say why (the action itself is refused with the reason)."""
+    state = standing(session, principal)
+    return PlatformRepository(session).visible_resources(
+        state.region_code if state.linked else None, state.class_id if state.linked else None
+    )
+
+
+def act(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    resource_id: int,
+    action: str,
+    content: str | None = None,
+) -> LearningRecord:
+    """Open or replay a course, submit homework, join a live class — or refuse with the
+    reason: SUSPENDED, NOT_ACTIVATED, NOT_ENROLLED, OUT_OF_REGION, NOT_YOUR_CLASS,
+    NOT_OPENED."""
+    kind, needed = ACTIONS[action]
+    state = standing(session, principal)
+    repository = PlatformRepository(session)
+    resource = repository.resource(resource_id)
+    if resource is None or resource.kind != kind:
+        raise NotFound("没有找到该资源")
+    _check(state, resource, needed)
+    if action == "replay" and not repository.has_record(state.account.id, resource.id, "open"):
+        raise Forbidden("只能回放打开过（已缓存）的课程", code="NOT_OPENED")
+    record = LearningRecord(
+        student_account_id=state.account.id,
+        resource_id=resource.id,
+        action=action,
+        content=content,
+        at=clock.now(),
+    )
+    repository.add(record)
+    if state.linked:
+        land(session, clock, state.account)
+    return record
+
+
+def _check(state: Standing, resource: Resource, needed: Capability) -> None:
+    if needed not in state.granted:
+        raise _refusal(state)
+    if resource.pool_region is not None and needed is not Capability.COURSE_REPLAY_CACHED:
+        if Capability.REGION_POOL not in state.granted:
+            raise _refusal(state)
+        if not (state.region_code or "").startswith(resource.pool_region):
+            raise Forbidden("该课程属于其他地区的资源池", code="OUT_OF_REGION")
+    if resource.class_id is not None and resource.class_id != state.class_id:
+        raise Forbidden("这不是你所在班级的作业或直播课", code="NOT_YOUR_CLASS")
+
+
+def _refusal(state: Standing) -> Forbidden:
+    if not state.linked:
+        return Forbidden(
+            "账号尚未激活（未与学籍关联），暂时只能学习国家平台课程", code="NOT_ACTIVATED"
+        )
+    if state.status is EnrollmentStatus.SUSPENDED:
+        return Forbidden(
+            "休学期间暂停作业提交、直播课堂等互动功能，只能回放已缓存的课程", code="SUSPENDED"
+        )
+    return Forbidden("当前学籍状态不能使用此功能", code="NOT_ENROLLED")
+
+
+def archive(
+    session: Session, principal: Principal
+) -> list[tuple[ArchiveEntry, LearningRecord, Resource]]:
+    state = standing(session, principal)
+    if Capability.ARCHIVE_VIEW not in state.granted:
+        raise _refusal(state)
+    return PlatformRepository(session).archive(state.account.registry_index)
