@@ -2,7 +2,7 @@
 
 * ``.csv`` in UTF-8 (with or without BOM) or GB18030 — never GB2312, whose codec turns the
   middle dot of minority names (bytes A1A4) into U+30FB. A file that is not valid UTF-8 is
-  transcoded from GB18030 to a temporary file first, in a stream.
+  read as GB18030; both are streamed (the csv module), never loaded whole.
 * ``.xlsx`` through python-calamine; date cells arrive as dates and become ISO text.
 
 Every chunk is a frame of text columns with canonical names (see ``COLUMNS``) plus ``row``,
@@ -12,11 +12,13 @@ the spreadsheet row number (the header is row 1), so messages point at what peop
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
-import tempfile
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import polars as pl
 from python_calamine import CalamineWorkbook
@@ -75,35 +77,17 @@ def _shape(frame: pl.DataFrame, mapping: dict[str, str], first_row: int) -> pl.D
 
 @contextmanager
 def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Iterator[pl.DataFrame]]:
-    """Chunks of the file's rows; the file type is taken from its name."""
+    """Chunks of the file's rows; the file type is taken from its name. Memory stays
+    bounded by one chunk whatever the file's size."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with _utf8_csv(path) as utf8:
-            yield _csv_chunks(utf8, chunk_rows)
+        encoding = "utf-8-sig" if _is_utf8(path) else "gb18030"
+        with path.open(encoding=encoding, errors="strict", newline="") as handle:
+            yield _csv_chunks(handle, chunk_rows)
     elif suffix == ".xlsx":
         yield _xlsx_chunks(path, chunk_rows)
     else:
         raise ValidationFailed("只能导入 .xlsx 或 .csv 文件", code="IMPORT_FILE_TYPE")
-
-
-@contextmanager
-def _utf8_csv(path: Path) -> Iterator[Path]:
-    if _is_utf8(path):
-        yield path
-        return
-    with tempfile.NamedTemporaryFile(suffix=".csv", delete=True) as target:
-        decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
-        with path.open("rb") as source:
-            try:
-                while block := source.read(1 << 20):
-                    target.write(decoder.decode(block).encode("utf-8"))
-                target.write(decoder.decode(b"", final=True).encode("utf-8"))
-            except UnicodeDecodeError:
-                raise ValidationFailed(
-                    "无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV", code="IMPORT_ENCODING"
-                ) from None
-        target.flush()
-        yield Path(target.name)
 
 
 def _is_utf8(path: Path) -> bool:
@@ -118,14 +102,36 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    lazy = pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=True)
-    mapping = _canonical(list(lazy.collect_schema().names()))
-    first_row = 2
-    for batch in lazy.collect_batches(chunk_size=chunk_rows):
-        if batch.height:
-            yield _shape(batch, mapping, first_row)
-            first_row += batch.height
+def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    rows = csv.reader(handle)
+    try:
+        headers = [cell.strip() for cell in next(rows, [])]
+        mapping = _canonical(headers)
+        first_row = 2
+        while buffer := list(itertools.islice(rows, chunk_rows)):
+            yield _columns_frame(buffer, headers, mapping, first_row)
+            first_row += len(buffer)
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            "无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV", code="IMPORT_ENCODING"
+        ) from None
+
+
+def _columns_frame(
+    buffer: list[list[str]], headers: list[str], mapping: dict[str, str], first_row: int
+) -> pl.DataFrame:
+    """Raw CSV rows to a frame, column by column (short rows give nulls)."""
+    width = len(headers)
+    if any(len(row) != width for row in buffer):
+        buffer = [row[:width] + [""] * (width - len(row)) for row in buffer]
+    columns = list(zip(*buffer, strict=True)) if buffer else [()] * width
+    frame = pl.DataFrame(
+        {
+            header: pl.Series(header, columns[headers.index(header)], dtype=pl.String)
+            for header in mapping
+        }
+    )
+    return _shape(frame, mapping, first_row)
 
 
 def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
