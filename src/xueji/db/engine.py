@@ -41,6 +41,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    # Temporary tables (an import's staging rows) go to a file, not to memory: a
+    # 10-million-row import must not need gigabytes of RAM.
+    cursor.execute("PRAGMA temp_store=FILE")
     cursor.close()
 
 

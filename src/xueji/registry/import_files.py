@@ -42,7 +42,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("registry_no", "name", "gender", "birth_date", "g1_name", "g1_relation", "g1_phone")
 TEMPLATE_HEADERS = [names[0] for names in COLUMNS.values()]
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 SUFFIXES = (".csv", ".xlsx")
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import (
     and_,
     cast,
     delete,
-    exists,
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -25,6 +25,10 @@ from xueji.registry.models import Guardian, ImportReport, ImportRow, SchoolClass
 from xueji.sync.models import OutboxEvent
 
 R = ImportRow
+#: A staged row is new when nothing rejected it and it matched no existing student
+#: (those get kind changed/unchanged). Not written as an UPDATE of every row: SQLite
+#: would hold all of them in memory for a ten-million-row file.
+NEW = and_(R.code.is_(None), R.kind.is_(None))
 STAGING: Table = ImportRow.__table__  # type: ignore[assignment]
 
 
@@ -52,12 +56,6 @@ class ImportRepository(Repository):
             update(R)
             .where(R.import_id == import_id, R.code.is_(None), R.registry_index.in_(elsewhere))
             .values(code="STUDENT_AT_OTHER_SCHOOL")
-        )
-
-    def mark_new(self, import_id: int) -> None:
-        known = exists().where(Student.registry_no_index == R.registry_index)
-        self.session.execute(
-            update(R).where(R.import_id == import_id, R.code.is_(None), ~known).values(kind="new")
         )
 
     def count_kinds(self, import_id: int) -> dict[str | None, int]:
@@ -117,7 +115,9 @@ class ImportRepository(Repository):
             for grade, name in self.session.execute(
                 select(R.grade, R.class_name)
                 .where(
-                    R.import_id == import_id, R.kind.in_(("new", "changed")), R.grade.is_not(None)
+                    R.import_id == import_id,
+                    or_(NEW, R.kind == "changed"),
+                    R.grade.is_not(None),
                 )
                 .distinct()
             )
@@ -145,7 +145,7 @@ class ImportRepository(Repository):
             literal(1),
             literal(now),
             literal(now),
-        ).where(R.import_id == import_id, R.kind == "new")
+        ).where(R.import_id == import_id, NEW)
         result = self.session.execute(
             insert(Student).from_select(
                 [
@@ -177,7 +177,7 @@ class ImportRepository(Repository):
                 select(Student.id, literal(rank), *columns)
                 .select_from(R)
                 .join(Student, Student.registry_no_index == R.registry_index)
-                .where(R.import_id == import_id, R.kind == "new", columns[3].is_not(None))
+                .where(R.import_id == import_id, NEW, columns[3].is_not(None))
             )
             self.session.execute(
                 insert(Guardian).from_select(
@@ -193,7 +193,7 @@ class ImportRepository(Repository):
             select(literal(event_type), Student.id, literal(1), payload, literal(now))
             .select_from(R)
             .join(Student, Student.registry_no_index == R.registry_index)
-            .where(and_(R.import_id == import_id, R.kind == "new"))
+            .where(and_(R.import_id == import_id, NEW))
         )
         self.session.execute(
             insert(OutboxEvent).from_select(

@@ -198,13 +198,12 @@ def _classify(
     repository = ImportRepository(session)
     repository.mark_duplicates(import_id)
     repository.mark_other_school(import_id, school_code)
-    repository.mark_new(import_id)
     compare_existing(session, import_id, school_code)
     for row, code in repository.rejected(import_id):
         _note_error(result, row, code, message_for(code, None, today=china_today(clock)))
     result.errors.sort(key=lambda error: error.row)
     kinds = repository.count_kinds(import_id)
-    result.new, result.changed = kinds.get("new", 0), kinds.get("changed", 0)
+    result.new, result.changed = kinds.get(None, 0), kinds.get("changed", 0)
     result.unchanged = kinds.get("unchanged", 0)
 
 
