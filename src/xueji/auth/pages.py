@@ -21,6 +21,7 @@ from xueji.web.deps import (
     client_address,
     get_container,
     request_token,
+    set_session_cookie,
 )
 from xueji.web.templating import render
 
@@ -69,14 +70,7 @@ def login(
             status_code=status,
         )
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        result.token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        expires=result.expires_at,
-    )
+    set_session_cookie(response, request, result)
     return response
 
 

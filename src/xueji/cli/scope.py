@@ -18,10 +18,16 @@ def container() -> Container:
     return Container.build(get_settings())
 
 
-@contextmanager
-def unit_of_work(built: Container | None = None) -> Iterator[tuple[Container, Session]]:
-    built = built or container()
+def migrated_container() -> Container:
+    """The container, refusing to work on a database whose schema is not current."""
+    built = container()
     if not migrate.is_up_to_date(built.engine):
         raise XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
+    return built
+
+
+@contextmanager
+def unit_of_work() -> Iterator[tuple[Container, Session]]:
+    built = migrated_container()
     with transaction(built.sessions) as session:
         yield built, session

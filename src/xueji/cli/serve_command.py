@@ -16,16 +16,14 @@ def serve(
 ) -> None:
     import uvicorn
 
-    from xueji.cli.scope import container
-    from xueji.db import migrate
+    from xueji.cli.scope import migrated_container
     from xueji.logs import configure_logging
     from xueji.web.app import create_app
 
-    built = container()
-    if not migrate.is_up_to_date(built.engine):
-        raise fail(
-            XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
-        )
+    try:
+        built = migrated_container()
+    except XuejiError as error:
+        raise fail(error) from None
     configure_logging()
     app = create_app(container=built)
     background = None

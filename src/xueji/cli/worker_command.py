@@ -16,17 +16,15 @@ from xueji.domain.errors import XuejiError
 def worker(
     once: Annotated[bool, typer.Option("--once", help="处理完当前积压的事件后退出")] = False,
 ) -> None:
-    from xueji.cli.scope import container
-    from xueji.db import migrate
+    from xueji.cli.scope import migrated_container
     from xueji.logs import configure_logging
     from xueji.platform.tasks import apply_registry_event
     from xueji.sync import worker as consumer
 
-    built = container()
-    if not migrate.is_up_to_date(built.engine):
-        raise fail(
-            XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
-        )
+    try:
+        built = migrated_container()
+    except XuejiError as error:
+        raise fail(error) from None
     configure_logging()
     if once:
         total = 0

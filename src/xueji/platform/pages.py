@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from xueji.auth import service as auth
 from xueji.domain.capabilities import Capability
@@ -18,12 +19,12 @@ from xueji.platform import learning, service
 from xueji.platform.routes import GENDERS, parse_birth_date
 from xueji.web import csrf
 from xueji.web.deps import (
-    SESSION_COOKIE,
     ClockDep,
     CurrentPrincipal,
     DbSession,
     client_address,
     get_container,
+    set_session_cookie,
 )
 from xueji.web.templating import render
 
@@ -74,44 +75,45 @@ def registration_form(request: Request) -> Response:
     return render(request, "register.html", {"values": {}, "errors": {}})
 
 
+class FiveFieldsForm(BaseModel):
+    """The five fields as posted by the registration and correction forms."""
+
+    registry_no: str = Field(default="", max_length=40)
+    name: str = Field(default="", max_length=200)
+    gender: str = Field(default="", max_length=4)
+    birth_date: str = Field(default="", max_length=20)
+    school_name: str = Field(default="", max_length=200)
+    csrf_token: str = ""
+
+    def entered(self) -> service.Entered:
+        return service.Entered(
+            registry_no=self.registry_no,
+            name=self.name,
+            gender=GENDERS.get(self.gender.strip(), self.gender.strip()),
+            birth_date=parse_birth_date(self.birth_date),
+            school_name=self.school_name,
+        )
+
+
+class RegistrationForm(FiveFieldsForm):
+    student_no: str = Field(default="", max_length=40)
+    password: str = Field(default="", max_length=256)
+
+
 @router.post("/register")
 def register(
-    request: Request,
-    session: DbSession,
-    clock: ClockDep,
-    student_no: Annotated[str, Form(max_length=40)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
-    registry_no: Annotated[str, Form(max_length=40)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    gender: Annotated[str, Form(max_length=4)] = "",
-    birth_date: Annotated[str, Form(max_length=20)] = "",
-    school_name: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, session: DbSession, clock: ClockDep, form: Annotated[RegistrationForm, Form()]
 ) -> Response:
-    csrf.check(request, csrf_token)
-    values = {
-        "student_no": student_no,
-        "registry_no": registry_no,
-        "name": name,
-        "gender": gender,
-        "birth_date": birth_date,
-        "school_name": school_name,
-    }
-    entered = service.Entered(
-        registry_no=registry_no,
-        name=name,
-        gender=GENDERS.get(gender.strip(), gender.strip()),
-        birth_date=parse_birth_date(birth_date),
-        school_name=school_name,
-    )
+    csrf.check(request, form.csrf_token)
+    values = form.model_dump(exclude={"password", "csrf_token"})
     try:
         with session.begin_nested():
             service.register(
                 session,
                 clock,
-                student_no=student_no,
-                password=password,
-                entered=entered,
+                student_no=form.student_no,
+                password=form.password,
+                entered=form.entered(),
                 client=client_address(request),
             )
     except XuejiError as error:
@@ -129,21 +131,14 @@ def register(
     signed = auth.sign_in(
         session,
         clock,
-        username=student_no,
-        password=password,
+        username=form.student_no,
+        password=form.password,
         client=client_address(request),
         session_hours=get_container(request).settings.session_hours,
     )
     response = RedirectResponse("/student", status_code=303)
     if isinstance(signed, auth.SignedIn):
-        response.set_cookie(
-            SESSION_COOKIE,
-            signed.token,
-            httponly=True,
-            samesite="lax",
-            secure=get_container(request).settings.cookie_secure,
-            expires=signed.expires_at,
-        )
+        set_session_cookie(response, request, signed)
     return response
 
 
@@ -240,20 +235,16 @@ def correct_details(
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    registry_no: Annotated[str, Form(max_length=40)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    gender: Annotated[str, Form(max_length=4)] = "",
-    birth_date: Annotated[str, Form(max_length=20)] = "",
-    school_name: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    form: Annotated[FiveFieldsForm, Form()],
 ) -> Response:
-    csrf.check(request, csrf_token)
+    csrf.check(request, form.csrf_token)
+    entered = form.entered()
     changes = {
-        "registry_no": registry_no,
-        "name": name,
-        "gender": GENDERS.get(gender.strip(), gender.strip()),
-        "birth_date": parse_birth_date(birth_date),
-        "school_name": school_name,
+        "registry_no": entered.registry_no,
+        "name": entered.name,
+        "gender": entered.gender,
+        "birth_date": entered.birth_date,
+        "school_name": entered.school_name,
     }
     try:
         with session.begin_nested():

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from xueji.auth.service import Principal, resolve_token
+from xueji.auth.service import Principal, SignedIn, resolve_token
 from xueji.container import Container
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotAuthenticated
@@ -35,6 +35,18 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def set_session_cookie(response: Response, request: Request, signed: SignedIn) -> None:
+    """The page session: HttpOnly, SameSite=Lax, Secure when configured."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.token,
+        httponly=True,
+        samesite="lax",
+        secure=get_container(request).settings.cookie_secure,
+        expires=signed.expires_at,
+    )
 
 
 def get_clock(request: Request) -> Clock:
