@@ -209,7 +209,10 @@ def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> in
             account.school_name,
         )
         if not compare(five, _registry_fields(record)):
-            _activate(session, clock, account, record)
+            try:
+                _activate(session, clock, account, record)
+            except Conflict:  # another worker linked an account for this number first
+                return 0
             return 1
     return 0
 
