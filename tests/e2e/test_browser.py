@@ -116,3 +116,5 @@ def test_suspended_student_sees_why_homework_is_closed(live_server: str, browser
     course = page.locator("tr", has_text="三年级数学")
     course.get_by_role("button", name="回放").click()
     assert page.get_by_role("status").inner_text() == "正在回放"
+    page.get_by_role("link", name="口算练习（第一周）").click()
+    assert "休学期间" in page.locator("[data-refused=SUSPENDED]").inner_text()

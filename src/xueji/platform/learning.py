@@ -152,6 +152,48 @@ def act(
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceDetail:
+    """One resource as its page shows it: what the student did with it, and for each
+    action either ``None`` (allowed) or the refusal that acting would raise."""
+
+    resource: Resource
+    records: list[LearningRecord]
+    refusals: dict[str, Forbidden | None]
+
+
+def detail(session: Session, principal: Principal, resource_id: int) -> ResourceDetail:
+    """A resource the student can see (listed for them, or used by them before — a course
+    opened before a transfer can still be replayed)."""
+    state = standing(session, principal)
+    repository = PlatformRepository(session)
+    resource = repository.resource(resource_id)
+    records = repository.records_for(state.account.id, resource_id) if resource else []
+    if resource is None or not (records or _listed_for(state, resource)):
+        raise NotFound("没有找到该资源")
+    refusals: dict[str, Forbidden | None] = {}
+    for action, (kind, needed) in ACTIONS.items():
+        if kind != resource.kind:
+            continue
+        try:
+            _check(state, resource, needed)
+            if action == "replay" and not any(r.action == "open" for r in records):
+                raise Forbidden("只能回放打开过（已缓存）的课程", code="NOT_OPENED")
+            refusals[action] = None
+        except Forbidden as refusal:
+            refusals[action] = refusal
+    return ResourceDetail(resource, records, refusals)
+
+
+def _listed_for(state: Standing, resource: Resource) -> bool:
+    """The same rule as :meth:`PlatformRepository.visible_resources`, for one resource."""
+    if resource.class_id is not None:
+        return state.linked and resource.class_id == state.class_id
+    if resource.pool_region is not None:
+        return state.linked and (state.region_code or "").startswith(resource.pool_region)
+    return True
+
+
 def _check(state: Standing, resource: Resource, needed: Capability) -> None:
     if needed not in state.granted:
         raise _refusal(state)

@@ -204,11 +204,16 @@ def act(
     clock: ClockDep,
     principal: CurrentPrincipal,
     content: Annotated[str, Form(max_length=4000)] = "",
+    view: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """Acts from the home list or from the resource's own page (``view=resource``) and
+    answers with the page the student came from, with the outcome on it."""
     csrf.check(request, csrf_token)
+    back_to_resource = view == "resource"
     if action not in learning.ACTIONS:
         return _student_page(request, session, principal, status_code=404)
+    error: XuejiError | None = None
     try:
         with session.begin_nested():
             learning.act(
@@ -219,9 +224,68 @@ def act(
                 action=action,
                 content=content or None,
             )
-    except XuejiError as error:
-        return _student_page(request, session, principal, error, status_code=403)
-    return _student_page(request, session, principal, notice=ACTION_NOTICES[action])
+    except XuejiError as refused:
+        error = refused
+    notice = None if error else ACTION_NOTICES[action]
+    status_code = 403 if error else 200
+    if back_to_resource:
+        return _resource_page(request, session, principal, resource_id, error, notice, status_code)
+    return _student_page(request, session, principal, error, status_code, notice)
+
+
+KIND_LABELS_RESOURCE = {"course": "课程", "homework": "作业", "live": "直播课堂"}
+ACTION_LABELS = {"open": "打开课程", "replay": "回放", "submit": "提交作业", "join": "进入直播"}
+
+
+def _resource_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    resource_id: int,
+    error: XuejiError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    detail = learning.detail(session, principal, resource_id)
+    return render(
+        request,
+        "resource.html",
+        {
+            "detail": detail,
+            "kind_label": KIND_LABELS_RESOURCE[detail.resource.kind],
+            "action_labels": ACTION_LABELS,
+            "error": error,
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/student/resources/{resource_id}")
+def resource_page(
+    request: Request, resource_id: int, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """Course replay, homework submission or live class: one page per resource."""
+    return _resource_page(request, session, principal, resource_id)
+
+
+@router.get("/student/archive")
+def archive_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    """The electronic archive (电子学籍档案) of learning records, or why it is closed."""
+    try:
+        entries = learning.archive(session, principal)
+    except XuejiError as refused:
+        return render(request, "archive.html", {"entries": [], "error": refused}, status_code=403)
+    return render(
+        request,
+        "archive.html",
+        {
+            "entries": entries,
+            "error": None,
+            "kinds": KIND_LABELS_RESOURCE,
+            "actions": ACTION_LABELS,
+        },
+    )
 
 
 @router.get("/student")

@@ -81,6 +81,18 @@ class PlatformRepository(Repository):
             is not None
         )
 
+    def records_for(self, account_id: int, resource_id: int) -> list[LearningRecord]:
+        return list(
+            self.session.scalars(
+                select(LearningRecord)
+                .where(
+                    LearningRecord.student_account_id == account_id,
+                    LearningRecord.resource_id == resource_id,
+                )
+                .order_by(LearningRecord.at.desc(), LearningRecord.id.desc())
+            )
+        )
+
     def unarchived_records(self, account_id: int) -> list[LearningRecord]:
         landed = select(ArchiveEntry.learning_record_id)
         return list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,22 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from xueji.domain.clock import CHINA
 from xueji.web import csrf
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def beijing_time(moment: dt.datetime | None) -> str:
+    """Times are stored in UTC; people read them in Beijing time."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["beijing"] = beijing_time
 
 
 def render(
