@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         default=Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
         description="CJK font for PDFs (Debian: fonts-noto-cjk); covers Extension B names",
     )
+    sync_sla_hours: float = Field(
+        default=24, gt=0, description="an event pending longer than this is an alarm"
+    )
+    sync_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="failures before an event is dead-lettered"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -39,6 +39,11 @@ class Principal:
         return cls(None, f"operator:{name}", Role.SCHOOL_ADMIN, None, school_code, "命令行操作员")
 
     @classmethod
+    def platform_operator(cls, *, name: str) -> Principal:
+        """The person at the server's command line, running the platform (no account)."""
+        return cls(None, f"operator:{name}", Role.PLATFORM_ADMIN, None, None, "命令行运维")
+
+    @classmethod
     def of(cls, account: Account) -> Principal:
         return cls(
             account_id=account.id,

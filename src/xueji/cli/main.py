@@ -11,6 +11,7 @@ from xueji.cli import (
     identity_commands,
     registry_commands,
     serve_command,
+    sync_commands,
     user_commands,
     worker_command,
 )
@@ -30,6 +31,10 @@ app.add_typer(identity_commands.id_app, name="id", help="身份证号与学籍�
 app.add_typer(identity_commands.name_app, name="name", help="姓名与学校名称比对")
 app.add_typer(audit_commands.app, name="audit", help="审计日志")
 app.add_typer(registry_commands.app, name="registry", help="学籍：批量导入")
+app.command("reconcile", help="对账：学籍与平台是否一致；--repair 经事件修复")(
+    sync_commands.reconcile
+)
+app.add_typer(sync_commands.app, name="sync", help="学籍变更事件同步：状况与重试")
 
 if __name__ == "__main__":
     app()

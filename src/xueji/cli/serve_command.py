@@ -29,9 +29,18 @@ def serve(
     background = None
     if built.engine.dialect.name == "sqlite":
         from xueji.platform.tasks import apply_registry_event
-        from xueji.sync.worker import start_in_background
+        from xueji.sync.maintenance import Maintenance
+        from xueji.sync.worker import RetryPolicy, start_in_background
 
-        background = start_in_background(built.sessions, built.clock, apply_registry_event)
+        background = start_in_background(
+            built.sessions,
+            built.clock,
+            apply_registry_event,
+            policy=RetryPolicy(built.settings.sync_max_attempts),
+            on_idle=Maintenance(
+                built.sessions, built.clock, sla_hours=built.settings.sync_sla_hours
+            ),
+        )
     try:
         uvicorn.run(
             app,

@@ -217,6 +217,23 @@ def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> in
     return 0
 
 
+def refresh_active(session: Session, clock: Clock, record: RegistryRecord) -> bool:
+    """After a correction, the linked account's details follow the registry (the link is
+    the registry number; the registry is the authority). True when something changed."""
+    account = PlatformRepository(session).active_for(
+        blind_index(record.registry_no, purpose=REGISTRY_PURPOSE)
+    )
+    if account is None:
+        return False
+    current = (account.name, account.gender, account.birth_date, account.school_name)
+    wanted = (record.name, record.gender, record.birth_date, record.school_name)
+    if current == wanted and account.student_id == record.student_id:
+        return False
+    account.name, account.gender, account.birth_date, account.school_name = wanted
+    account.student_id = record.student_id
+    return True
+
+
 def capabilities_of(session: Session, principal: Principal) -> dict[str, Any]:
     """``GET /api/v1/me/capabilities``: from the domain policy and the projection."""
     account = own_account(session, principal)

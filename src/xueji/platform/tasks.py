@@ -1,6 +1,7 @@
 """How the platform applies a registry change event: refresh its projection of the
-student (status, school, region) from the registry's lookup, and activate any waiting
-account whose five fields now match (after a correction by the school)."""
+student (status, school, region) from the registry's lookup, bring the linked account's
+details to the registry's, and activate any waiting account whose five fields now match
+(after a correction by the school)."""
 
 from __future__ import annotations
 
@@ -18,4 +19,5 @@ def apply_registry_event(session: Session, clock: Clock, event: OutboxEvent) -> 
     if record is None:
         return
     project(session, clock, record, sequence=event.sequence)
+    service.refresh_active(session, clock, record)
     service.relink_pending(session, clock, record)

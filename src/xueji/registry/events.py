@@ -11,6 +11,7 @@ from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
 from xueji.registry.models import Guardian, School, Student
+from xueji.registry.repository import RegistryRepository
 from xueji.sync import outbox
 
 STUDENT_REGISTERED = "student.registered"
@@ -98,3 +99,40 @@ def record_student_change(
         sequence=student.event_sequence,
         payload=dict(extra or {}),
     )
+
+
+RESYNC = "student.resync"
+
+
+def publish_resync(
+    session: Session, clock: Clock, principal: Principal | None, student_ids: list[int]
+) -> int:
+    """Ask the platform to read these students again, through the normal event path (the
+    reconciliation's repair). One audit entry names the students; each gets the next
+    event of its sequence. Returns how many events were published."""
+    repository = RegistryRepository(session)
+    published = 0
+    for student_id in sorted(set(student_ids)):
+        student = repository.student_by_id(student_id, lock=True)
+        if student is None:
+            continue
+        record_student_change(
+            session,
+            clock,
+            principal,
+            event_type=RESYNC,
+            student=student,
+            audit_payload=None,
+            extra={"reason": "reconcile"},
+        )
+        published += 1
+    if published:
+        audit.record(
+            session,
+            clock,
+            actor_of(principal),
+            action="sync.resync_requested",
+            subject="reconcile",
+            payload={"first_student_ids": sorted(set(student_ids))[:100], "published": published},
+        )
+    return published

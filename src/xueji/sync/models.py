@@ -25,6 +25,13 @@ class OutboxEvent(Base):
             sqlite_where=text("handled_at IS NULL"),
             postgresql_where=text("handled_at IS NULL"),
         ),
+        Index(
+            "ix_outbox_events_pending_student",
+            "student_id",
+            "id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -37,3 +44,22 @@ class OutboxEvent(Base):
     #: a retry, never a loss or a double. ``lag_ms``: from commit to applied.
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     lag_ms: Mapped[int | None] = mapped_column(Integer)
+    #: Failed attempts; after a failure the event waits until ``next_attempt_at``
+    #: (exponential backoff); after the last allowed attempt it is a dead letter
+    #: (``dead_at``) until an operator retries it. ``apply_count`` counts successful
+    #: applications: anything but 0 or 1 is a fault the reconciliation reports.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    dead_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    apply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ScheduledJob(Base):
+    """When a periodic job last ran; a conditional update lets exactly one of several
+    workers take each run."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from xueji.db.repository import Repository
-from xueji.sync.models import OutboxEvent
+from xueji.sync.models import OutboxEvent, ScheduledJob
 
 
 class OutboxRepository(Repository):
@@ -22,15 +25,101 @@ class OutboxRepository(Repository):
             )
         )
 
-    def pending(self, limit: int, *, skip_locked: bool) -> list[OutboxEvent]:
-        """The oldest events not yet handled, locked for this transaction (others skip
-        them on PostgreSQL, so several workers share the queue)."""
+    def get(self, event_id: int) -> OutboxEvent | None:
+        return self.session.get(OutboxEvent, event_id)
+
+    def pending(self, limit: int, *, now: dt.datetime) -> list[OutboxEvent]:
+        """The oldest events that are due, locked for this transaction.
+
+        An event is due when it is not handled, not dead, past its backoff, and no earlier
+        event of the same student is still unhandled — so a student's events apply in
+        order even when several workers take batches side by side (on PostgreSQL they skip
+        each other's locked rows), and a dead letter holds back only its own student.
+        """
+        earlier = aliased(OutboxEvent)
+        blocked = (
+            select(earlier.id)
+            .where(
+                earlier.student_id == OutboxEvent.student_id,
+                earlier.id < OutboxEvent.id,
+                earlier.handled_at.is_(None),
+            )
+            .exists()
+        )
         statement = (
             select(OutboxEvent)
-            .where(OutboxEvent.handled_at.is_(None))
+            .where(
+                OutboxEvent.handled_at.is_(None),
+                OutboxEvent.dead_at.is_(None),
+                or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+                ~blocked,
+            )
             .order_by(OutboxEvent.id)
             .limit(limit)
         )
-        if skip_locked:
+        if self.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         return list(self.session.scalars(statement))
+
+    def unhandled_count(self) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count()).where(
+                    OutboxEvent.handled_at.is_(None), OutboxEvent.dead_at.is_(None)
+                )
+            )
+            or 0
+        )
+
+    def oldest_unhandled(self) -> dt.datetime | None:
+        return self.session.scalar(
+            select(func.min(OutboxEvent.created_at)).where(
+                OutboxEvent.handled_at.is_(None), OutboxEvent.dead_at.is_(None)
+            )
+        )
+
+    def older_than(self, moment: dt.datetime) -> int:
+        """Unhandled events (dead letters included) created before ``moment``."""
+        return int(
+            self.session.scalar(
+                select(func.count()).where(
+                    OutboxEvent.handled_at.is_(None), OutboxEvent.created_at < moment
+                )
+            )
+            or 0
+        )
+
+    def dead_letters(self) -> list[OutboxEvent]:
+        return list(
+            self.session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.dead_at.is_not(None), OutboxEvent.handled_at.is_(None))
+                .order_by(OutboxEvent.id)
+            )
+        )
+
+    def recent_lags(self, count: int) -> list[int]:
+        """The delays of the last ``count`` handled events, in milliseconds."""
+        return [
+            lag
+            for lag in self.session.scalars(
+                select(OutboxEvent.lag_ms)
+                .where(OutboxEvent.lag_ms.is_not(None))
+                .order_by(OutboxEvent.handled_at.desc())
+                .limit(count)
+            )
+            if lag is not None
+        ]
+
+    def take_job(self, name: str, *, now: dt.datetime, every: dt.timedelta) -> bool:
+        """True for exactly one caller per period: the one whose update moved the stamp."""
+        if self.session.get(ScheduledJob, name) is None:
+            self.session.add(ScheduledJob(name=name, last_run_at=now - every))
+            self.session.flush()
+        moved = self.session.execute(
+            update(ScheduledJob)
+            .where(and_(ScheduledJob.name == name, ScheduledJob.last_run_at <= now - every))
+            .values(last_run_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(moved, "rowcount", 0) == 1)

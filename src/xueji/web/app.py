@@ -12,6 +12,7 @@ from xueji.auth import pages as auth_pages
 from xueji.auth import routes as auth_routes
 from xueji.config import Settings, get_settings
 from xueji.container import Container
+from xueji.ops import routes as ops_routes
 from xueji.platform import learning_routes
 from xueji.platform import pages as platform_pages
 from xueji.platform import routes as platform_routes
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(import_routes.router)
     app.include_router(platform_routes.router)
     app.include_router(learning_routes.router)
+    app.include_router(ops_routes.router)
     for pages in (registry_pages, transfer_pages, import_pages, platform_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -1,0 +1,1 @@
+"""Operators' view of the service: propagation status, metrics, dead letters."""

@@ -1,0 +1,60 @@
+"""What an idle worker does between polls: raise the propagation alarms (at most once a
+minute) and run the daily reconciliation with repair (one worker per day, however many
+run, through a conditional update of ``scheduled_jobs``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from xueji.db.scope import transaction
+from xueji.domain.clock import Clock
+from xueji.registry.events import publish_resync
+from xueji.sync import ops, reconcile
+from xueji.sync.repository import OutboxRepository
+
+log = logging.getLogger("xueji.sync")
+ALARM_EVERY_SECONDS = 60.0
+RECONCILE_EVERY = dt.timedelta(days=1)
+
+
+def reconcile_and_repair(sessions: sessionmaker[Session], clock: Clock) -> reconcile.Report:
+    """Reconcile; for students that disagree, publish resync events (the consumer applies
+    them like any other event). Returns the report before repair."""
+    with transaction(sessions) as session:
+        report = reconcile.reconcile(session, clock)
+    students = report.repairable_students
+    if students:
+        with transaction(sessions) as session:
+            publish_resync(session, clock, None, students)
+    return report
+
+
+class Maintenance:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, *, sla_hours: float):
+        self.sessions, self.clock, self.sla_hours = sessions, clock, sla_hours
+        self._last_alarm_check = 0.0
+
+    def __call__(self) -> None:
+        if time.monotonic() - self._last_alarm_check >= ALARM_EVERY_SECONDS:
+            self._last_alarm_check = time.monotonic()
+            with transaction(self.sessions) as session:
+                ops.raise_alarms(ops.status(session, self.clock, sla_hours=self.sla_hours))
+        with transaction(self.sessions) as session:
+            due = OutboxRepository(session).take_job(
+                "reconcile", now=self.clock.now(), every=RECONCILE_EVERY
+            )
+        if due:
+            report = reconcile_and_repair(self.sessions, self.clock)
+            if report.agree:
+                log.info("每日对账：学籍与平台一致（%s 名学生）", report.students)
+            else:
+                counts = {k: f.count for k, f in report.findings.items() if f.count}
+                log.error(
+                    "告警：每日对账发现不一致 %s，已为 %s 名学生重放事件",
+                    counts,
+                    len(report.repairable_students),
+                )

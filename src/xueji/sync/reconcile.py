@@ -1,0 +1,292 @@
+"""Reconciliation: does the platform agree with the registry?
+
+Both sides are read in bulk into polars frames and compared with joins, so a province's
+million students take seconds. Every class of disagreement is counted with a few
+examples (ids only, no personal data):
+
+- ``projection_missing``: a registry student the platform has no projection of;
+- ``projection_stale``: status, school, region or class out of date;
+- ``projection_behind``: the projection has not seen the student's latest event;
+- ``active_account_mismatch``: an active account whose five fields no longer match;
+- ``pending_account_matches``: a waiting account whose five fields now match;
+- ``events_never_applied``: events older than the grace period still not handled
+  (dead letters included);
+- ``events_applied_twice``: an event handled more than once.
+
+Students with an event younger than the grace period are in flight: counted apart, not as
+disagreements. The repair never writes platform tables: it asks the registry to publish a
+``student.resync`` event for each student concerned, and the normal consumer applies it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, or_, select
+from sqlalchemy.orm import Session
+
+from xueji.domain.clock import Clock
+from xueji.domain.five_fields import FiveFields, compare
+from xueji.sync.models import OutboxEvent
+
+EXAMPLES = 5
+GRACE = dt.timedelta(seconds=60)
+
+REGISTRY_SQL = """
+SELECT s.id AS student_id, s.registry_no_index AS registry_index, s.name, s.gender,
+       s.birth_date, s.school_code, sc.name AS school_name, sc.region_code, s.class_id,
+       s.status, s.event_sequence
+FROM students s JOIN schools sc ON sc.code = s.school_code
+"""
+PROJECTION_SQL = """
+SELECT student_id, status AS p_status, school_code AS p_school_code,
+       region_code AS p_region_code, class_id AS p_class_id, applied_sequence
+FROM student_projection
+"""
+ACCOUNTS_SQL = """
+SELECT id AS account_id, registry_index, name AS a_name, gender AS a_gender,
+       birth_date AS a_birth_date, school_name AS a_school_name, status AS a_status,
+       student_id AS a_student_id
+FROM student_accounts
+"""
+FIELDS = ("name", "gender", "birth_date", "school_name")
+
+
+@dataclass
+class Finding:
+    count: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    student_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    students: int
+    accounts: int
+    in_flight: int
+    seconds: float
+    findings: dict[str, Finding]
+
+    @property
+    def agree(self) -> bool:
+        return all(f.count == 0 for f in self.findings.values())
+
+    @property
+    def repairable_students(self) -> list[int]:
+        found: set[int] = set()
+        for finding in self.findings.values():
+            found.update(finding.student_ids)
+        return sorted(found)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "agree": self.agree,
+            "students": self.students,
+            "accounts": self.accounts,
+            "in_flight": self.in_flight,
+            "seconds": round(self.seconds, 3),
+            "disagreements": {
+                name: {"count": f.count, "examples": f.examples}
+                for name, f in self.findings.items()
+            },
+        }
+
+
+LABELS = {
+    "projection_missing": "平台缺少该学生的学籍投影",
+    "projection_stale": "平台的学籍状态、学校、地区或班级已过时",
+    "projection_behind": "平台尚未应用该学生最新的变更事件",
+    "active_account_mismatch": "已激活账号的五项信息与学籍不一致",
+    "pending_account_matches": "未激活账号的五项信息已与学籍一致，却仍未激活",
+    "events_never_applied": "超过宽限期仍未处理的事件（含死信）",
+    "events_applied_twice": "被处理了不止一次的事件",
+}
+
+
+INT, TEXT = pl.Int64, pl.String
+REGISTRY_SCHEMA = {
+    "student_id": INT,
+    "registry_index": TEXT,
+    "name": TEXT,
+    "gender": TEXT,
+    "school_code": TEXT,
+    "school_name": TEXT,
+    "region_code": TEXT,
+    "class_id": INT,
+    "status": TEXT,
+    "event_sequence": INT,
+}
+PROJECTION_SCHEMA = {
+    "student_id": INT,
+    "p_status": TEXT,
+    "p_school_code": TEXT,
+    "p_region_code": TEXT,
+    "p_class_id": INT,
+    "applied_sequence": INT,
+}
+ACCOUNTS_SCHEMA = {
+    "account_id": INT,
+    "registry_index": TEXT,
+    "a_name": TEXT,
+    "a_gender": TEXT,
+    "a_school_name": TEXT,
+    "a_status": TEXT,
+    "a_student_id": INT,
+}
+EVENTS_SCHEMA = {
+    "event_id": INT,
+    "student_id": INT,
+    "created_at": pl.Datetime("us", "UTC"),
+    "handled": pl.Boolean,
+    "apply_count": INT,
+    "dead": pl.Boolean,
+}
+
+
+def _frame(connection: Connection, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.read_database(sql, connection, schema_overrides=schema, infer_schema_length=None)
+
+
+def _unusual_events(session: Session) -> pl.DataFrame:
+    """Events not handled, or handled more than once: few in a healthy system. Read through
+    the ORM so timestamps arrive as aware datetimes on both databases."""
+    rows = session.execute(
+        select(
+            OutboxEvent.id,
+            OutboxEvent.student_id,
+            OutboxEvent.created_at,
+            OutboxEvent.handled_at.is_not(None),
+            OutboxEvent.apply_count,
+            OutboxEvent.dead_at.is_not(None),
+        ).where(or_(OutboxEvent.handled_at.is_(None), OutboxEvent.apply_count > 1))
+    ).all()
+    return pl.DataFrame([tuple(row) for row in rows], schema=EVENTS_SCHEMA, orient="row")
+
+
+def _text_dates(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """SQLite returns dates as text, PostgreSQL as dates: compare them as ISO text."""
+    return frame.with_columns(pl.col(column).cast(pl.String))
+
+
+def load(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    connection = session.connection()
+    registry = _text_dates(_frame(connection, REGISTRY_SQL, REGISTRY_SCHEMA), "birth_date")
+    projection = _frame(connection, PROJECTION_SQL, PROJECTION_SCHEMA)
+    accounts = _text_dates(_frame(connection, ACCOUNTS_SQL, ACCOUNTS_SCHEMA), "a_birth_date")
+    return registry, projection, accounts, _unusual_events(session)
+
+
+def _finding(frame: pl.DataFrame, example_columns: list[str], student_column: str) -> Finding:
+    ids = frame.get_column(student_column).drop_nulls().cast(pl.Int64).to_list()
+    examples = frame.head(EXAMPLES).select(example_columns).to_dicts()
+    return Finding(count=frame.height, examples=examples, student_ids=ids)
+
+
+def _same_five(row: dict[str, Any], prefix: str = "") -> bool:
+    """The domain's comparison (after its normalisation) for rows whose raw text differs."""
+
+    def five(name: str, gender: str, birth_date: str, school_name: str) -> FiveFields:
+        return FiveFields(
+            "", name or "", gender or "", dt.date.fromisoformat(birth_date), school_name or ""
+        )
+
+    entered = five(*(row[f"{prefix}{f}"] for f in FIELDS))
+    registry = five(*(row[f] for f in FIELDS))
+    return not compare(entered, registry)
+
+
+def compare_frames(
+    registry: pl.DataFrame,
+    projection: pl.DataFrame,
+    accounts: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    now: dt.datetime,
+) -> tuple[dict[str, Finding], int]:
+    """All the checks on loaded frames; returns the findings and the in-flight count."""
+    cutoff = now - GRACE
+    pending = events.filter(~pl.col("handled"))
+    young = pending.filter(pl.col("created_at") >= cutoff, ~pl.col("dead"))
+    in_flight = set(young.get_column("student_id").to_list())
+    settled = registry.filter(~pl.col("student_id").is_in(list(in_flight)))
+
+    joined = settled.join(projection, on="student_id", how="left")
+    missing = joined.filter(pl.col("applied_sequence").is_null())
+    present = joined.filter(pl.col("applied_sequence").is_not_null())
+    stale = present.filter(
+        (pl.col("status") != pl.col("p_status"))
+        | (pl.col("school_code") != pl.col("p_school_code"))
+        | (pl.col("region_code") != pl.col("p_region_code"))
+        | ~pl.col("class_id").eq_missing(pl.col("p_class_id"))
+    )
+    behind = present.filter(pl.col("applied_sequence") < pl.col("event_sequence"))
+
+    active = accounts.filter(pl.col("a_status") == "active").join(
+        settled, left_on="a_student_id", right_on="student_id", how="inner"
+    )
+    raw_differs = active.filter(
+        (pl.col("registry_index") != pl.col("registry_index_right"))
+        | pl.any_horizontal(pl.col(f"a_{f}") != pl.col(f) for f in FIELDS)
+    )
+    active_mismatch = raw_differs.filter(
+        pl.Series([not _same_five(row, "a_") for row in raw_differs.iter_rows(named=True)])
+        if raw_differs.height
+        else pl.lit(False)
+    ).rename({"a_student_id": "student_id"})
+
+    linked_indexes = accounts.filter(pl.col("a_status") == "active").get_column("registry_index")
+    candidates = (
+        accounts.filter(pl.col("a_status") == "pending")
+        .join(settled, on="registry_index", how="inner")
+        .filter(~pl.col("registry_index").is_in(linked_indexes.implode()))
+    )
+    pending_matches = candidates.filter(
+        pl.Series([_same_five(row, "a_") for row in candidates.iter_rows(named=True)])
+        if candidates.height
+        else pl.lit(False)
+    ).unique(subset="registry_index", keep="first")
+
+    never = pending.filter((pl.col("created_at") < cutoff) | pl.col("dead"))
+    twice = events.filter(pl.col("apply_count") > 1)
+    findings = {
+        "projection_missing": _finding(missing, ["student_id"], "student_id"),
+        "projection_stale": _finding(
+            stale,
+            ["student_id", "status", "p_status", "school_code", "p_school_code"],
+            "student_id",
+        ),
+        "projection_behind": _finding(
+            behind, ["student_id", "event_sequence", "applied_sequence"], "student_id"
+        ),
+        "active_account_mismatch": _finding(
+            active_mismatch, ["account_id", "student_id"], "student_id"
+        ),
+        "pending_account_matches": _finding(
+            pending_matches, ["account_id", "student_id"], "student_id"
+        ),
+        "events_never_applied": _finding(never, ["event_id", "student_id"], "student_id"),
+        "events_applied_twice": _finding(
+            twice, ["event_id", "student_id", "apply_count"], "student_id"
+        ),
+    }
+    # these two are the consumer's to settle (retry, investigate), not the resync's
+    findings["events_never_applied"].student_ids = []
+    findings["events_applied_twice"].student_ids = []
+    return findings, len(in_flight)
+
+
+def reconcile(session: Session, clock: Clock) -> Report:
+    started = time.perf_counter()
+    registry, projection, accounts, events = load(session)
+    findings, in_flight = compare_frames(registry, projection, accounts, events, now=clock.now())
+    return Report(
+        students=registry.height,
+        accounts=accounts.height,
+        in_flight=in_flight,
+        seconds=time.perf_counter() - started,
+        findings=findings,
+    )

@@ -1,0 +1,103 @@
+"""Operators: ``/api/v1/ops/sync``, ``/metrics``, the ops page, ``xueji reconcile`` and
+``xueji sync retry`` from outside, as an operator would use them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.e2e.conftest import Headers, run_cli
+from tests.e2e.test_learning_api import drain
+
+SYNC_KEYS = {
+    "pending_events",
+    "oldest_pending_age_s",
+    "lag_p50_ms",
+    "lag_p99_ms",
+    "dead_letters",
+    "sla_breaches",
+}
+
+
+def test_ops_sync_reports_the_queue_to_platform_admins_only(
+    client: TestClient, as_user: Headers
+) -> None:
+    refused = client.get("/api/v1/ops/sync", headers=as_user("haikou-admin"))
+    assert refused.status_code == 403
+    before = client.get("/api/v1/ops/sync", headers=as_user("ops"))
+    assert before.status_code == 200
+    body = before.json()
+    assert body.keys() >= SYNC_KEYS
+    assert body["pending_events"] >= 1 and body["dead_letters"] == 0
+    clock = client.app.state.container.clock  # type: ignore[attr-defined]
+    clock.advance(seconds=2)
+    drain(client)
+    after = client.get("/api/v1/ops/sync", headers=as_user("ops")).json()
+    assert after["pending_events"] == 0 and after["oldest_pending_age_s"] == 0
+    assert after["lag_p99_ms"] >= 2000
+
+
+def test_an_event_older_than_the_sla_is_an_alarm(client: TestClient, as_user: Headers) -> None:
+    clock = client.app.state.container.clock  # type: ignore[attr-defined]
+    clock.advance(hours=25)
+    body = client.get("/api/v1/ops/sync", headers=as_user("ops")).json()
+    assert body["sla_breaches"] >= 1 and any("24 小时" in a for a in body["alarms"])
+    page = client.get("/ops", headers=as_user("ops"))
+    assert page.status_code == 200 and "告警" in page.text
+
+
+def test_metrics_are_prometheus_text(client: TestClient, as_user: Headers) -> None:
+    as_user("ops")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    lines = dict(
+        line.split(" ", 1) for line in response.text.splitlines() if not line.startswith("#")
+    )
+    assert float(lines["xueji_sync_pending_events"]) >= 1
+    assert "xueji_sync_dead_letters" in lines and "xueji_sync_lag_p99_milliseconds" in lines
+
+
+def test_reconcile_cli_finds_drift_repairs_it_and_exits_zero(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
+    assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0
+    assert run_cli("worker", "--once", var_dir=tmp_path).returncode == 0
+    clean = run_cli("reconcile", "--json", var_dir=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json.loads(clean.stdout)["agree"] is True
+    with sqlite3.connect(tmp_path / "xueji.db") as connection:
+        connection.execute("UPDATE student_projection SET region_code = '110101'")
+    drifted = run_cli("reconcile", "--json", var_dir=tmp_path)
+    assert drifted.returncode == 1
+    report = json.loads(drifted.stdout)
+    assert report["agree"] is False
+    assert report["disagreements"]["projection_stale"]["count"] >= 1
+    human = run_cli("reconcile", var_dir=tmp_path)
+    assert human.returncode == 1 and "已过时" in human.stderr
+    repaired = run_cli("reconcile", "--repair", "--json", var_dir=tmp_path)
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    body = json.loads(repaired.stdout)
+    assert body["agree"] is True and body["repair"]["resync_events"] >= 1
+    assert run_cli("audit", "verify", var_dir=tmp_path).returncode == 0
+
+
+def test_sync_retry_requeues_a_dead_letter(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
+    assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "xueji.db") as connection:
+        connection.execute(
+            "UPDATE outbox_events SET dead_at = '2026-01-01 00:00:00.000000', attempts = 8,"
+            " last_error = 'RuntimeError: boom' WHERE id = 1"
+        )
+    status = run_cli("sync", "status", "--json", var_dir=tmp_path)
+    assert json.loads(status.stdout)["dead_letter_ids"] == [1]
+    unknown = run_cli("sync", "retry", "999999", var_dir=tmp_path)
+    assert unknown.returncode == 1 and "EVENT_NOT_FOUND" in unknown.stderr
+    retried = run_cli("sync", "retry", "1", var_dir=tmp_path)
+    assert retried.returncode == 0 and "重新排队" in retried.stdout
+    assert run_cli("worker", "--once", var_dir=tmp_path).returncode == 0
+    after = json.loads(run_cli("sync", "status", "--json", var_dir=tmp_path).stdout)
+    assert after["dead_letters"] == 0 and after["pending_events"] == 0
