@@ -137,7 +137,7 @@ ACCOUNTS_SCHEMA = {
     "a_status": TEXT,
     "a_student_id": INT,
 }
-EVENTS_SCHEMA = {
+EVENTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "event_id": INT,
     "student_id": INT,
     "created_at": pl.Datetime("us", "UTC"),
