@@ -17,6 +17,7 @@ from xueji.domain.five_fields import NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.platform import learning, service
 from xueji.platform.routes import GENDERS, parse_birth_date
+from xueji.verification import diagnosis
 from xueji.web import csrf
 from xueji.web.deps import (
     ClockDep,
@@ -153,6 +154,7 @@ def _student_page(
     account = service.own_account(session, principal)
     mismatches = service.mismatches_of(session, account)
     state = learning.standing(session, principal)
+    checked = diagnosis.diagnose(session, principal)
     return render(
         request,
         "student_home.html",
@@ -167,6 +169,8 @@ def _student_page(
             "limits": limits(state),
             "resources": learning.visible(session, principal),
             "notice": notice,
+            "next_steps": checked["next_steps"],
+            "school_notices": checked["notices"],
         },
         status_code=status_code,
     )

@@ -19,6 +19,8 @@ from xueji.platform import routes as platform_routes
 from xueji.registry import import_pages, import_routes, transfer_pages
 from xueji.registry import pages as registry_pages
 from xueji.registry import routes as registry_routes
+from xueji.verification import pages as verification_pages
+from xueji.verification import routes as verification_routes
 from xueji.web import errors
 
 
@@ -34,7 +36,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(platform_routes.router)
     app.include_router(learning_routes.router)
     app.include_router(ops_routes.router)
-    for pages in (registry_pages, transfer_pages, import_pages, platform_pages):
+    app.include_router(verification_routes.router)
+    for pages in (
+        registry_pages,
+        transfer_pages,
+        import_pages,
+        platform_pages,
+        verification_pages,
+    ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -14,6 +14,7 @@ import xueji.auth.models
 import xueji.platform.models
 import xueji.registry.models
 import xueji.sync.models
+import xueji.verification.models
 from xueji.config import get_settings
 from xueji.db.base import Base, UTCDateTime
 from xueji.db.crypto import EncryptedString

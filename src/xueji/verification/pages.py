@@ -1,0 +1,85 @@
+"""The school's page of unactivated accounts (未激活账号)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from xueji.domain.errors import XuejiError
+from xueji.domain.names import KIND_LABELS, DifferenceKind
+from xueji.verification import diagnosis, queue
+from xueji.web import csrf
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.templating import render
+
+router = APIRouter(tags=["verification pages"], include_in_schema=False)
+KINDS = {str(kind): label for kind, label in KIND_LABELS.items()} | {
+    str(DifferenceKind.OTHER): "不同"
+}
+
+
+@router.get("/schools/{school_code}/unmatched")
+def unmatched_page(
+    request: Request,
+    school_code: str,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    return _queue_page(request, school_code, session, clock, principal)
+
+
+def _queue_page(
+    request: Request,
+    school_code: str,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    error: XuejiError | None = None,
+) -> Response:
+    items = queue.unmatched_accounts(session, clock, principal, school_code)
+    return render(
+        request,
+        "unmatched.html",
+        {
+            "school_code": school_code,
+            "items": [item.as_json() for item in items],
+            "labels": diagnosis.LABELS,
+            "kinds": KINDS,
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@router.post("/schools/{school_code}/unmatched/{account_id}/notices")
+def notify_page(
+    request: Request,
+    school_code: str,
+    account_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    fields: Annotated[list[str] | None, Form()] = None,
+    message: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        with session.begin_nested():
+            queue.notify_student(
+                session,
+                clock,
+                principal,
+                school_code=school_code,
+                account_id=account_id,
+                fields=fields or [],
+                message=message,
+            )
+    except XuejiError as refused:
+        if refused.code == "NOT_FOUND":
+            raise
+        return _queue_page(request, school_code, session, clock, principal, error=refused)
+    return RedirectResponse(f"/schools/{school_code}/unmatched?notified={account_id}", 303)

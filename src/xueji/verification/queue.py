@@ -1,0 +1,206 @@
+"""The school's queue of unactivated accounts (未激活账号).
+
+Each account shows what the student entered beside what the registry holds, the
+character-level differences, and — when the registry number itself looks wrong — the
+school's own records ranked by likeness (never linked automatically). From here the
+administrator corrects the registry (学生信息维护, which activates the account through the
+change event) or tells the student that their own entry is wrong. Every look is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.domain import candidates, names
+from xueji.domain.clock import Clock
+from xueji.domain.errors import NotFound, ValidationFailed
+from xueji.domain.five_fields import FIELDS
+from xueji.domain.masking import mask
+from xueji.domain.roles import Role
+from xueji.platform.models import StudentAccount
+from xueji.registry import scope
+from xueji.registry.events import actor_of
+from xueji.registry.lookup import RegistryRecord, lookup
+from xueji.registry.models import School
+from xueji.registry.schools import visible_school
+from xueji.verification.models import AccountNotice
+from xueji.verification.repository import VerificationRepository
+
+LIMIT = 500
+GENDER_LABELS = {"1": "男", "2": "女"}
+QUEUE_ROLES = (Role.PLATFORM_ADMIN, Role.REGION_ADMIN, Role.SCHOOL_ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedAccount:
+    account: StudentAccount
+    record: RegistryRecord | None
+    differences: dict[str, list[dict[str, Any]]]
+    candidates: list[candidates.Ranked]
+
+    def entered(self) -> dict[str, str]:
+        return _values(self.account)
+
+    def registry(self) -> dict[str, str] | None:
+        return _values(self.record) if self.record else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account.id,
+            "student_no": self.account.student_no,
+            "registered_at": self.account.created_at.isoformat(),
+            "entered": self.entered(),
+            "registry": self.registry(),
+            "student_id": self.record.student_id if self.record else None,
+            "differences": self.differences,
+            "candidates": [
+                {
+                    "student_id": r.candidate.key,
+                    "registry_no": mask(r.candidate.registry_no),
+                    "name": r.candidate.name,
+                    "gender": GENDER_LABELS.get(r.candidate.gender, r.candidate.gender),
+                    "birth_date": r.candidate.birth_date.isoformat(),
+                    "score": r.score,
+                    "differing_digits": r.differing_digits,
+                }
+                for r in self.candidates
+            ],
+        }
+
+
+def _values(source: StudentAccount | RegistryRecord) -> dict[str, str]:
+    """The five fields as shown side by side: what was entered, what the registry holds."""
+    return {
+        "registry_no": source.registry_no,
+        "name": source.name,
+        "gender": GENDER_LABELS.get(source.gender, source.gender),
+        "birth_date": source.birth_date.isoformat(),
+        "school_name": source.school_name,
+    }
+
+
+def _differences(entered: dict[str, str], registry: dict[str, str]) -> dict[str, list[Any]]:
+    """Per field that differs, each differing character: position (in the entered value),
+    the registry's character, the entered one, the kind."""
+    found: dict[str, list[Any]] = {}
+    for field in FIELDS:
+        if field == "gender":
+            if entered[field] != registry[field]:
+                found[field] = [
+                    {
+                        "position": 0,
+                        "expected": registry[field],
+                        "entered": entered[field],
+                        "kind": "other",
+                    }
+                ]
+            continue
+        differences = names.compare(registry[field], entered[field])
+        if differences:
+            found[field] = [d.as_dict() for d in differences]
+    return found
+
+
+def _visible_queue_school(session: Session, principal: Principal, school_code: str) -> School:
+    if principal.role not in QUEUE_ROLES:
+        scope.require_staff(principal)
+        raise NotFound("没有找到该学校")
+    return visible_school(session, principal, school_code)
+
+
+def unmatched_accounts(
+    session: Session, clock: Clock, principal: Principal, school_code: str
+) -> list[UnmatchedAccount]:
+    """The school's waiting accounts, oldest first; the look is audited."""
+    school = _visible_queue_school(session, principal, school_code)
+    repository = VerificationRepository(session)
+    accounts = repository.unmatched_for_school(
+        school.code, names.normalise(school.name), limit=LIMIT
+    )
+    own_students: list[candidates.Candidate] | None = None
+    items = []
+    for account in accounts:
+        record = lookup(session, registry_no=account.registry_no)
+        if record is not None and record.school_code != school.code:
+            record = None  # another school's child: not this school's to see
+        differences = _differences(_values(account), _values(record)) if record else {}
+        ranked: list[candidates.Ranked] = []
+        if record is None or {"name", "birth_date"} <= differences.keys():
+            if own_students is None:
+                own_students = [
+                    candidates.Candidate(s.id, s.registry_no, s.name, s.gender, s.birth_date)
+                    for s in repository.students_of(school.code)
+                ]
+            typed = candidates.Typed(
+                account.registry_no, account.name, account.gender, account.birth_date
+            )
+            ranked = [
+                r
+                for r in candidates.rank(typed, own_students)
+                if record is None or r.candidate.key != record.student_id
+            ]
+        items.append(UnmatchedAccount(account, record, differences, ranked))
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action="unmatched_accounts.viewed",
+        subject=f"school:{school.code}",
+        school_code=school.code,
+        payload={"account_ids": [item.account.id for item in items]},
+    )
+    return items
+
+
+NOTICE_FIELDS = frozenset(FIELDS)
+
+
+def notify_student(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    school_code: str,
+    account_id: int,
+    fields: list[str],
+    message: str,
+) -> AccountNotice:
+    """Tell a student in this school's queue that their own entry is wrong."""
+    school = _visible_queue_school(session, principal, school_code)
+    if principal.role is not Role.SCHOOL_ADMIN:
+        scope.require_writer(principal)
+    repository = VerificationRepository(session)
+    queue = repository.unmatched_for_school(school.code, names.normalise(school.name), limit=LIMIT)
+    account = next((a for a in queue if a.id == account_id), None)
+    if account is None:
+        raise NotFound("该未激活账号不在本校待处理列表中")
+    chosen = [f for f in dict.fromkeys(fields) if f in NOTICE_FIELDS]
+    text = message.strip()
+    if not chosen or len(chosen) != len(set(fields)):
+        raise ValidationFailed("请选择学生填错的项目", code="NOTICE_FIELDS_INVALID")
+    if len(text) > 500:
+        raise ValidationFailed("说明不超过 500 个字符", code="NOTICE_TOO_LONG")
+    notice = AccountNotice(
+        student_account_id=account.id,
+        school_code=school.code,
+        fields=",".join(chosen),
+        message=text,
+        created_by=principal.account_id,
+        created_at=clock.now(),
+    )
+    repository.add(notice)
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action="unmatched_accounts.notified",
+        subject=f"student_account:{account.id}",
+        school_code=school.code,
+        payload={"fields": chosen},
+    )
+    return notice

@@ -1,0 +1,53 @@
+"""JSON API of the verification path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from xueji.verification import diagnosis, queue
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["verification"])
+
+
+class NoticeIn(BaseModel):
+    fields: list[str] = Field(max_length=5)
+    message: str = Field(default="", max_length=2000)
+
+
+@router.get("/me/diagnosis")
+def my_diagnosis(session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    return diagnosis.diagnose(session, principal)
+
+
+@router.get("/schools/{school_code}/unmatched-accounts")
+def unmatched_accounts(
+    school_code: str, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+) -> list[dict[str, Any]]:
+    return [
+        item.as_json() for item in queue.unmatched_accounts(session, clock, principal, school_code)
+    ]
+
+
+@router.post("/schools/{school_code}/unmatched-accounts/{account_id}/notices", status_code=201)
+def notify(
+    school_code: str,
+    account_id: int,
+    body: NoticeIn,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    notice = queue.notify_student(
+        session,
+        clock,
+        principal,
+        school_code=school_code,
+        account_id=account_id,
+        fields=body.fields,
+        message=body.message,
+    )
+    return {"id": notice.id, "fields": notice.fields.split(","), "message": notice.message}
