@@ -17,58 +17,27 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_common import (
+    container_for,
+    create_school,
+    drop_postgres,
+    fresh_postgres,
+    import_students,
+)
 from import_bench_data import plain_rows, write_file
-from xueji.auth.service import Principal
-from xueji.config import Settings, normalise_database_url
-from xueji.container import Container
-from xueji.db import migrate
+from xueji.config import normalise_database_url
 from xueji.db.engine import make_engine
-from xueji.db.scope import transaction
-from xueji.domain.roles import Role
-from xueji.registry import schools
-from xueji.registry.importer import run_import
-
-SCHOOL = "1144060401"
 
 
 def import_once(database_url: str, csv: Path, workdir: Path) -> tuple[float, int]:
-    container = Container.build(
-        Settings(var_dir=workdir, database_url=database_url, secret_key="bench-key-" * 4)
-    )
-    migrate.upgrade(container.engine)
-    platform = Principal(None, "bench", Role.PLATFORM_ADMIN, None, None, "bench")
-    with transaction(container.sessions) as session:
-        schools.create_school(
-            session,
-            container.clock,
-            platform,
-            school_code=SCHOOL,
-            name="佛山市禅城区海口小学",
-            region_code="440604",
-        )
-    operator = Principal.operator(school_code=SCHOOL, name="bench")
-    start = time.perf_counter()
-    with transaction(container.sessions) as session:
-        result = run_import(
-            session,
-            container.clock,
-            operator,
-            school_code=SCHOOL,
-            path=csv,
-            filename=csv.name,
-            dry_run=False,
-        )
-    elapsed = time.perf_counter() - start
+    container = container_for(database_url, workdir)
+    create_school(container)
+    elapsed, new = import_students(container, csv)
     container.engine.dispose()
-    assert result.rejected == 0, result.errors[:3]
-    return elapsed, result.new
+    return elapsed, new
 
 
 def sqlite_baseline(rows: list[tuple[str, ...]], workdir: Path) -> float:
@@ -102,22 +71,6 @@ def postgres_baseline(url: str, rows: list[tuple[str, ...]]) -> float:
     elapsed = time.perf_counter() - start
     engine.dispose()
     return elapsed
-
-
-def fresh_postgres(admin_url: str) -> tuple[str, str]:
-    name = f"xueji_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(False), name
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def report(label: str, rows: int, elapsed: float, baseline: float) -> None:

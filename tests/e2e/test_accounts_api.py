@@ -133,3 +133,26 @@ def test_registration_checks_have_their_own_budget(client: TestClient, as_user: 
         ).status_code
         == 200
     )
+
+
+def test_capabilities_answer_only_a_live_student_session(
+    client: TestClient, as_user: Headers
+) -> None:
+    admin = as_user("haikou-admin")
+    assert client.get("/api/v1/me/capabilities").status_code == 401
+    bogus = {"Authorization": "Bearer not-a-session"}
+    assert client.get("/api/v1/me/capabilities", headers=bogus).status_code == 401
+    staff = client.get("/api/v1/me/capabilities", headers=admin)
+    assert staff.status_code == 403 and staff.json()["code"] == "FORBIDDEN"
+    register(client, name="陈晓明")
+    signed = client.post(
+        "/api/v1/session", json={"username": "chen2016", "password": REGISTRATION["password"]}
+    ).json()
+    student = {"Authorization": f"Bearer {signed['token']}"}
+    pending = client.get("/api/v1/me/capabilities", headers=student).json()
+    assert pending["linked"] is False and pending["status"] is None
+    assert pending["region_code"] is None
+    assert pending["capabilities"] == ["course.open", "course.replay_cached"]
+    clock = client.app.state.container.clock  # type: ignore[attr-defined]
+    clock.advance(hours=13)
+    assert client.get("/api/v1/me/capabilities", headers=student).status_code == 401

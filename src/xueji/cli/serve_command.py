@@ -13,7 +13,12 @@ from xueji.domain.errors import XuejiError
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="进程数（仅 PostgreSQL；一般等于 CPU 核数）")
+    ] = 1,
 ) -> None:
+    """On SQLite: one process, which also applies registry change events in a background
+    thread. On PostgreSQL: ``workers`` processes; events are applied by ``xueji worker``."""
     import uvicorn
 
     from xueji.cli.scope import migrated_container
@@ -22,12 +27,31 @@ def serve(
 
     try:
         built = migrated_container()
+        sqlite = built.engine.dialect.name == "sqlite"
+        if sqlite and workers > 1:
+            raise XuejiError(
+                "SQLite 只支持单进程服务；多进程请使用 PostgreSQL（XUEJI_DATABASE_URL）",
+                code="SERVE_WORKERS_SQLITE",
+            )
     except XuejiError as error:
         raise fail(error) from None
     configure_logging()
+    listen_host, listen_port = host or built.settings.host, port or built.settings.port
+    if workers > 1:
+        built.engine.dispose()  # each worker process builds its own from the settings
+        uvicorn.run(
+            "xueji.web.app:create_worker_app",
+            factory=True,
+            workers=workers,
+            host=listen_host,
+            port=listen_port,
+            log_config=None,
+            proxy_headers=True,
+        )
+        return
     app = create_app(container=built)
     background = None
-    if built.engine.dialect.name == "sqlite":
+    if sqlite:
         from xueji.platform.tasks import apply_registry_event
         from xueji.sync.maintenance import Maintenance
         from xueji.sync.worker import RetryPolicy, start_in_background
@@ -42,13 +66,7 @@ def serve(
             ),
         )
     try:
-        uvicorn.run(
-            app,
-            host=host or built.settings.host,
-            port=port or built.settings.port,
-            log_config=None,
-            proxy_headers=True,
-        )
+        uvicorn.run(app, host=listen_host, port=listen_port, log_config=None, proxy_headers=True)
     finally:
         if background is not None:
             thread, stop = background

@@ -13,6 +13,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Page cache per connection (KiB): bulk work inserts into indexes keyed by random-looking
 #: blind indexes, which thrash the default 2 MiB cache.
 SQLITE_CACHE_KIB = 64 * 1024
+#: anyio's default thread pool runs 40 synchronous handlers at once per process
+POSTGRES_POOL_SIZE = 40
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -27,6 +29,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Connections are kept up to the number of requests a process serves at once (its
+    # thread pool): a connection opened beyond the pool and closed after one request costs
+    # PostgreSQL a backend start each time, which under load costs more than the query.
+    kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+    kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select
+import datetime as dt
 
+from sqlalchemy import Connection, Row, and_, false, or_, select
+
+from xueji.auth.models import Account, AuthSession
 from xueji.db.repository import Repository
 from xueji.platform.models import (
     ArchiveEntry,
@@ -115,3 +118,25 @@ class PlatformRepository(Repository):
             .order_by(LearningRecord.at, LearningRecord.id)
         )
         return [(entry, record, resource) for entry, record, resource in rows]
+
+
+def capability_row(
+    connection: Connection, token_hash: str, now: dt.datetime
+) -> Row[str, bool, str, int | None, str, str] | None:
+    """Everything the capabilities answer needs, for a live session, in one round trip."""
+    statement = (
+        select(
+            Account.role,
+            Account.is_active,
+            StudentAccount.status.label("account_status"),
+            StudentAccount.student_id,
+            StudentProjection.status,
+            StudentProjection.region_code,
+        )
+        .select_from(AuthSession)
+        .join(Account, Account.id == AuthSession.account_id)
+        .outerjoin(StudentAccount, StudentAccount.account_id == Account.id)
+        .outerjoin(StudentProjection, StudentProjection.student_id == StudentAccount.student_id)
+        .where(AuthSession.token_hash == token_hash, AuthSession.expires_at > now)
+    )
+    return connection.execute(statement).first()

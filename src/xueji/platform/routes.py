@@ -7,9 +7,18 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from xueji.auth.service import hash_token
+from xueji.domain.errors import NotAuthenticated
 from xueji.platform import service
 from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, client_address
+from xueji.web.deps import (
+    ClockDep,
+    CurrentPrincipal,
+    DbSession,
+    client_address,
+    get_container,
+    request_token,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["student accounts"])
 
@@ -81,5 +90,14 @@ def my_account(session: DbSession, principal: CurrentPrincipal) -> AccountOut:
 
 
 @router.get("/me/capabilities")
-def my_capabilities(session: DbSession, principal: CurrentPrincipal) -> dict[str, object]:
-    return service.capabilities_of(session, principal)
+def my_capabilities(request: Request, clock: ClockDep) -> dict[str, object]:
+    """One read outside the request transaction (see ``capabilities_for_token``); on
+    PostgreSQL in autocommit, so no BEGIN/ROLLBACK round trips."""
+    token = request_token(request)
+    if not token:
+        raise NotAuthenticated("请先登录")
+    engine = get_container(request).engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return service.capabilities_for_token(connection, hash_token(token), clock.now())

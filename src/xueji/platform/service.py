@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,13 +19,20 @@ from xueji.domain import capabilities as policy
 from xueji.domain import identity, names, throttling
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.enrollment import EnrollmentStatus
-from xueji.domain.errors import Conflict, Forbidden, IdentityError, ValidationFailed, XuejiError
+from xueji.domain.errors import (
+    Conflict,
+    Forbidden,
+    IdentityError,
+    NotAuthenticated,
+    ValidationFailed,
+    XuejiError,
+)
 from xueji.domain.five_fields import FiveFields, Mismatch, check_student_no, compare
 from xueji.domain.roles import Role
 from xueji.platform.archive import land
 from xueji.platform.models import StudentAccount
 from xueji.platform.projection import project
-from xueji.platform.repository import PlatformRepository
+from xueji.platform.repository import PlatformRepository, capability_row
 from xueji.registry.lookup import RegistryRecord, lookup
 
 PENDING, ACTIVE = "pending", "active"
@@ -243,14 +251,47 @@ def capabilities_of(session: Session, principal: Principal) -> dict[str, Any]:
         if linked and account.student_id is not None
         else None
     )
-    status = EnrollmentStatus(projection.status) if projection else None
-    granted = policy.capabilities(linked=linked and status is not None, status=status)
+    return capabilities_answer(
+        linked=linked,
+        status=projection.status if projection else None,
+        region_code=projection.region_code if projection else None,
+    )
+
+
+def capabilities_answer(
+    *, linked: bool, status: str | None, region_code: str | None
+) -> dict[str, Any]:
+    """The capabilities body from what the platform knows of the account."""
+    enrollment = EnrollmentStatus(status) if status else None
+    granted = policy.capabilities(linked=linked and enrollment is not None, status=enrollment)
     return {
         "linked": linked,
-        "status": str(status) if status else None,
-        "region_code": projection.region_code if projection else None,
+        "status": str(enrollment) if enrollment else None,
+        "region_code": region_code if enrollment else None,
         "capabilities": sorted(str(c) for c in granted),
     }
+
+
+def capabilities_for_token(
+    connection: Connection, token_hash: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The same answer as :func:`capabilities_of` in one query — session, account, student
+    account and projection joined — because this is the platform's hottest read: every
+    page and client asks it, and it must follow the registry within a second, so it is
+    not cached."""
+    row = capability_row(connection, token_hash, now)
+    if row is None or not row.is_active:
+        raise NotAuthenticated("请先登录")
+    if row.role != Role.STUDENT.value:
+        raise Forbidden("只有学生账号可以这样做")
+    if row.account_status is None:
+        raise Forbidden("没有找到学生账号")
+    linked = row.account_status == ACTIVE and row.student_id is not None
+    return capabilities_answer(
+        linked=linked,
+        status=row.status if linked else None,
+        region_code=row.region_code if linked else None,
+    )
 
 
 def own_account(session: Session, principal: Principal) -> StudentAccount:

@@ -47,3 +47,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The factory each ``xueji serve --workers N`` process calls: its own logging (with
+    the redacting formatter) and its own container from the settings."""
+    from xueji.logs import configure_logging
+
+    configure_logging()
+    return create_app()

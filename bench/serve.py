@@ -1,0 +1,230 @@
+"""Sign-ins and capability checks over HTTP, with wrk, against ``xueji serve`` on
+PostgreSQL (one process per core).
+
+Fills a fresh database through the real import and the real registration (every account
+activated on an exact five-field match), starts ``xueji serve --workers N``, then drives:
+
+1. ``POST /api/v1/session`` with the registry number (G + ID) and password of the
+   accounts in turn — each a full argon2id verification (m=19 MiB, t=2, p=1);
+2. ``GET /api/v1/me/capabilities`` with the accounts' bearer tokens in turn.
+
+wrk runs on the same machine and takes CPU from the service; the figures are therefore
+a lower bound. Needs Debian's ``wrk``.
+
+    .venv/bin/python bench/serve.py --postgres URL [--accounts 200] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_common import (
+    SCHOOL_NAME,
+    container_for,
+    drop_postgres,
+    env_for,
+    free_port,
+    fresh_postgres,
+    seeded_registry,
+    start,
+    stop,
+    wait_until_up,
+)
+from xueji.config import normalise_database_url
+from xueji.db.scope import transaction
+from xueji.platform import service
+from xueji.platform.tasks import apply_registry_event
+from xueji.sync.worker import run_once
+
+PASSWORD = "bench password 2026"
+
+
+def register_accounts(container, csv: Path, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Registers ``count`` students exactly as the registry holds them; their numbers."""
+    frame = pl.read_csv(csv, infer_schema=False, n_rows=count)
+    numbers = []
+    for index, row in enumerate(frame.iter_rows(named=True)):
+        with transaction(container.sessions) as session:
+            registration = service.register(
+                session,
+                container.clock,
+                student_no=f"bench{index:06d}",
+                password=PASSWORD,
+                client=f"10.0.{index // 250}.{index % 250}",
+                entered=service.Entered(
+                    registry_no=row["学籍号"],
+                    name=row["姓名"],
+                    gender="1" if row["性别"] == "男" else "2",
+                    birth_date=dt.date.fromisoformat(row["出生日期"]),
+                    school_name=SCHOOL_NAME,
+                ),
+            )
+            assert registration.status == "active", registration.mismatches
+        numbers.append(row["学籍号"])
+    while run_once(container.sessions, container.clock, apply_registry_event):
+        pass
+    return numbers
+
+
+def lua_table(values: list[str]) -> str:
+    return "{" + ",".join(json.dumps(v) for v in values) + "}"
+
+
+SIGN_IN_SCRIPT = """
+local names = %s
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i %% #names + 1
+  return wrk.format(nil, "/api/v1/session", nil,
+    '{"username":"' .. names[i] .. '","password":"%s"}')
+end
+"""
+
+CAPABILITIES_SCRIPT = """
+local tokens = %s
+local i = 0
+request = function()
+  i = i %% #tokens + 1
+  return wrk.format("GET", "/api/v1/me/capabilities", {["Authorization"] = "Bearer " .. tokens[i]})
+end
+"""
+
+
+def wrk(base: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = done.stdout
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        return float(match.group(1)) * units[match.group(2)]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+        "socket_errors": 1.0 if socket_errors else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", default=os.environ.get("XUEJI_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--students", type=int, default=2000)
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    if not args.postgres or not shutil.which("wrk"):
+        sys.exit("需要 --postgres URL（或 XUEJI_TEST_POSTGRES_URL）和 wrk（apt install wrk）")
+    admin = normalise_database_url(args.postgres)
+    url, name = fresh_postgres(admin)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            workdir = Path(folder)
+            container = container_for(url, workdir)
+            csv = seeded_registry(container, workdir, args.students)
+            numbers = register_accounts(container, csv, args.accounts)
+            container.engine.dispose()
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = start(
+                ["serve", "--port", str(port), "--workers", str(args.workers)],
+                env_for(url, workdir),
+                workdir / "serve.log",
+            )
+            try:
+                wait_until_up(base, server)
+                run(base, workdir, numbers, args)
+            finally:
+                stop(server)
+    finally:
+        drop_postgres(admin, name)
+
+
+def argon2_cost_ms(rounds: int = 20) -> float:
+    """CPU time of one password verification at the service's cost, on this machine."""
+    from xueji.auth import passwords
+
+    stored = passwords.hash_password(PASSWORD)
+    started = time.process_time()
+    for _ in range(rounds):
+        passwords.verify_password(stored, PASSWORD)
+    return (time.process_time() - started) / rounds * 1000
+
+
+def run(base: str, workdir: Path, numbers: list[str], args: argparse.Namespace) -> None:
+    cores = os.cpu_count() or 1
+    cost = argon2_cost_ms()
+    print(
+        f"argon2id    {cost:6.1f} ms CPU per verification here: at most"
+        f" {1000 / cost:5.1f} sign-ins/s per core if hashing were the only work"
+    )
+    sign_in = workdir / "sign_in.lua"
+    sign_in.write_text(SIGN_IN_SCRIPT % (lua_table(numbers), PASSWORD))
+    result = wrk(base, sign_in, args.seconds, connections=8)
+    print(
+        f"sign-in      {result['rps']:8.1f} /s over HTTP = {result['rps'] / cores:6.1f} /s per core"
+        f" ({cores} cores, {args.workers} serve processes) | p50 {result['p50']:.0f} ms,"
+        f" p99 {result['p99']:.0f} ms | non-2xx {result['non_2xx']:.0f}"
+    )
+    tokens = []
+    for number in numbers:
+        signed = httpx.post(
+            base + "/api/v1/session", json={"username": number, "password": PASSWORD}
+        )
+        signed.raise_for_status()
+        tokens.append(signed.json()["token"])
+    check = httpx.get(
+        base + "/api/v1/me/capabilities", headers={"Authorization": f"Bearer {tokens[0]}"}
+    ).json()
+    assert check["linked"] and check["status"] == "enrolled", check
+    capabilities = workdir / "capabilities.lua"
+    capabilities.write_text(CAPABILITIES_SCRIPT % lua_table(tokens))
+    for connections in (32, 8, 2):
+        result = wrk(base, capabilities, args.seconds, connections=connections)
+        print(
+            f"capabilities {result['rps']:8.1f} requests/s with {connections:2} connections"
+            f" | p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms"
+            f" | non-2xx {result['non_2xx']:.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
