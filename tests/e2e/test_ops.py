@@ -101,3 +101,23 @@ def test_sync_retry_requeues_a_dead_letter(tmp_path: Path) -> None:
     assert run_cli("worker", "--once", var_dir=tmp_path).returncode == 0
     after = json.loads(run_cli("sync", "status", "--json", var_dir=tmp_path).stdout)
     assert after["dead_letters"] == 0 and after["pending_events"] == 0
+
+
+def test_the_committed_state_reader_agrees_with_the_in_transaction_one(
+    client: TestClient, as_user: Headers
+) -> None:
+    from sqlalchemy import text
+
+    from xueji.db.scope import transaction
+    from xueji.sync import reconcile
+
+    as_user("ops")
+    drain(client)
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with transaction(container.sessions) as session:
+        session.execute(text("UPDATE student_projection SET status = 'graduated'"))
+    committed = reconcile.reconcile_committed(container.sessions, container.clock)
+    with transaction(container.sessions) as session:
+        inside = reconcile.reconcile(session, container.clock)
+    assert committed.as_json()["disagreements"] == inside.as_json()["disagreements"]
+    assert committed.findings["projection_stale"].count == 1

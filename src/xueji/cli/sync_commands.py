@@ -34,8 +34,7 @@ def reconcile(
 
     try:
         built = migrated_container()
-        with transaction(built.sessions) as session:
-            report = reconciliation.reconcile(session, built.clock)
+        report = reconciliation.reconcile_committed(built.sessions, built.clock)
         before, published = report, 0
         if repair and report.repairable_students:
             operator = Principal.platform_operator(name=getpass.getuser())
@@ -45,8 +44,7 @@ def reconcile(
                 )
             while worker.run_once(built.sessions, built.clock, apply_registry_event):
                 pass
-            with transaction(built.sessions) as session:
-                report = reconciliation.reconcile(session, built.clock)
+            report = reconciliation.reconcile_committed(built.sessions, built.clock)
     except XuejiError as error:
         raise fail(error) from None
     if as_json:

@@ -69,3 +69,15 @@ def compare(entered: FiveFields, registry: FiveFields | None) -> list[Mismatch]:
             mismatches.append(Mismatch("birth_date", kind, positions))
     order = {field: index for index, field in enumerate(FIELDS)}
     return sorted(mismatches, key=lambda m: order[m.field])
+
+
+def matches(entered: FiveFields, registry: FiveFields) -> bool:
+    """``compare(entered, registry) == []`` without locating the differences: the
+    normalised values are equal. For bulk checks (reconciliation), where most rows need
+    only the yes or no. The registry number is compared by the caller (by blind index)."""
+    return (
+        entered.gender == registry.gender
+        and entered.birth_date == registry.birth_date
+        and names.equal(registry.name, entered.name)
+        and names.equal(registry.school_name, entered.school_name)
+    )

@@ -24,8 +24,7 @@ RECONCILE_EVERY = dt.timedelta(days=1)
 def reconcile_and_repair(sessions: sessionmaker[Session], clock: Clock) -> reconcile.Report:
     """Reconcile; for students that disagree, publish resync events (the consumer applies
     them like any other event). Returns the report before repair."""
-    with transaction(sessions) as session:
-        report = reconcile.reconcile(session, clock)
+    report = reconcile.reconcile_committed(sessions, clock)
     students = report.repairable_students
     if students:
         with transaction(sessions) as session:
