@@ -24,19 +24,20 @@ def reconcile(
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
 ) -> None:
     """Compare the registry with the platform; exit 0 only when both sides agree."""
-    from xueji.auth.service import Principal
     from xueji.cli.scope import migrated_container
-    from xueji.db.scope import transaction
-    from xueji.platform.tasks import apply_registry_event
-    from xueji.registry.events import publish_resync
     from xueji.sync import reconcile as reconciliation
-    from xueji.sync import worker
 
     try:
         built = migrated_container()
         report = reconciliation.reconcile_committed(built.sessions, built.clock)
         before, published = report, 0
         if repair and report.repairable_students:
+            from xueji.auth.service import Principal
+            from xueji.db.scope import transaction
+            from xueji.platform.tasks import apply_registry_event
+            from xueji.registry.events import publish_resync
+            from xueji.sync import worker
+
             operator = Principal.platform_operator(name=getpass.getuser())
             with transaction(built.sessions) as session:
                 published = publish_resync(

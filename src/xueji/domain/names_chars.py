@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import cache
 
 import opencc
-from pypinyin import Style, pinyin
 
 #: OpenCC configurations that fold a form to Simplified Chinese. Only the *to simplified*
 #: direction is used: simplified → traditional is one-to-many (后 → 後/后).
@@ -58,6 +57,10 @@ def toneless_readings(char: str) -> frozenset[str]:
     Empty for characters pypinyin cannot read (non-Han, or Extension I which it returns
     unconverted), so such a difference is never called a homophone.
     """
+    # imported here: loading pypinyin's dictionaries takes a noticeable part of a second,
+    # which commands that never compare names (reconcile, import) should not pay
+    from pypinyin import Style, pinyin
+
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     flat = {reading for group in readings for reading in group}
     return frozenset(r for r in flat if r.isascii() and r.isalpha())
