@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     sync_max_attempts: int = Field(
         default=8, ge=1, le=100, description="failures before an event is dead-lettered"
     )
+    sms_sender: str = Field(
+        default="dev", pattern="^(dev|http)$", description="dev: log and var/sms-outbox.jsonl"
+    )
+    sms_gateway_url: str = Field(default="", description="HTTP gateway for sms_sender=http")
+    sms_gateway_token: str = Field(default="", description="bearer token of the gateway")
     host: str = "127.0.0.1"
     port: int = 8000
 

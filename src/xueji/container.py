@@ -12,6 +12,7 @@ from xueji.db.crypto import Keyring, install_keyring
 from xueji.db.engine import make_engine, make_session_factory
 from xueji.db.keys import load_master_key
 from xueji.domain.clock import Clock, SystemClock
+from xueji.parents.sms import SmsSender, sender_for
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Container:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
+    sms: SmsSender
 
     @classmethod
     def build(
@@ -29,9 +31,11 @@ class Container:
             Keyring(load_master_key(secret_key=settings.secret_key, var_dir=settings.var_dir))
         )
         engine = engine or make_engine(settings.database_url)
+        clock = clock or SystemClock()
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
-            clock=clock or SystemClock(),
+            clock=clock,
+            sms=sender_for(settings, clock),
         )

@@ -32,6 +32,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 def home(request: Request, principal: CurrentPrincipal) -> Response:
     if principal.role is Role.STUDENT:
         return RedirectResponse("/student", status_code=303)
+    if principal.role is Role.PARENT:
+        return RedirectResponse("/parent", status_code=303)
     return render(request, "home.html", {"principal": principal})
 
 

@@ -12,7 +12,8 @@ The tree::
     ├── NotAuthenticated            no valid session
     ├── Forbidden                   signed in, but not allowed
     ├── NotFound                    absent, or outside the caller's scope (never told apart)
-    └── Conflict                    the change clashes with existing data
+    ├── Conflict                    the change clashes with existing data
+    └── Unavailable                 a service we depend on (SMS gateway) failed; retry later
 
 Only ``xueji.web`` maps these to HTTP statuses; the CLI maps them to exit codes.
 """
@@ -76,3 +77,7 @@ class NotFound(XuejiError):
 
 class Conflict(XuejiError):
     code = "CONFLICT"
+
+
+class Unavailable(XuejiError):
+    code = "UNAVAILABLE"

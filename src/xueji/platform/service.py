@@ -16,7 +16,7 @@ from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.db.crypto import blind_index
 from xueji.domain import capabilities as policy
-from xueji.domain import identity, names, throttling
+from xueji.domain import identity, names, phones, throttling
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import (
@@ -346,8 +346,12 @@ def mismatches_of(session: Session, account: StudentAccount) -> list[Mismatch]:
 
 
 def sign_in_name(session: Session, clock: Clock, raw: str) -> str:
-    """The account name behind what a student typed: their student number, or a registry
-    number in any accepted spelling (G/g, full-width, with or without G)."""
+    """The account name behind what someone typed: a student's number, or a registry
+    number in any accepted spelling (G/g, full-width, with or without G); a parent's phone
+    in any spelling (+86, spaces, full-width digits)."""
+    phone = phones.normalise_phone(raw)
+    if phones.MOBILE.fullmatch(phone):
+        return phone
     try:
         number = identity.parse_number(raw, today=china_today(clock))
     except XuejiError:

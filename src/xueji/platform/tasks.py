@@ -1,13 +1,15 @@
 """How the platform applies a registry change event: refresh its projection of the
 student (status, school, region) from the registry's lookup, bring the linked account's
 details to the registry's, and activate any waiting account whose five fields now match
-(after a correction by the school)."""
+(after a correction by the school), and bind or unbind parents whose phone became or
+stopped being a guardian phone."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from xueji.domain.clock import Clock
+from xueji.parents import service as parents
 from xueji.platform import service
 from xueji.platform.projection import project
 from xueji.registry.lookup import lookup
@@ -21,3 +23,4 @@ def apply_registry_event(session: Session, clock: Clock, event: OutboxEvent) -> 
     project(session, clock, record, sequence=event.sequence)
     service.refresh_active(session, clock, record)
     service.relink_pending(session, clock, record)
+    parents.follow_registry(session, clock, record)

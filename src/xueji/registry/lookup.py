@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from xueji.registry.repository import RegistryRepository
-from xueji.registry.service import registry_index
+from xueji.registry.service import phone_index, registry_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,43 @@ def class_info(session: Session, class_id: int) -> ClassInfo | None:
     if school_class is None:
         return None
     return ClassInfo(school_class.id, school_class.school_code, school_class.head_teacher_id)
+
+
+def phone_key(phone: str) -> str:
+    """The blind index the registry keeps of a guardian phone: the platform stores the
+    same for a parent's phone, so the two match without decrypting either."""
+    return phone_index(phone)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardianMatch:
+    """A student who lists a given phone among their guardians (学籍匹配请求)."""
+
+    student_id: int
+    registry_no: str
+    name: str
+    school_code: str
+    school_name: str
+    status: str
+    class_id: int | None
+
+
+def students_with_guardian_phone(session: Session, phone: str) -> list[GuardianMatch]:
+    """Every student, in every school, with this guardian phone."""
+    repository = RegistryRepository(session)
+    matches = []
+    for student in repository.students_with_phone(phone_index(phone)):
+        school = repository.school(student.school_code)
+        assert school is not None
+        matches.append(
+            GuardianMatch(
+                student.id,
+                student.registry_no,
+                student.name,
+                school.code,
+                school.name,
+                student.status,
+                student.class_id,
+            )
+        )
+    return sorted(matches, key=lambda m: m.student_id)

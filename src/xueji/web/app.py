@@ -13,6 +13,8 @@ from xueji.auth import routes as auth_routes
 from xueji.config import Settings, get_settings
 from xueji.container import Container
 from xueji.ops import routes as ops_routes
+from xueji.parents import pages as parent_pages
+from xueji.parents import routes as parent_routes
 from xueji.platform import learning_routes
 from xueji.platform import pages as platform_pages
 from xueji.platform import routes as platform_routes
@@ -37,12 +39,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(learning_routes.router)
     app.include_router(ops_routes.router)
     app.include_router(verification_routes.router)
+    app.include_router(parent_routes.router)
     for pages in (
         registry_pages,
         transfer_pages,
         import_pages,
         platform_pages,
         verification_pages,
+        parent_pages,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -21,6 +21,7 @@ STATUS = {
     e.Forbidden: 403,
     e.NotFound: 404,
     e.Conflict: 409,
+    e.Unavailable: 503,
 }
 
 _HTTP_CODES = {

@@ -1,0 +1,110 @@
+"""SMS verification codes: six random digits, valid five minutes, a few tries, used once.
+
+Sending is limited per phone (the first code at once, then waits doubling from a minute)
+and per client address, so the service cannot be used to flood someone's phone. The
+answer never says whether the phone belongs to anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xueji.auth import service as auth
+from xueji.db.crypto import blind_index
+from xueji.domain import phones
+from xueji.domain.clock import Clock
+from xueji.domain.errors import ValidationFailed
+from xueji.domain.throttling import ThrottleRule
+from xueji.parents.models import SmsCode
+from xueji.parents.sms import SmsSender
+from xueji.registry.lookup import phone_key as phone_index
+
+PURPOSES = {"parent_register": "家长注册"}
+LIFETIME = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+SEND_PER_PHONE = ThrottleRule(
+    free=1, base_seconds=60, cap_seconds=3600, window=dt.timedelta(hours=1)
+)
+SEND_PER_ADDRESS = ThrottleRule(
+    free=10, base_seconds=60, cap_seconds=3600, window=dt.timedelta(hours=1)
+)
+
+
+def _code_hash(phone: str, purpose: str, code: str) -> str:
+    return blind_index(f"{purpose}|{phone}|{code}", purpose="sms_code")
+
+
+def check_purpose(purpose: str) -> str:
+    if purpose not in PURPOSES:
+        raise ValidationFailed("不支持的验证码用途", code="PURPOSE_INVALID")
+    return purpose
+
+
+def request_code(
+    session: Session, clock: Clock, sender: SmsSender, *, phone: str, purpose: str, client: str
+) -> dt.datetime:
+    """Send a new code; returns when it expires."""
+    number = phones.parse_mobile(phone)
+    check_purpose(purpose)
+    budget = {
+        f"sms:phone:{phone_index(number)}": SEND_PER_PHONE,
+        f"sms:addr:{client}": SEND_PER_ADDRESS,
+    }
+    refusal = auth.blocked_for(session, clock, list(budget))
+    if refusal is not None:
+        raise refusal
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = clock.now()
+    row = SmsCode(
+        phone_index=phone_index(number),
+        purpose=purpose,
+        code_hash=_code_hash(number, purpose, code),
+        created_at=now,
+        expires_at=now + LIFETIME,
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    auth.spend(session, clock, budget)
+    sender.send(
+        number,
+        f"【学迹】您的{PURPOSES[purpose]}验证码是 {code}，5 分钟内有效。请勿告诉他人。",
+    )
+    return row.expires_at
+
+
+def consume_code(
+    session: Session, clock: Clock, *, phone: str, purpose: str, code: str
+) -> ValidationFailed | None:
+    """Accept the latest live code for this phone and purpose exactly once: None. Else the
+    refusal SMS_CODE_INVALID (wrong, expired, used or too many tries — not told apart),
+    returned rather than raised so the caller commits the spent try before answering."""
+    now = clock.now()
+    latest = session.scalars(
+        select(SmsCode)
+        .where(SmsCode.phone_index == phone_index(phone), SmsCode.purpose == purpose)
+        .order_by(SmsCode.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    refused = ValidationFailed(
+        "验证码不正确或已失效，请重新获取",
+        code="SMS_CODE_INVALID",
+        fields={"code": "SMS_CODE_INVALID"},
+    )
+    if latest is None or latest.used_at is not None or latest.expires_at <= now:
+        return refused
+    if latest.attempts >= MAX_ATTEMPTS:
+        return refused
+    latest.attempts += 1
+    session.flush()
+    if not hmac.compare_digest(latest.code_hash, _code_hash(phone, purpose, code.strip())):
+        return refused
+    latest.used_at = now
+    session.flush()
+    return None

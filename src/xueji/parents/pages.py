@@ -1,0 +1,237 @@
+"""Pages of parents (registration with an SMS code, my children, applications) and of
+the staff who handle phone-change applications."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from xueji.auth import service as auth
+from xueji.domain.errors import ValidationFailed, XuejiError
+from xueji.domain.relations import RELATIONS
+from xueji.parents import applications, children, codes, service
+from xueji.parents.models import PhoneChangeApplication
+from xueji.web import csrf
+from xueji.web.deps import (
+    ClockDep,
+    CurrentPrincipal,
+    DbSession,
+    client_address,
+    get_container,
+    set_session_cookie,
+)
+from xueji.web.templating import render
+
+router = APIRouter(tags=["parent pages"], include_in_schema=False)
+FIELD_ERRORS = {
+    "PHONE_INVALID": "手机号应为 11 位中国大陆手机号码",
+    "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
+    "SMS_CODE_INVALID": "验证码不正确或已失效，请重新获取",
+    "NAME_INVALID": "姓名不超过 50 个字符",
+}
+
+
+def _register_page(
+    request: Request,
+    values: dict[str, str],
+    error: XuejiError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    fields = error.details.get("fields", {}) if error else {}
+    return render(
+        request,
+        "parent_register.html",
+        {
+            "values": values,
+            "error": error,
+            "errors": {f: FIELD_ERRORS.get(c, "格式不对") for f, c in fields.items()},
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/parent/register")
+def register_form(request: Request) -> Response:
+    return _register_page(request, {})
+
+
+@router.post("/parent/register")
+def register(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    action: Annotated[str, Form(max_length=10)] = "register",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    code: Annotated[str, Form(max_length=12)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """One form, two buttons: 获取验证码 (``action=code``) and 注册."""
+    csrf.check(request, csrf_token)
+    values = {"phone": phone, "name": name}
+    container = get_container(request)
+    if action == "code":
+        try:
+            with session.begin_nested():
+                codes.request_code(
+                    session,
+                    clock,
+                    container.sms,
+                    phone=phone,
+                    purpose="parent_register",
+                    client=client_address(request),
+                )
+        except XuejiError as error:
+            if isinstance(error, ValidationFailed):
+                error = ValidationFailed(error.message, fields={"phone": error.code})
+            return _register_page(request, values, error, status_code=422)
+        return _register_page(request, values, notice="验证码已发送，5 分钟内有效")
+    try:
+        with session.begin_nested():
+            outcome = service.register_parent(
+                session, clock, phone=phone, code=code, password=password, name=name
+            )
+    except XuejiError as error:
+        return _register_page(request, values, error, status_code=422)
+    if not isinstance(outcome, service.ParentRegistration):
+        return _register_page(request, values, outcome, status_code=422)
+    signed = auth.sign_in(
+        session,
+        clock,
+        username=outcome.account.phone,
+        password=password,
+        client=client_address(request),
+        session_hours=container.settings.session_hours,
+    )
+    response = RedirectResponse("/parent", status_code=303)
+    if isinstance(signed, auth.SignedIn):
+        set_session_cookie(response, request, signed)
+    return response
+
+
+def _parent_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    error: XuejiError | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "parent_home.html",
+        {
+            "children": children.children_of(session, principal),
+            "applications": [
+                applications.view(session, principal, a)
+                for a in applications.for_caller(session, principal)
+            ],
+            "relations": RELATIONS,
+            "error": error,
+            "values": values or {},
+            "no_such_user": service.NO_SUCH_USER["message"],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/parent")
+def parent_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return _parent_page(request, session, principal)
+
+
+@router.post("/parent/applications")
+def apply(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    registry_no: Annotated[str, Form(max_length=40)] = "",
+    student_name: Annotated[str, Form(max_length=200)] = "",
+    guardian_name: Annotated[str, Form(max_length=200)] = "",
+    relation: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    values = {
+        "registry_no": registry_no,
+        "student_name": student_name,
+        "guardian_name": guardian_name,
+        "relation": relation,
+    }
+    try:
+        with session.begin_nested():
+            outcome = applications.apply(
+                session,
+                clock,
+                principal,
+                registry_no=registry_no,
+                student_name=student_name,
+                guardian_name=guardian_name,
+                relation=relation,
+            )
+    except XuejiError as error:
+        return _parent_page(request, session, principal, error, values, 422)
+    if not isinstance(outcome, PhoneChangeApplication):
+        return _parent_page(request, session, principal, outcome, values, 422)
+    return RedirectResponse("/parent", status_code=303)
+
+
+@router.get("/phone-change-applications")
+def applications_page(
+    request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    return _applications_page(request, session, principal)
+
+
+def _applications_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    error: XuejiError | None = None,
+    status_code: int = 200,
+) -> Response:
+    items = [
+        applications.view(session, principal, a)
+        for a in applications.for_caller(session, principal)
+    ]
+    return render(
+        request,
+        "phone_change_applications.html",
+        {"items": items, "error": error},
+        status_code=status_code,
+    )
+
+
+@router.post("/phone-change-applications/{application_id}/{decision}")
+def decide(
+    request: Request,
+    application_id: int,
+    decision: str,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    reason: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        with session.begin_nested():
+            if decision == "forward":
+                applications.forward(session, clock, principal, application_id)
+            elif decision == "approve":
+                applications.approve(session, clock, principal, application_id, reason=reason)
+            elif decision == "reject":
+                applications.reject(session, clock, principal, application_id, reason=reason)
+            else:
+                return _applications_page(request, session, principal, status_code=404)
+    except XuejiError as error:
+        if error.code == "NOT_FOUND":
+            raise
+        return _applications_page(request, session, principal, error, 422)
+    return RedirectResponse("/phone-change-applications", status_code=303)

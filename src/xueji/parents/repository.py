@@ -1,0 +1,81 @@
+"""All SQL of parent accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from xueji.db.repository import Repository
+from xueji.parents.models import ParentAccount, ParentBinding, PhoneChangeApplication
+
+
+class ParentRepository(Repository):
+    def add(self, row: object) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def by_account(self, account_id: int) -> ParentAccount | None:
+        return self.session.scalar(
+            select(ParentAccount).where(ParentAccount.account_id == account_id)
+        )
+
+    def by_phone_index(self, phone_index: str) -> ParentAccount | None:
+        return self.session.scalar(
+            select(ParentAccount).where(ParentAccount.phone_index == phone_index)
+        )
+
+    def by_phone_indexes(self, indexes: list[str]) -> list[ParentAccount]:
+        if not indexes:
+            return []
+        return list(
+            self.session.scalars(
+                select(ParentAccount).where(ParentAccount.phone_index.in_(indexes))
+            )
+        )
+
+    def live_bindings_of_student(self, student_id: int) -> list[ParentBinding]:
+        return list(
+            self.session.scalars(
+                select(ParentBinding).where(
+                    ParentBinding.student_id == student_id, ParentBinding.ended_at.is_(None)
+                )
+            )
+        )
+
+    def live_children(self, parent_account_id: int) -> list[int]:
+        return list(
+            self.session.scalars(
+                select(ParentBinding.student_id)
+                .where(
+                    ParentBinding.parent_account_id == parent_account_id,
+                    ParentBinding.ended_at.is_(None),
+                )
+                .order_by(ParentBinding.student_id)
+            )
+        )
+
+    def application(
+        self, application_id: int, *, lock: bool = False
+    ) -> PhoneChangeApplication | None:
+        statement = select(PhoneChangeApplication).where(
+            PhoneChangeApplication.id == application_id
+        )
+        if lock:
+            statement = statement.with_for_update()
+        return self.session.scalar(statement)
+
+    def applications_of_parent(self, parent_account_id: int) -> list[PhoneChangeApplication]:
+        return list(
+            self.session.scalars(
+                select(PhoneChangeApplication)
+                .where(PhoneChangeApplication.parent_account_id == parent_account_id)
+                .order_by(PhoneChangeApplication.id.desc())
+            )
+        )
+
+    def applications_of_schools(
+        self, school_codes: list[str] | None
+    ) -> list[PhoneChangeApplication]:
+        statement = select(PhoneChangeApplication).order_by(PhoneChangeApplication.id.desc())
+        if school_codes is not None:
+            statement = statement.where(PhoneChangeApplication.school_code.in_(school_codes))
+        return list(self.session.scalars(statement.limit(500)))

@@ -1,0 +1,141 @@
+"""JSON API of parents: SMS codes, registration, children, phone-change applications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from xueji.parents import applications, children, codes, service
+from xueji.parents.models import PhoneChangeApplication
+from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, client_address, get_container
+from xueji.web.errors import error_response
+
+router = APIRouter(prefix="/api/v1", tags=["parents"])
+
+
+class SmsCodeIn(BaseModel):
+    phone: str = Field(max_length=40)
+    purpose: str = Field(max_length=40)
+
+
+class ParentIn(BaseModel):
+    phone: str = Field(max_length=40)
+    code: str = Field(max_length=12)
+    password: str = Field(max_length=256)
+    name: str = Field(default="", max_length=200)
+
+
+class ApplicationIn(BaseModel):
+    registry_no: str = Field(max_length=40)
+    student_name: str = Field(max_length=200)
+    guardian_name: str = Field(max_length=200)
+    relation: str = Field(max_length=20)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+@router.post("/sms-codes", status_code=202)
+def send_code(
+    body: SmsCodeIn, request: Request, session: DbSession, clock: ClockDep
+) -> dict[str, Any]:
+    """Always the same answer for a well-formed request: whether the phone belongs to
+    anyone is not told."""
+    expires_at = codes.request_code(
+        session,
+        clock,
+        get_container(request).sms,
+        phone=body.phone,
+        purpose=body.purpose,
+        client=client_address(request),
+    )
+    return {"sent": True, "expires_at": expires_at.isoformat(), "expires_in": 300}
+
+
+@router.post("/parents", status_code=201, response_model=None)
+def register(
+    body: ParentIn, request: Request, session: DbSession, clock: ClockDep
+) -> dict[str, Any] | Response:
+    outcome = service.register_parent(
+        session, clock, phone=body.phone, code=body.code, password=body.password, name=body.name
+    )
+    if not isinstance(outcome, service.ParentRegistration):
+        return error_response(outcome, request)  # the spent try is committed
+    return {
+        "phone": outcome.account.phone,
+        "children": [service.child_summary(c) for c in outcome.children],
+        "binding": outcome.binding(),
+    }
+
+
+@router.get("/parents/me/children")
+def my_children(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    return children.children_of(session, principal)
+
+
+@router.post("/phone-change-applications", status_code=201, response_model=None)
+def apply(
+    body: ApplicationIn,
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any] | Response:
+    outcome = applications.apply(
+        session,
+        clock,
+        principal,
+        registry_no=body.registry_no,
+        student_name=body.student_name,
+        guardian_name=body.guardian_name,
+        relation=body.relation,
+    )
+    if not isinstance(outcome, PhoneChangeApplication):
+        return error_response(outcome, request)
+    return applications.view(session, principal, outcome)
+
+
+@router.get("/phone-change-applications")
+def list_applications(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    return [
+        applications.view(session, principal, a)
+        for a in applications.for_caller(session, principal)
+    ]
+
+
+@router.post("/phone-change-applications/{application_id}/forward")
+def forward(
+    application_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    done = applications.forward(session, clock, principal, application_id)
+    return applications.view(session, principal, done)
+
+
+@router.post("/phone-change-applications/{application_id}/approve")
+def approve(
+    application_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    body: ReasonIn | None = None,
+) -> dict[str, Any]:
+    done = applications.approve(
+        session, clock, principal, application_id, reason=body.reason if body else ""
+    )
+    return applications.view(session, principal, done)
+
+
+@router.post("/phone-change-applications/{application_id}/reject")
+def reject(
+    application_id: int,
+    body: ReasonIn,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    done = applications.reject(session, clock, principal, application_id, reason=body.reason)
+    return applications.view(session, principal, done)

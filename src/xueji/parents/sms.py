@@ -1,0 +1,75 @@
+"""Sending text messages: a port with two adapters.
+
+* ``DevSmsSender`` (default, demo and tests): writes each message to the log and appends
+  it to ``var/sms-outbox.jsonl`` — where a developer reads the code.
+* ``HttpSmsSender`` (production): POSTs ``{"phone", "message"}`` as JSON to the configured
+  gateway with a bearer token. It never logs a message, so a code never reaches a log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Protocol
+
+from xueji.config import Settings
+from xueji.domain.clock import Clock
+from xueji.domain.errors import Unavailable, XuejiError
+
+log = logging.getLogger("xueji.sms")
+
+
+class SmsSender(Protocol):
+    def send(self, phone: str, message: str) -> None: ...
+
+
+class SmsNotSent(Unavailable):
+    code = "SMS_NOT_SENT"
+
+
+class DevSmsSender:
+    def __init__(self, outbox: Path, clock: Clock) -> None:
+        self.outbox, self.clock = outbox, clock
+        self._lock = threading.Lock()
+
+    def send(self, phone: str, message: str) -> None:
+        log.info("短信（开发模式，未真正发送）%s：%s", phone, message)
+        record = {"at": self.clock.now().isoformat(), "phone": phone, "message": message}
+        with self._lock:
+            self.outbox.parent.mkdir(parents=True, exist_ok=True)
+            with self.outbox.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class HttpSmsSender:
+    def __init__(self, url: str, token: str, *, timeout: float = 5.0) -> None:
+        self.url, self.token, self.timeout = url, token, timeout
+
+    def send(self, phone: str, message: str) -> None:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps({"phone": phone, "message": message}).encode("utf-8"),
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {self.token}",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read()
+        except (urllib.error.URLError, TimeoutError) as error:
+            log.error("短信网关发送失败：%s", type(error).__name__)
+            raise SmsNotSent("短信发送失败，请稍后再试") from None
+
+
+def sender_for(settings: Settings, clock: Clock) -> SmsSender:
+    if settings.sms_sender == "http":
+        if not settings.sms_gateway_url:
+            raise XuejiError("XUEJI_SMS_SENDER=http 需要 XUEJI_SMS_GATEWAY_URL", code="CONFIG")
+        return HttpSmsSender(settings.sms_gateway_url, settings.sms_gateway_token)
+    return DevSmsSender(settings.var_dir / "sms-outbox.jsonl", clock)
