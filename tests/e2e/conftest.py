@@ -79,8 +79,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``xueji serve`` as ``make run`` starts it: migrated, demo data, real port."""
+def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``xueji serve`` as ``make run`` starts it: migrated, demo data, real port; its base
+    URL and its data directory (where the development SMS sender writes)."""
     var_dir = tmp_path_factory.mktemp("live")
     for command in (("db", "upgrade"), ("demo", "load")):
         done = run_cli(*command, var_dir=var_dir)
@@ -96,11 +97,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
-        yield base
+        yield base, var_dir
     finally:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_instance: tuple[str, Path]) -> str:
+    return live_instance[0]
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
 from tests.import_files_helper import row, write_csv
-from xueji.demo.load import DEMO_PASSWORD, demo_number
+from xueji.demo.load import DEMO_PASSWORD, STUDENTS, demo_number
 
 
 def test_sign_in_through_the_page_shows_the_chinese_home(
@@ -118,3 +120,59 @@ def test_suspended_student_sees_why_homework_is_closed(live_server: str, browser
     assert page.get_by_role("status").inner_text() == "正在回放"
     page.get_by_role("link", name="口算练习（第一周）").click()
     assert "休学期间" in page.locator("[data-refused=SUSPENDED]").inner_text()
+
+
+def test_parent_with_an_unknown_phone_applies_and_is_bound_after_approval(
+    live_instance: tuple[str, Path], browser_page: Any
+) -> None:
+    base, var_dir = live_instance
+    page, phone, password = browser_page, "13700001111", "parent password 1"
+    page.goto(base + "/parent/register")
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_role("button", name="获取验证码").click()
+    assert "验证码已发送" in page.get_by_role("status").inner_text()
+    outbox = (var_dir / "sms-outbox.jsonl").read_text(encoding="utf-8").splitlines()
+    message = next(json.loads(m)["message"] for m in reversed(outbox) if phone in m)
+    code = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", message)
+    assert code
+    page.get_by_label("验证码").fill(code.group(0))
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_url(base + "/parent")
+    assert page.get_by_role("alert").inner_text() == "没有该用户"
+
+    page.get_by_label("孩子的学籍号").fill(STUDENTS[1].registry_no)
+    page.get_by_label("孩子的姓名").fill("李华")
+    page.get_by_label("监护人姓名（您的姓名）").fill("王秀兰")
+    page.get_by_label("与孩子的关系").select_option(label="母亲")
+    page.get_by_role("button", name="提交申请").click()
+    assert page.locator("tr[data-application] [data-state]").first.inner_text() == "待班主任转交"
+    page.get_by_role("button", name="退出登录").click()
+
+    sign_in(page, base, "haikou-teacher")
+    page.goto(base + "/phone-change-applications")
+    row = page.locator("tr", has_text=phone)
+    assert "李建国（父亲）138****8003" in row.inner_text()
+    row.get_by_role("button", name="转交学校").click()
+    assert page.locator("tr", has_text=phone).locator("[data-state]").inner_text() == "待学校审核"
+    page.get_by_role("button", name="退出登录").click()
+
+    sign_in(page, base, "haikou-admin")
+    page.goto(base + "/phone-change-applications")
+    page.locator("tr", has_text=phone).get_by_role("button", name="审核通过").click()
+    state = page.locator("tr", has_text=phone).locator("[data-state]").inner_text()
+    assert state.startswith("已通过")
+    page.get_by_role("button", name="退出登录").click()
+
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(phone)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/parent")
+    for _ in range(50):  # the in-process worker applies the guardian change
+        if page.locator("[data-child]").count():
+            break
+        page.wait_for_timeout(100)
+        page.reload()
+    child = page.locator("[data-child]")
+    assert child.count() == 1 and "李华" in child.inner_text()

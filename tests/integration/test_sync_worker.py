@@ -121,3 +121,37 @@ def test_retry_of_an_unknown_or_handled_event_is_refused(
     drain(session, clock, Recorder())
     assert worker.retry(session, clock, audit.SYSTEM, event.id) is None
     assert worker.retry(session, clock, audit.SYSTEM, 987654321) is None
+
+
+def test_a_scheduled_job_is_taken_by_one_caller_per_period(
+    session: Session, clock: FixedClock
+) -> None:
+    import datetime as dt
+
+    from xueji.sync.repository import OutboxRepository
+
+    day = dt.timedelta(days=1)
+    repository = OutboxRepository(session)
+    assert repository.take_job("reconcile", now=clock.now(), every=day) is True
+    assert repository.take_job("reconcile", now=clock.now(), every=day) is False
+    clock.advance(hours=23)
+    assert repository.take_job("reconcile", now=clock.now(), every=day) is False
+    clock.advance(hours=1)
+    assert repository.take_job("reconcile", now=clock.now(), every=day) is True
+
+
+def test_an_old_event_and_a_dead_letter_raise_alarms_in_the_log(
+    session: Session, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from xueji.sync import ops
+
+    emit(session, clock, 900001, 1)
+    dead = emit(session, clock, 900002, 1)
+    dead.dead_at = clock.now()
+    session.flush()
+    clock.advance(hours=25)
+    current = ops.status(session, clock, sla_hours=24)
+    assert current.sla_breaches == 2 and current.dead_letters == 1
+    assert current.pending_events == 1 and current.oldest_pending_age_s == 25 * 3600
+    alarms = ops.raise_alarms(current)
+    assert len(alarms) == 2 and "告警：有 2 个学籍变更事件超过 24 小时" in caplog.text

@@ -14,7 +14,14 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("load", help="载入演示数据（可重复运行，已有的不会重复创建）")
 def load() -> None:
     from xueji.cli.scope import unit_of_work
-    from xueji.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, STUDENT_ACCOUNTS, load_demo
+    from xueji.demo.load import (
+        DEMO_ACCOUNTS,
+        DEMO_PASSWORD,
+        PARENT_NOTES,
+        PARENTS,
+        STUDENT_ACCOUNTS,
+        load_demo,
+    )
 
     try:
         with unit_of_work() as (built, session):
@@ -30,4 +37,6 @@ def load() -> None:
         table.add_row(account.username, account.role.label, scope)
     for student_no, registry_no, _, _, _ in STUDENT_ACCOUNTS:
         table.add_row(student_no, "学生", f"也可用学籍号 {registry_no} 登录")
+    for phone, _ in PARENTS:
+        table.add_row(phone, "家长", PARENT_NOTES[phone])
     console.print(table)

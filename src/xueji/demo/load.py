@@ -16,6 +16,8 @@ from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.identity import check_character
 from xueji.domain.roles import Role
+from xueji.parents import applications
+from xueji.parents import service as parents
 from xueji.platform import learning
 from xueji.platform import service as accounts
 from xueji.registry import enrollment, schools, service
@@ -160,6 +162,7 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
     new_students = set(created)
     created += _student_accounts(session, clock)
     created += _learning(session, clock, class_id)
+    created += _parents(session, clock)
     for demo in STUDENTS:  # after the learning records, so 张丽 has a course to replay
         if demo.change is not None and f"学生 {demo.name}" in new_students:
             enrollment.change_enrollment(
@@ -247,6 +250,45 @@ def _student_accounts(session: Session, clock: Clock) -> list[str]:
         created.append(
             f"学生账号 {student_no}（{'已激活' if registration.status == 'active' else '未激活'}）"
         )
+    return created
+
+
+#: (phone, name): 李建国 has one child; 13800138001 is the guardian phone of 陈小明 at
+#: 海口小学 and of 黄𠮷 at 华景小学; 13900139000 is on no record (没有该用户) and has
+#: applied to be recorded as 陈小明's grandfather.
+PARENTS = (
+    ("13800138003", "李建国"),
+    ("13800138001", "陈大明"),
+    ("13900139000", "陈建华"),
+)
+PARENT_NOTES = {
+    "13800138003": "孩子：李华",
+    "13800138001": "两个孩子：陈小明（海口小学）、黄𠮷（华景小学）",
+    "13900139000": "没有该用户；已提交联系方式变更申请",
+}
+
+
+def _parents(session: Session, clock: Clock) -> list[str]:
+    created = []
+    for phone, name in PARENTS:
+        if auth.principal_by_username(session, phone) is not None:
+            continue
+        registration = parents.create_parent(
+            session, clock, phone=phone, password=DEMO_PASSWORD, name=name
+        )
+        created.append(f"家长账号 {phone}（{registration.binding()['message']}）")
+    applicant = _must(auth.principal_by_username(session, "13900139000"))
+    if not applications.for_caller(session, applicant):
+        applications.apply(
+            session,
+            clock,
+            applicant,
+            registry_no=STUDENTS[0].registry_no,
+            student_name="陈小明",
+            guardian_name="陈建华",
+            relation="祖父",
+        )
+        created.append("家长联系方式变更申请 1 份（待班主任转交）")
     return created
 
 

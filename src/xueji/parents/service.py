@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from xueji.auth import passwords
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.domain import phones
@@ -72,8 +73,6 @@ def register_parent(
     except ValidationFailed as error:
         fields["phone"] = error.code
     try:
-        from xueji.auth import passwords
-
         passwords.check_strength(password)
     except ValidationFailed as error:
         fields["password"] = error.code
@@ -85,6 +84,15 @@ def register_parent(
     refused = codes.consume_code(session, clock, phone=number, purpose="parent_register", code=code)
     if refused is not None:
         return refused
+    return create_parent(session, clock, phone=number, password=password, name=display)
+
+
+def create_parent(
+    session: Session, clock: Clock, *, phone: str, password: str, name: str = ""
+) -> ParentRegistration:
+    """The account for a proven phone (proving it is the caller's business: the
+    registration above, or the demo loader), bound to every child listing that phone."""
+    number, display = phones.parse_mobile(phone), name.strip()
     repository = ParentRepository(session)
     if repository.by_phone_index(phone_key(number)) is not None:
         raise Conflict("该手机号已注册家长账号，请直接登录", code="PARENT_EXISTS")

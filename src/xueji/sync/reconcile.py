@@ -21,9 +21,12 @@ disagreements. The repair never writes platform tables: it asks the registry to 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -34,6 +37,7 @@ from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
 from xueji.domain.five_fields import FiveFields, matches
 from xueji.sync.models import OutboxEvent
+from xueji.sync.sqlite_snapshot import QUERIES
 
 EXAMPLES = 5
 GRACE = dt.timedelta(seconds=60)
@@ -298,22 +302,17 @@ def compare_frames(
 
 
 def _sqlite_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The three large reads of a SQLite database through ADBC: the rows arrive as Arrow
-    columns, never as Python objects (several times faster than the DB-API cursor). One
-    read transaction, so the three frames are one snapshot."""
-    import adbc_driver_sqlite.dbapi as adbc
-
+    """The three large reads of a SQLite database, through ADBC in a child process (see
+    ``xueji.sync.sqlite_snapshot`` for why not in this one), handed back as Arrow files."""
     database = session.get_bind().engine.url.database
-    with adbc.connect(database) as connection:
-        frames = [
-            pl.read_database(sql, connection, schema_overrides=schema)
-            for sql, schema in (
-                (REGISTRY_SQL, REGISTRY_SCHEMA),
-                (PROJECTION_SQL, PROJECTION_SCHEMA),
-                (ACCOUNTS_SQL, ACCOUNTS_SCHEMA),
-            )
-        ]
-        connection.rollback()
+    assert database
+    with tempfile.TemporaryDirectory(prefix="xueji-reconcile-") as folder:
+        subprocess.run(
+            [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database, folder],
+            check=True,
+            capture_output=True,
+        )
+        frames = [pl.read_ipc(Path(folder) / f"{name}.arrow") for name in QUERIES]
     return frames[0], frames[1], frames[2]
 
 

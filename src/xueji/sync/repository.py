@@ -112,10 +112,14 @@ class OutboxRepository(Repository):
         ]
 
     def take_job(self, name: str, *, now: dt.datetime, every: dt.timedelta) -> bool:
-        """True for exactly one caller per period: the one whose update moved the stamp."""
-        if self.session.get(ScheduledJob, name) is None:
+        """True for exactly one caller per period: the one whose update moved the stamp.
+        Reads first, so a job that is not due costs no write (and no write lock)."""
+        job = self.session.get(ScheduledJob, name)
+        if job is None:
             self.session.add(ScheduledJob(name=name, last_run_at=now - every))
             self.session.flush()
+        elif job.last_run_at > now - every:
+            return False
         moved = self.session.execute(
             update(ScheduledJob)
             .where(and_(ScheduledJob.name == name, ScheduledJob.last_run_at <= now - every))
