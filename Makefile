@@ -33,6 +33,9 @@ test: lint typecheck
 bench: install
 	$(BIN)/python bench/identity.py
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/propagation.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

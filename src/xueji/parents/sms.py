@@ -62,6 +62,10 @@ class HttpSmsSender:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
+        except urllib.error.HTTPError as error:
+            error.close()
+            log.error("短信网关拒绝发送：HTTP %s", error.code)
+            raise SmsNotSent("短信发送失败，请稍后再试") from None
         except (urllib.error.URLError, TimeoutError) as error:
             log.error("短信网关发送失败：%s", type(error).__name__)
             raise SmsNotSent("短信发送失败，请稍后再试") from None
