@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 import unicodedata2 as unicodedata
 from rapidfuzz import fuzz
@@ -72,8 +72,10 @@ class Normalised:
     input_length: int
 
 
+@lru_cache(maxsize=65536)
 def normalise(value: str) -> str:
-    """The normalised form used for storage and for the exact comparison."""
+    """The normalised form used for storage and for the exact comparison. Cached: bulk
+    checks meet the same school names and common given names over and over."""
     return normalise_with_origins(value).text
 
 

@@ -37,28 +37,20 @@ from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
 from xueji.domain.five_fields import FiveFields, matches
 from xueji.sync.models import OutboxEvent
+from xueji.sync.reconcile_queries import (
+    ACCOUNTS_SCHEMA,
+    ACCOUNTS_SQL,
+    EVENTS_SCHEMA,
+    PROJECTION_SCHEMA,
+    PROJECTION_SQL,
+    REGISTRY_SCHEMA,
+    REGISTRY_SQL,
+)
 from xueji.sync.sqlite_snapshot import QUERIES
 
 EXAMPLES = 5
 GRACE = dt.timedelta(seconds=60)
 
-REGISTRY_SQL = """
-SELECT s.id AS student_id, s.registry_no_index AS registry_index, s.name, s.gender,
-       s.birth_date, s.school_code, sc.name AS school_name, sc.region_code, s.class_id,
-       s.status, s.event_sequence
-FROM students s JOIN schools sc ON sc.code = s.school_code
-"""
-PROJECTION_SQL = """
-SELECT student_id, status AS p_status, school_code AS p_school_code,
-       region_code AS p_region_code, class_id AS p_class_id, applied_sequence
-FROM student_projection
-"""
-ACCOUNTS_SQL = """
-SELECT id AS account_id, registry_index, name AS a_name, gender AS a_gender,
-       birth_date AS a_birth_date, school_name AS a_school_name, status AS a_status,
-       student_id AS a_student_id
-FROM student_accounts
-"""
 FIELDS = ("name", "gender", "birth_date", "school_name")
 
 
@@ -114,46 +106,6 @@ LABELS = {
 
 
 FETCH_ROWS = 100_000
-INT, TEXT = pl.Int64, pl.String
-REGISTRY_SCHEMA = {
-    "student_id": INT,
-    "registry_index": TEXT,
-    "name": TEXT,
-    "gender": TEXT,
-    "birth_date": TEXT,
-    "school_code": TEXT,
-    "school_name": TEXT,
-    "region_code": TEXT,
-    "class_id": INT,
-    "status": TEXT,
-    "event_sequence": INT,
-}
-PROJECTION_SCHEMA = {
-    "student_id": INT,
-    "p_status": TEXT,
-    "p_school_code": TEXT,
-    "p_region_code": TEXT,
-    "p_class_id": INT,
-    "applied_sequence": INT,
-}
-ACCOUNTS_SCHEMA = {
-    "account_id": INT,
-    "registry_index": TEXT,
-    "a_name": TEXT,
-    "a_gender": TEXT,
-    "a_birth_date": TEXT,
-    "a_school_name": TEXT,
-    "a_status": TEXT,
-    "a_student_id": INT,
-}
-EVENTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "event_id": INT,
-    "student_id": INT,
-    "created_at": pl.Datetime("us", "UTC"),
-    "handled": pl.Boolean,
-    "apply_count": INT,
-    "dead": pl.Boolean,
-}
 
 
 def _frame(connection: Connection, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
@@ -234,38 +186,42 @@ def compare_frames(
     pending = events.filter(~pl.col("handled"))
     young = pending.filter(pl.col("created_at") >= cutoff, ~pl.col("dead"))
     in_flight = set(young.get_column("student_id").to_list())
-    settled = registry.filter(~pl.col("student_id").is_in(list(in_flight)))
-
-    joined = settled.join(projection, on="student_id", how="left")
-    missing = joined.filter(pl.col("applied_sequence").is_null())
+    settled = registry.lazy().filter(~pl.col("student_id").is_in(list(in_flight)))
+    joined = settled.join(projection.lazy(), on="student_id", how="left")
     present = joined.filter(pl.col("applied_sequence").is_not_null())
-    stale = present.filter(
-        (pl.col("status") != pl.col("p_status"))
-        | (pl.col("school_code") != pl.col("p_school_code"))
-        | (pl.col("region_code") != pl.col("p_region_code"))
-        | ~pl.col("class_id").eq_missing(pl.col("p_class_id"))
+    active_accounts = accounts.lazy().filter(pl.col("a_status") == "active")
+    linked_indexes = active_accounts.select("registry_index").collect().to_series()
+    # one plan, run together on all cores
+    missing, stale, behind, raw_differs, candidates = pl.collect_all(
+        [
+            joined.filter(pl.col("applied_sequence").is_null()),
+            present.filter(
+                (pl.col("status") != pl.col("p_status"))
+                | (pl.col("school_code") != pl.col("p_school_code"))
+                | (pl.col("region_code") != pl.col("p_region_code"))
+                | ~pl.col("class_id").eq_missing(pl.col("p_class_id"))
+            ),
+            present.filter(pl.col("applied_sequence") < pl.col("event_sequence")),
+            active_accounts.join(
+                settled, left_on="a_student_id", right_on="student_id", how="inner"
+            ).filter(
+                (pl.col("registry_index") != pl.col("registry_index_right"))
+                | pl.any_horizontal(pl.col(f"a_{f}") != pl.col(f) for f in FIELDS)
+            ),
+            accounts.lazy()
+            .filter(
+                pl.col("a_status") == "pending",
+                ~pl.col("registry_index").is_in(linked_indexes.implode()),
+            )
+            .join(settled, on="registry_index", how="inner"),
+        ]
     )
-    behind = present.filter(pl.col("applied_sequence") < pl.col("event_sequence"))
-
-    active = accounts.filter(pl.col("a_status") == "active").join(
-        settled, left_on="a_student_id", right_on="student_id", how="inner"
-    )
-    raw_differs = active.filter(
-        (pl.col("registry_index") != pl.col("registry_index_right"))
-        | pl.any_horizontal(pl.col(f"a_{f}") != pl.col(f) for f in FIELDS)
-    )
+    # rows whose raw text differs: the domain's normalised comparison decides
     active_mismatch = raw_differs.filter(
         pl.Series([not _same_five(row, "a_") for row in raw_differs.iter_rows(named=True)])
         if raw_differs.height
         else pl.lit(False)
     ).rename({"a_student_id": "student_id"})
-
-    linked_indexes = accounts.filter(pl.col("a_status") == "active").get_column("registry_index")
-    candidates = (
-        accounts.filter(pl.col("a_status") == "pending")
-        .join(settled, on="registry_index", how="inner")
-        .filter(~pl.col("registry_index").is_in(linked_indexes.implode()))
-    )
     pending_matches = candidates.filter(
         pl.Series([_same_five(row, "a_") for row in candidates.iter_rows(named=True)])
         if candidates.height
@@ -302,16 +258,28 @@ def compare_frames(
 
 
 def _sqlite_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The three large reads of a SQLite database, through ADBC in a child process (see
-    ``xueji.sync.sqlite_snapshot`` for why not in this one), handed back as Arrow files."""
+    """The three large reads of a SQLite database, through ADBC in child processes (see
+    ``xueji.sync.sqlite_snapshot`` for why not in this one), one per query so they run on
+    all cores, handed back as Arrow files.
+
+    Three readers are three snapshots. A registry change committing between them is still
+    caught: it wrote an event in the same transaction, the events are read last, and a
+    student with a young event is in flight, not a disagreement."""
     database = session.get_bind().engine.url.database
     assert database
     with tempfile.TemporaryDirectory(prefix="xueji-reconcile-") as folder:
-        subprocess.run(
-            [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database, folder],
-            check=True,
-            capture_output=True,
-        )
+        readers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database, folder, name],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for name in QUERIES
+        ]
+        for reader in readers:
+            _, error = reader.communicate()
+            if reader.returncode:
+                raise RuntimeError(f"reading the database failed: {error.decode()[-2000:]}")
         frames = [pl.read_ipc(Path(folder) / f"{name}.arrow") for name in QUERIES]
     return frames[0], frames[1], frames[2]
 

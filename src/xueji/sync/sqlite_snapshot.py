@@ -7,7 +7,7 @@ copies of SQLite in one process release each other's POSIX file locks when eithe
 the file — which can corrupt a database the service is writing. Another process is just
 another reader of the WAL database, which SQLite supports.
 
-    python -m xueji.sync.sqlite_snapshot DATABASE OUT_DIR
+    python -m xueji.sync.sqlite_snapshot DATABASE OUT_DIR [QUERY…]
 """
 
 from __future__ import annotations
@@ -18,20 +18,20 @@ from pathlib import Path
 QUERIES = ("registry", "projection", "accounts")
 
 
-def export(database: str, out_dir: Path) -> None:
+def export(database: str, out_dir: Path, names: tuple[str, ...] = QUERIES) -> None:
     import adbc_driver_sqlite.dbapi as adbc
     import polars as pl
 
-    from xueji.sync import reconcile
+    from xueji.sync import reconcile_queries as q
 
     sql = {
-        "registry": (reconcile.REGISTRY_SQL, reconcile.REGISTRY_SCHEMA),
-        "projection": (reconcile.PROJECTION_SQL, reconcile.PROJECTION_SCHEMA),
-        "accounts": (reconcile.ACCOUNTS_SQL, reconcile.ACCOUNTS_SCHEMA),
+        "registry": (q.REGISTRY_SQL, q.REGISTRY_SCHEMA),
+        "projection": (q.PROJECTION_SQL, q.PROJECTION_SCHEMA),
+        "accounts": (q.ACCOUNTS_SQL, q.ACCOUNTS_SCHEMA),
     }
     uri = Path(database).resolve().as_uri() + "?mode=ro"
     with adbc.connect(uri) as connection:  # one read transaction: one snapshot
-        for name in QUERIES:
+        for name in names:
             query, schema = sql[name]
             frame = pl.read_database(query, connection, schema_overrides=schema)
             frame.write_ipc(out_dir / f"{name}.arrow")
@@ -39,4 +39,4 @@ def export(database: str, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    export(sys.argv[1], Path(sys.argv[2]))
+    export(sys.argv[1], Path(sys.argv[2]), tuple(sys.argv[3:]) or QUERIES)
