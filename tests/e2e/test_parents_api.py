@@ -249,3 +249,53 @@ def test_removing_the_guardian_phone_ends_the_binding(client: TestClient, as_use
     assert changed.status_code == 200, changed.text
     drain(client)
     assert client.get("/api/v1/parents/me/children", headers=parent).json() == []
+
+
+class FailingGateway:
+    def send(self, phone: str, message: str) -> None:
+        from xueji.parents.sms import SmsNotSent
+
+        raise SmsNotSent("短信发送失败，请稍后再试")
+
+
+def test_a_failing_gateway_is_a_clear_error_and_still_counts_against_the_limit(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    container(client).sms = FailingGateway()
+    body = {"phone": GUARDIAN, "purpose": "parent_register"}
+    failed = client.post("/api/v1/sms-codes", json=body)
+    assert failed.status_code == 503 and failed.json()["code"] == "SMS_NOT_SENT"
+    again = client.post("/api/v1/sms-codes", json=body)
+    assert again.status_code == 429, "the gateway is not asked again at once"
+
+
+def test_an_open_application_follows_the_child_to_the_new_school(
+    client: TestClient, as_user: Headers
+) -> None:
+    haikou, huajing = as_user("haikou-admin"), as_user("huajing-admin")
+    sign_up(client, STRANGER)
+    parent = parent_headers(client, STRANGER)
+    created = client.post(
+        "/api/v1/phone-change-applications",
+        json={
+            "registry_no": number(),
+            "student_name": "陈小明",
+            "guardian_name": "林秀英",
+            "relation": "母亲",
+        },
+        headers=parent,
+    ).json()
+    requested = client.post(
+        "/api/v1/transfers",
+        json={"registry_no": number(), "to_school_code": HUAJING, "reason": "迁居"},
+        headers=huajing,
+    ).json()
+    client.post(f"/api/v1/transfers/{requested['id']}/confirm", headers=haikou)
+    drain(client)
+    assert client.get("/api/v1/phone-change-applications", headers=haikou).json() == []
+    [moved] = client.get("/api/v1/phone-change-applications", headers=huajing).json()
+    assert moved["id"] == created["id"] and moved["school_code"] == HUAJING
+    url = f"/api/v1/phone-change-applications/{created['id']}/approve"
+    assert client.post(url, headers=haikou).status_code == 404
+    assert client.post(url, headers=huajing).json()["state"] == "approved"

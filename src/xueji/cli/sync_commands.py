@@ -3,6 +3,7 @@ and the operator's hands on the event queue."""
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,9 +44,12 @@ def reconcile(
                 published = publish_resync(
                     session, built.clock, operator, report.repairable_students
                 )
-            while worker.run_once(built.sessions, built.clock, apply_registry_event):
+            policy = worker.RetryPolicy(built.settings.sync_max_attempts)
+            while worker.run_once(built.sessions, built.clock, apply_registry_event, policy=policy):
                 pass
-            report = reconciliation.reconcile_committed(built.sessions, built.clock)
+            report = reconciliation.reconcile_committed(
+                built.sessions, built.clock, grace=dt.timedelta(0)
+            )
     except XuejiError as error:
         raise fail(error) from None
     if as_json:

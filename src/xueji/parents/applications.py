@@ -102,7 +102,7 @@ def apply(
         parent_account_id=parent.id,
         student_id=record.student_id,
         school_code=record.school_code,
-        student_name=record.name,
+        student_name=names.check_person_name(student_name),  # as typed, not the registry's
         guardian_name=names.check_person_name(guardian_name),
         relation=relation_code,
         phone=parent.phone,
@@ -242,6 +242,18 @@ def for_caller(session: Session, principal: Principal) -> list[PhoneChangeApplic
     schools = [principal.school_code] if principal.school_code else None
     candidates = repository.applications_of_schools(schools)
     return [a for a in candidates if _sees(session, principal, a)]
+
+
+def views_for(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """The caller's list. A decided application of a child who has since left the school
+    is no longer the old school's to see: it is left out, not an error."""
+    shown = []
+    for application in for_caller(session, principal):
+        try:
+            shown.append(view(session, principal, application))
+        except NotFound:
+            continue
+    return shown
 
 
 def view(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,10 +46,25 @@ def check_purpose(purpose: str) -> str:
     return purpose
 
 
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """A code stored and counted, to be sent once that is committed."""
+
+    phone: str
+    text: str
+    expires_at: dt.datetime
+
+    def send(self, sender: SmsSender) -> None:
+        sender.send(self.phone, self.text)
+
+
 def request_code(
-    session: Session, clock: Clock, sender: SmsSender, *, phone: str, purpose: str, client: str
-) -> dt.datetime:
-    """Send a new code; returns when it expires."""
+    session: Session, clock: Clock, *, phone: str, purpose: str, client: str
+) -> PendingMessage:
+    """Store a new code and count it against the sending limits. The caller commits, then
+    sends (``PendingMessage.send``): the gateway is never called inside a transaction (it
+    would hold the write lock for a network call), and a failing gateway cannot roll back
+    the count that limits how often it is asked."""
     number = phones.parse_mobile(phone)
     check_purpose(purpose)
     budget = {
@@ -71,11 +87,11 @@ def request_code(
     session.add(row)
     session.flush()
     auth.spend(session, clock, budget)
-    sender.send(
+    return PendingMessage(
         number,
         f"【学迹】您的{PURPOSES[purpose]}验证码是 {code}，5 分钟内有效。请勿告诉他人。",
+        row.expires_at,
     )
-    return row.expires_at
 
 
 def consume_code(

@@ -78,14 +78,15 @@ def register(
     if action == "code":
         try:
             with session.begin_nested():
-                codes.request_code(
+                message = codes.request_code(
                     session,
                     clock,
-                    container.sms,
                     phone=phone,
                     purpose="parent_register",
                     client=client_address(request),
                 )
+            session.commit()  # the code and its count, before the gateway is called
+            message.send(container.sms)
         except XuejiError as error:
             if isinstance(error, ValidationFailed):
                 error = ValidationFailed(error.message, fields={"phone": error.code})
@@ -127,10 +128,7 @@ def _parent_page(
         "parent_home.html",
         {
             "children": children.children_of(session, principal),
-            "applications": [
-                applications.view(session, principal, a)
-                for a in applications.for_caller(session, principal)
-            ],
+            "applications": applications.views_for(session, principal),
             "relations": RELATIONS,
             "error": error,
             "values": values or {},
@@ -196,10 +194,7 @@ def _applications_page(
     error: XuejiError | None = None,
     status_code: int = 200,
 ) -> Response:
-    items = [
-        applications.view(session, principal, a)
-        for a in applications.for_caller(session, principal)
-    ]
+    items = applications.views_for(session, principal)
     return render(
         request,
         "phone_change_applications.html",

@@ -63,6 +63,16 @@ class ParentRepository(Repository):
             statement = statement.with_for_update()
         return self.session.scalar(statement)
 
+    def open_applications_of_student(self, student_id: int) -> list[PhoneChangeApplication]:
+        return list(
+            self.session.scalars(
+                select(PhoneChangeApplication).where(
+                    PhoneChangeApplication.student_id == student_id,
+                    PhoneChangeApplication.state.in_(("submitted", "forwarded")),
+                )
+            )
+        )
+
     def applications_of_parent(self, parent_account_id: int) -> list[PhoneChangeApplication]:
         return list(
             self.session.scalars(

@@ -44,16 +44,13 @@ def send_code(
     body: SmsCodeIn, request: Request, session: DbSession, clock: ClockDep
 ) -> dict[str, Any]:
     """Always the same answer for a well-formed request: whether the phone belongs to
-    anyone is not told."""
-    expires_at = codes.request_code(
-        session,
-        clock,
-        get_container(request).sms,
-        phone=body.phone,
-        purpose=body.purpose,
-        client=client_address(request),
+    anyone is not told. The code is committed before the gateway is called."""
+    message = codes.request_code(
+        session, clock, phone=body.phone, purpose=body.purpose, client=client_address(request)
     )
-    return {"sent": True, "expires_at": expires_at.isoformat(), "expires_in": 300}
+    session.commit()
+    message.send(get_container(request).sms)
+    return {"sent": True, "expires_at": message.expires_at.isoformat(), "expires_in": 300}
 
 
 @router.post("/parents", status_code=201, response_model=None)
@@ -101,10 +98,7 @@ def apply(
 
 @router.get("/phone-change-applications")
 def list_applications(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
-    return [
-        applications.view(session, principal, a)
-        for a in applications.for_caller(session, principal)
-    ]
+    return applications.views_for(session, principal)
 
 
 @router.post("/phone-change-applications/{application_id}/forward")

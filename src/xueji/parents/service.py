@@ -137,7 +137,8 @@ def own_parent_account(session: Session, principal: Principal) -> ParentAccount:
 
 def follow_registry(session: Session, clock: Clock, record: RegistryRecord) -> None:
     """After a registry change: bind waiting parents whose phone is now a guardian phone
-    of the student; end bindings whose phone no longer is."""
+    of the student; end bindings whose phone no longer is; open phone-change applications
+    follow the student to a new school."""
     repository = ParentRepository(session)
     phones_now = set(record.guardian_phone_indexes)
     wanted = {p.id for p in repository.by_phone_indexes(sorted(phones_now))}
@@ -151,4 +152,6 @@ def follow_registry(session: Session, clock: Clock, record: RegistryRecord) -> N
     for parent_id, binding in live.items():
         if parent_id not in wanted:
             binding.ended_at = clock.now()
+    for application in repository.open_applications_of_student(record.student_id):
+        application.school_code = record.school_code  # a transfer takes it along
     session.flush()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
@@ -66,7 +67,7 @@ class HttpSmsSender:
             error.close()
             log.error("短信网关拒绝发送：HTTP %s", error.code)
             raise SmsNotSent("短信发送失败，请稍后再试") from None
-        except (urllib.error.URLError, TimeoutError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             log.error("短信网关发送失败：%s", type(error).__name__)
             raise SmsNotSent("短信发送失败，请稍后再试") from None
 
@@ -76,4 +77,9 @@ def sender_for(settings: Settings, clock: Clock) -> SmsSender:
         if not settings.sms_gateway_url:
             raise XuejiError("XUEJI_SMS_SENDER=http 需要 XUEJI_SMS_GATEWAY_URL", code="CONFIG")
         return HttpSmsSender(settings.sms_gateway_url, settings.sms_gateway_token)
+    log.warning(
+        "短信为开发模式（XUEJI_SMS_SENDER=dev）：不真正发送，验证码写入日志和 %s。"
+        "生产部署请设 XUEJI_SMS_SENDER=http",
+        settings.var_dir / "sms-outbox.jsonl",
+    )
     return DevSmsSender(settings.var_dir / "sms-outbox.jsonl", clock)

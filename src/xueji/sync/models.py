@@ -25,6 +25,8 @@ class OutboxEvent(Base):
             sqlite_where=text("handled_at IS NULL"),
             postgresql_where=text("handled_at IS NULL"),
         ),
+        # the newest handled events, for the delay percentiles (/metrics, ops page)
+        Index("ix_outbox_events_handled_at", "handled_at"),
         Index(
             "ix_outbox_events_pending_student",
             "student_id",

@@ -67,7 +67,7 @@ def status(session: Session, clock: Clock, *, sla_hours: float) -> SyncStatus:
         oldest_pending_age_s=round(max(0.0, (now - oldest).total_seconds()), 3) if oldest else 0.0,
         lag_p50_ms=percentile(lags, 0.50),
         lag_p99_ms=percentile(lags, 0.99),
-        dead_letters=len(repository.dead_letters()),
+        dead_letters=repository.dead_letter_count(),
         sla_breaches=repository.older_than(now - dt.timedelta(hours=sla_hours)),
         sla_hours=sla_hours,
     )

@@ -13,9 +13,11 @@ examples (ids only, no personal data):
   (dead letters included);
 - ``events_applied_twice``: an event handled more than once.
 
-Students with an event younger than the grace period are in flight: counted apart, not as
-disagreements. The repair never writes platform tables: it asks the registry to publish a
-``student.resync`` event for each student concerned, and the normal consumer applies it.
+Students with an event not yet applied (or applied within the grace period) are in
+flight: counted apart, not compared, not repaired; events waiting past the grace period
+and dead letters are reported as ``events_never_applied``. The repair never writes
+platform tables: it asks the registry to publish a ``student.resync`` event for each
+student concerned, and the normal consumer applies it.
 """
 
 from __future__ import annotations
@@ -130,28 +132,40 @@ def _frame(connection: Connection, sql: str, schema: dict[str, Any]) -> pl.DataF
     return pl.concat(batches) if batches else pl.DataFrame(schema=schema)
 
 
-def _unusual_events(session: Session) -> pl.DataFrame:
-    """Events not handled, or handled more than once: few in a healthy system. Read through
-    the ORM so timestamps arrive as aware datetimes on both databases."""
+def _unusual_events(
+    session: Session, now: dt.datetime, grace: dt.timedelta = GRACE
+) -> pl.DataFrame:
+    """Events not handled, handled within the grace period, or handled more than once: few
+    in a healthy system. Read through the ORM so timestamps arrive as aware datetimes on
+    both databases."""
     rows = session.execute(
         select(
             OutboxEvent.id,
             OutboxEvent.student_id,
             OutboxEvent.created_at,
             OutboxEvent.handled_at.is_not(None),
+            OutboxEvent.handled_at,
             OutboxEvent.apply_count,
             OutboxEvent.dead_at.is_not(None),
-        ).where(or_(OutboxEvent.handled_at.is_(None), OutboxEvent.apply_count > 1))
+        ).where(
+            or_(
+                OutboxEvent.handled_at.is_(None),
+                OutboxEvent.handled_at >= now - grace,
+                OutboxEvent.apply_count > 1,
+            )
+        )
     ).all()
     return pl.DataFrame([tuple(row) for row in rows], schema=EVENTS_SCHEMA, orient="row")
 
 
-def load(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def load(
+    session: Session, now: dt.datetime, grace: dt.timedelta = GRACE
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     connection = session.connection()
     registry = _frame(connection, REGISTRY_SQL, REGISTRY_SCHEMA)
     projection = _frame(connection, PROJECTION_SQL, PROJECTION_SCHEMA)
     accounts = _frame(connection, ACCOUNTS_SQL, ACCOUNTS_SCHEMA)
-    return registry, projection, accounts, _unusual_events(session)
+    return registry, projection, accounts, _unusual_events(session, now, grace)
 
 
 def _finding(frame: pl.DataFrame, example_columns: list[str], student_column: str) -> Finding:
@@ -180,13 +194,20 @@ def compare_frames(
     events: pl.DataFrame,
     *,
     now: dt.datetime,
+    grace: dt.timedelta = GRACE,
 ) -> tuple[dict[str, Finding], int]:
     """All the checks on loaded frames; returns the findings and the in-flight count."""
-    cutoff = now - GRACE
+    cutoff = now - grace
     pending = events.filter(~pl.col("handled"))
-    young = pending.filter(pl.col("created_at") >= cutoff, ~pl.col("dead"))
-    in_flight = set(young.get_column("student_id").to_list())
-    settled = registry.lazy().filter(~pl.col("student_id").is_in(list(in_flight)))
+    # Students whose events are not all applied (waiting, retrying or dead), or were
+    # applied only moments ago, are not compared: their two sides may differ for now.
+    # The waiting ones are in flight; old and dead events are reported below.
+    unsettled = set(pending.get_column("student_id").to_list()) | set(
+        events.filter(pl.col("handled_at") >= cutoff).get_column("student_id").to_list()
+    )
+    dead = set(events.filter(pl.col("dead")).get_column("student_id").to_list())
+    in_flight = unsettled - dead
+    settled = registry.lazy().filter(~pl.col("student_id").is_in(list(unsettled)))
     joined = settled.join(projection.lazy(), on="student_id", how="left")
     present = joined.filter(pl.col("applied_sequence").is_not_null())
     active_accounts = accounts.lazy().filter(pl.col("a_status") == "active")
@@ -228,7 +249,7 @@ def compare_frames(
         else pl.lit(False)
     ).unique(subset="registry_index", keep="first")
 
-    never = pending.filter((pl.col("created_at") < cutoff) | pl.col("dead"))
+    never = pending.filter((pl.col("created_at") < now - GRACE) | pl.col("dead"))
     twice = events.filter(pl.col("apply_count") > 1)
     findings = {
         "projection_missing": _finding(missing, ["student_id"], "student_id"),
@@ -284,31 +305,39 @@ def _sqlite_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
     return frames[0], frames[1], frames[2]
 
 
-def reconcile_committed(sessions: sessionmaker[Session], clock: Clock) -> Report:
+def reconcile_committed(
+    sessions: sessionmaker[Session], clock: Clock, *, grace: dt.timedelta = GRACE
+) -> Report:
     """The reconciliation operators and the daily job run, on the committed state:
-    PostgreSQL in one repeatable-read transaction (one snapshot), SQLite through ADBC."""
+    PostgreSQL in one repeatable-read transaction (one snapshot), SQLite through ADBC.
+    ``grace``: how recently applied events leave a student out of the comparison (the
+    check right after a repair, which applied them itself, passes zero)."""
     started = time.perf_counter()
     with transaction(sessions) as session:
         if session.get_bind().dialect.name == "sqlite":
-            frames = (*_sqlite_frames(session), _unusual_events(session))
+            events = _unusual_events(session, clock.now(), grace)
+            frames = (*_sqlite_frames(session), events)
         else:
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            frames = load(session)
-    return _report(frames, clock, started)
+            frames = load(session, clock.now(), grace)
+    return _report(frames, clock, started, grace)
 
 
-def reconcile(session: Session, clock: Clock) -> Report:
+def reconcile(session: Session, clock: Clock, *, grace: dt.timedelta = GRACE) -> Report:
     """The reconciliation inside the caller's transaction (sees its uncommitted work)."""
-    return _report(load(session), clock, time.perf_counter())
+    return _report(load(session, clock.now(), grace), clock, time.perf_counter(), grace)
 
 
 def _report(
     frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame],
     clock: Clock,
     started: float,
+    grace: dt.timedelta,
 ) -> Report:
     registry, projection, accounts, events = frames
-    findings, in_flight = compare_frames(registry, projection, accounts, events, now=clock.now())
+    findings, in_flight = compare_frames(
+        registry, projection, accounts, events, now=clock.now(), grace=grace
+    )
     return Report(
         students=registry.height,
         accounts=accounts.height,

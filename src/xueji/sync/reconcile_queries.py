@@ -60,6 +60,7 @@ EVENTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "student_id": INT,
     "created_at": pl.Datetime("us", "UTC"),
     "handled": pl.Boolean,
+    "handled_at": pl.Datetime("us", "UTC"),
     "apply_count": INT,
     "dead": pl.Boolean,
 }

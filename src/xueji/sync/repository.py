@@ -98,13 +98,23 @@ class OutboxRepository(Repository):
             )
         )
 
+    def dead_letter_count(self) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count()).where(
+                    OutboxEvent.dead_at.is_not(None), OutboxEvent.handled_at.is_(None)
+                )
+            )
+            or 0
+        )
+
     def recent_lags(self, count: int) -> list[int]:
         """The delays of the last ``count`` handled events, in milliseconds."""
         return [
             lag
             for lag in self.session.scalars(
                 select(OutboxEvent.lag_ms)
-                .where(OutboxEvent.lag_ms.is_not(None))
+                .where(OutboxEvent.handled_at.is_not(None))
                 .order_by(OutboxEvent.handled_at.desc())
                 .limit(count)
             )

@@ -109,7 +109,6 @@ def diagnose(session: Session, principal: Principal) -> dict[str, Any]:
             {
                 "fields": notice.fields.split(",") if notice.fields else [],
                 "message": notice.message,
-                "school_code": notice.school_code,
                 "at": notice.created_at.isoformat(),
             }
             for notice in notices

@@ -44,7 +44,12 @@ class UnmatchedAccount:
     candidates: list[candidates.Ranked]
 
     def entered(self) -> dict[str, str]:
-        return _values(self.account)
+        """What the student typed. A registry number with no record at this school is
+        masked: it may be another school's child, which this school must not learn."""
+        values = _values(self.account)
+        if self.record is None:
+            values["registry_no"] = mask(values["registry_no"])
+        return values
 
     def registry(self) -> dict[str, str] | None:
         return _values(self.record) if self.record else None
