@@ -160,7 +160,7 @@ from xueji.db.scope import transaction
 from xueji.sync import reconcile
 container = container_for(sys.argv[2], Path(sys.argv[3]))
 with transaction(container.sessions) as session:
-    registry, projection, accounts, events = reconcile.load(session, container.clock.now())
+    registry, projection, accounts, events = reconcile.load(session)
 keys = ["registry_index", "name", "gender", "birth_date", "school_name"]
 right = accounts.rename({"a_name": "name", "a_gender": "gender", "a_birth_date": "birth_date",
                          "a_school_name": "school_name"})

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Headers, run_cli
 from tests.e2e.test_learning_api import drain
+from tests.registry_world import number
 
 SYNC_KEYS = {
     "pending_events",
@@ -121,3 +122,13 @@ def test_the_committed_state_reader_agrees_with_the_in_transaction_one(
         inside = reconcile.reconcile(session, container.clock)
     assert committed.as_json()["disagreements"] == inside.as_json()["disagreements"]
     assert committed.findings["projection_stale"].count == 1
+    client.post(
+        f"/api/v1/students/{number()}/enrollment-changes",
+        json={"kind": "suspend", "reason": "病休"},
+        headers=as_user("haikou-admin"),
+    )  # an event waits: the student is in flight on both readers, not compared
+    waiting = reconcile.reconcile_committed(container.sessions, container.clock)
+    assert waiting.in_flight == 1 and waiting.findings["projection_stale"].count == 0
+    container.clock.advance(minutes=5)
+    late = reconcile.reconcile_committed(container.sessions, container.clock)
+    assert late.findings["events_never_applied"].count == 1

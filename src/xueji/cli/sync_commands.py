@@ -3,7 +3,6 @@ and the operator's hands on the event queue."""
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,9 +46,7 @@ def reconcile(
             policy = worker.RetryPolicy(built.settings.sync_max_attempts)
             while worker.run_once(built.sessions, built.clock, apply_registry_event, policy=policy):
                 pass
-            report = reconciliation.reconcile_committed(
-                built.sessions, built.clock, grace=dt.timedelta(0)
-            )
+            report = reconciliation.reconcile_committed(built.sessions, built.clock)
     except XuejiError as error:
         raise fail(error) from None
     if as_json:

@@ -13,11 +13,12 @@ examples (ids only, no personal data):
   (dead letters included);
 - ``events_applied_twice``: an event handled more than once.
 
-Students with an event not yet applied (or applied within the grace period) are in
-flight: counted apart, not compared, not repaired; events waiting past the grace period
-and dead letters are reported as ``events_never_applied``. The repair never writes
-platform tables: it asks the registry to publish a ``student.resync`` event for each
-student concerned, and the normal consumer applies it.
+Students with an event not yet applied are in flight: counted apart, not compared, not
+repaired; events waiting past the grace period and dead letters are reported as
+``events_never_applied``. All of it is read from one snapshot of the database.
+
+The repair never writes platform tables: it asks the registry to publish a
+``student.resync`` event for each student concerned, and the normal consumer applies it.
 """
 
 from __future__ import annotations
@@ -132,40 +133,28 @@ def _frame(connection: Connection, sql: str, schema: dict[str, Any]) -> pl.DataF
     return pl.concat(batches) if batches else pl.DataFrame(schema=schema)
 
 
-def _unusual_events(
-    session: Session, now: dt.datetime, grace: dt.timedelta = GRACE
-) -> pl.DataFrame:
-    """Events not handled, handled within the grace period, or handled more than once: few
-    in a healthy system. Read through the ORM so timestamps arrive as aware datetimes on
-    both databases."""
+def _unusual_events(session: Session) -> pl.DataFrame:
+    """Events not handled, or handled more than once: few in a healthy system. Read
+    through the ORM so timestamps arrive as aware datetimes on both databases."""
     rows = session.execute(
         select(
             OutboxEvent.id,
             OutboxEvent.student_id,
             OutboxEvent.created_at,
             OutboxEvent.handled_at.is_not(None),
-            OutboxEvent.handled_at,
             OutboxEvent.apply_count,
             OutboxEvent.dead_at.is_not(None),
-        ).where(
-            or_(
-                OutboxEvent.handled_at.is_(None),
-                OutboxEvent.handled_at >= now - grace,
-                OutboxEvent.apply_count > 1,
-            )
-        )
+        ).where(or_(OutboxEvent.handled_at.is_(None), OutboxEvent.apply_count > 1))
     ).all()
     return pl.DataFrame([tuple(row) for row in rows], schema=EVENTS_SCHEMA, orient="row")
 
 
-def load(
-    session: Session, now: dt.datetime, grace: dt.timedelta = GRACE
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def load(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     connection = session.connection()
     registry = _frame(connection, REGISTRY_SQL, REGISTRY_SCHEMA)
     projection = _frame(connection, PROJECTION_SQL, PROJECTION_SCHEMA)
     accounts = _frame(connection, ACCOUNTS_SQL, ACCOUNTS_SCHEMA)
-    return registry, projection, accounts, _unusual_events(session, now, grace)
+    return registry, projection, accounts, _unusual_events(session)
 
 
 def _finding(frame: pl.DataFrame, example_columns: list[str], student_column: str) -> Finding:
@@ -194,17 +183,13 @@ def compare_frames(
     events: pl.DataFrame,
     *,
     now: dt.datetime,
-    grace: dt.timedelta = GRACE,
 ) -> tuple[dict[str, Finding], int]:
     """All the checks on loaded frames; returns the findings and the in-flight count."""
-    cutoff = now - grace
     pending = events.filter(~pl.col("handled"))
-    # Students whose events are not all applied (waiting, retrying or dead), or were
-    # applied only moments ago, are not compared: their two sides may differ for now.
-    # The waiting ones are in flight; old and dead events are reported below.
-    unsettled = set(pending.get_column("student_id").to_list()) | set(
-        events.filter(pl.col("handled_at") >= cutoff).get_column("student_id").to_list()
-    )
+    # Students whose events are not all applied (waiting, retrying or dead) are not
+    # compared: their two sides may rightly differ for now. The waiting ones are in
+    # flight; old and dead events are reported below.
+    unsettled = set(pending.get_column("student_id").to_list())
     dead = set(events.filter(pl.col("dead")).get_column("student_id").to_list())
     in_flight = unsettled - dead
     settled = registry.lazy().filter(~pl.col("student_id").is_in(list(unsettled)))
@@ -278,66 +263,69 @@ def compare_frames(
     return findings, len(in_flight)
 
 
-def _sqlite_frames(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The three large reads of a SQLite database, through ADBC in child processes (see
-    ``xueji.sync.sqlite_snapshot`` for why not in this one), one per query so they run on
-    all cores, handed back as Arrow files.
+def _sqlite_frames(
+    session: Session,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The four reads of a SQLite database, through ADBC in child processes (see
+    ``xueji.sync.sqlite_snapshot`` for why not in this one), handed back as Arrow files.
 
-    Three readers are three snapshots. A registry change committing between them is still
-    caught: it wrote an event in the same transaction, the events are read last, and a
-    student with a young event is in flight, not a disagreement."""
+    One reader per query, so they run on all cores. Each records the outbox's high-water
+    mark (newest event, number handled) in its own snapshot; every registry change writes
+    an event and every application stamps one, so equal marks mean the four snapshots saw
+    the same state. If they differ (something changed during the read), one reader reads
+    all four in a single snapshot."""
     database = session.get_bind().engine.url.database
     assert database
     with tempfile.TemporaryDirectory(prefix="xueji-reconcile-") as folder:
-        readers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database, folder, name],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            for name in QUERIES
-        ]
-        for reader in readers:
-            _, error = reader.communicate()
-            if reader.returncode:
-                raise RuntimeError(f"reading the database failed: {error.decode()[-2000:]}")
+        _run_readers(database, folder, [[name] for name in QUERIES])
+        marks = {(Path(folder) / f"{name}.mark").read_text() for name in QUERIES}
+        if len(marks) != 1:
+            _run_readers(database, folder, [list(QUERIES)])
         frames = [pl.read_ipc(Path(folder) / f"{name}.arrow") for name in QUERIES]
-    return frames[0], frames[1], frames[2]
+    return frames[0], frames[1], frames[2], frames[3]
 
 
-def reconcile_committed(
-    sessions: sessionmaker[Session], clock: Clock, *, grace: dt.timedelta = GRACE
-) -> Report:
-    """The reconciliation operators and the daily job run, on the committed state:
-    PostgreSQL in one repeatable-read transaction (one snapshot), SQLite through ADBC.
-    ``grace``: how recently applied events leave a student out of the comparison (the
-    check right after a repair, which applied them itself, passes zero)."""
+def _run_readers(database: str, folder: str, groups: list[list[str]]) -> None:
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database, folder, *names],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for names in groups
+    ]
+    for reader in readers:
+        _, error = reader.communicate()
+        if reader.returncode:
+            raise RuntimeError(f"reading the database failed: {error.decode()[-2000:]}")
+
+
+def reconcile_committed(sessions: sessionmaker[Session], clock: Clock) -> Report:
+    """The reconciliation operators and the daily job run, on the committed state in one
+    snapshot: PostgreSQL in a repeatable-read transaction, SQLite through ADBC readers
+    (see ``_sqlite_frames``)."""
     started = time.perf_counter()
     with transaction(sessions) as session:
         if session.get_bind().dialect.name == "sqlite":
-            events = _unusual_events(session, clock.now(), grace)
-            frames = (*_sqlite_frames(session), events)
+            frames = _sqlite_frames(session)
         else:
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            frames = load(session, clock.now(), grace)
-    return _report(frames, clock, started, grace)
+            frames = load(session)
+    return _report(frames, clock, started)
 
 
-def reconcile(session: Session, clock: Clock, *, grace: dt.timedelta = GRACE) -> Report:
+def reconcile(session: Session, clock: Clock) -> Report:
     """The reconciliation inside the caller's transaction (sees its uncommitted work)."""
-    return _report(load(session, clock.now(), grace), clock, time.perf_counter(), grace)
+    return _report(load(session), clock, time.perf_counter())
 
 
 def _report(
     frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame],
     clock: Clock,
     started: float,
-    grace: dt.timedelta,
 ) -> Report:
     registry, projection, accounts, events = frames
-    findings, in_flight = compare_frames(
-        registry, projection, accounts, events, now=clock.now(), grace=grace
-    )
+    findings, in_flight = compare_frames(registry, projection, accounts, events, now=clock.now())
     return Report(
         students=registry.height,
         accounts=accounts.height,

@@ -60,7 +60,26 @@ EVENTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "student_id": INT,
     "created_at": pl.Datetime("us", "UTC"),
     "handled": pl.Boolean,
-    "handled_at": pl.Datetime("us", "UTC"),
     "apply_count": INT,
     "dead": pl.Boolean,
 }
+EVENTS_SQL = """
+SELECT id AS event_id, student_id, created_at, handled_at IS NOT NULL AS handled,
+       apply_count, dead_at IS NOT NULL AS dead
+FROM outbox_events
+WHERE handled_at IS NULL OR apply_count > 1
+"""
+#: as SQLite stores them: timestamps as text, booleans as integers
+SQLITE_EVENTS_SCHEMA = {
+    "event_id": INT,
+    "student_id": INT,
+    "created_at": TEXT,
+    "handled": INT,
+    "apply_count": INT,
+    "dead": INT,
+}
+#: the outbox's high-water mark: the newest event and how many are handled
+MARK_SQL = """
+SELECT (SELECT coalesce(max(id), 0) FROM outbox_events),
+       (SELECT count(*) FROM outbox_events WHERE handled_at IS NOT NULL)
+"""

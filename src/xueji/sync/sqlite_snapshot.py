@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-QUERIES = ("registry", "projection", "accounts")
+QUERIES = ("registry", "projection", "accounts", "events")
 
 
 def export(database: str, out_dir: Path, names: tuple[str, ...] = QUERIES) -> None:
@@ -31,10 +31,24 @@ def export(database: str, out_dir: Path, names: tuple[str, ...] = QUERIES) -> No
     }
     uri = Path(database).resolve().as_uri() + "?mode=ro"
     with adbc.connect(uri) as connection:  # one read transaction: one snapshot
+        cursor = connection.cursor()
+        cursor.execute(q.MARK_SQL)
+        mark = ",".join(str(v) for v in cursor.fetchone() or ())
+        cursor.close()
         for name in names:
-            query, schema = sql[name]
-            frame = pl.read_database(query, connection, schema_overrides=schema)
+            if name == "events":
+                frame = pl.read_database(
+                    q.EVENTS_SQL, connection, schema_overrides=q.SQLITE_EVENTS_SCHEMA
+                ).with_columns(
+                    pl.col("created_at").str.to_datetime(time_zone="UTC"),
+                    pl.col("handled").cast(pl.Boolean),
+                    pl.col("dead").cast(pl.Boolean),
+                )
+            else:
+                query, schema = sql[name]
+                frame = pl.read_database(query, connection, schema_overrides=schema)
             frame.write_ipc(out_dir / f"{name}.arrow")
+            (out_dir / f"{name}.mark").write_text(mark)
         connection.rollback()
 
 
