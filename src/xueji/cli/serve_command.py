@@ -23,6 +23,7 @@ def serve(
 
     from xueji.cli.scope import migrated_container
     from xueji.logs import configure_logging
+    from xueji.parents.sms import warn_if_development
     from xueji.web.app import create_app
 
     try:
@@ -36,6 +37,7 @@ def serve(
     except XuejiError as error:
         raise fail(error) from None
     configure_logging()
+    warn_if_development(built.settings)
     listen_host, listen_port = host or built.settings.host, port or built.settings.port
     if workers > 1:
         built.engine.dispose()  # each worker process builds its own from the settings

@@ -77,9 +77,14 @@ def sender_for(settings: Settings, clock: Clock) -> SmsSender:
         if not settings.sms_gateway_url:
             raise XuejiError("XUEJI_SMS_SENDER=http 需要 XUEJI_SMS_GATEWAY_URL", code="CONFIG")
         return HttpSmsSender(settings.sms_gateway_url, settings.sms_gateway_token)
-    log.warning(
-        "短信为开发模式（XUEJI_SMS_SENDER=dev）：不真正发送，验证码写入日志和 %s。"
-        "生产部署请设 XUEJI_SMS_SENDER=http",
-        settings.var_dir / "sms-outbox.jsonl",
-    )
     return DevSmsSender(settings.var_dir / "sms-outbox.jsonl", clock)
+
+
+def warn_if_development(settings: Settings) -> None:
+    """Said once when the service starts, where operators look."""
+    if settings.sms_sender == "dev":
+        log.warning(
+            "短信为开发模式（XUEJI_SMS_SENDER=dev）：不真正发送，验证码写入日志和 %s。"
+            "生产部署请设 XUEJI_SMS_SENDER=http",
+            settings.var_dir / "sms-outbox.jsonl",
+        )
