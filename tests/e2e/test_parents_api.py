@@ -22,6 +22,12 @@ from xueji.registry.models import School
 GUARDIAN = "13800138001"  # 陈小明's guardian in the test registry
 STRANGER = "13912345678"
 PASSWORD = "parent password 1"
+APPLICATION = {
+    "registry_no": number(),
+    "student_name": "陈小明",
+    "guardian_name": "林秀英",
+    "relation": "母亲",
+}
 
 
 def container(client: TestClient) -> Any:
@@ -171,12 +177,7 @@ def test_application_forwarded_and_approved_binds_the_waiting_parent(
     drain(client)
     assert sign_up(client, STRANGER).json()["binding"]["code"] == "NO_SUCH_USER"
     parent = parent_headers(client, STRANGER)
-    form = {
-        "registry_no": number(),
-        "student_name": "陈小明",
-        "guardian_name": "林秀英",
-        "relation": "母亲",
-    }
+    form = APPLICATION
     mismatch = client.post(
         "/api/v1/phone-change-applications", json=dict(form, student_name="王芳"), headers=parent
     )
@@ -277,14 +278,7 @@ def test_an_open_application_follows_the_child_to_the_new_school(
     sign_up(client, STRANGER)
     parent = parent_headers(client, STRANGER)
     created = client.post(
-        "/api/v1/phone-change-applications",
-        json={
-            "registry_no": number(),
-            "student_name": "陈小明",
-            "guardian_name": "林秀英",
-            "relation": "母亲",
-        },
-        headers=parent,
+        "/api/v1/phone-change-applications", json=APPLICATION, headers=parent
     ).json()
     requested = client.post(
         "/api/v1/transfers",
