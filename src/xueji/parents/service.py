@@ -116,7 +116,9 @@ def create_parent(
         created_at=clock.now(),
     )
     repository.add(account)
-    children = students_with_guardian_phone(session, number)
+    # share-locked: a guardian change racing this registration waits for it, and its
+    # event then sees (and if need be ends) the binding made here
+    children = students_with_guardian_phone(session, number, lock=True)
     for child in children:
         repository.add(
             ParentBinding(

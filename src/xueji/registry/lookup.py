@@ -93,11 +93,14 @@ class GuardianMatch:
     class_id: int | None
 
 
-def students_with_guardian_phone(session: Session, phone: str) -> list[GuardianMatch]:
-    """Every student, in every school, with this guardian phone."""
+def students_with_guardian_phone(
+    session: Session, phone: str, *, lock: bool = False
+) -> list[GuardianMatch]:
+    """Every student, in every school, with this guardian phone. ``lock``: for binding
+    (see ``RegistryRepository.students_with_phone``)."""
     repository = RegistryRepository(session)
     matches = []
-    for student in repository.students_with_phone(phone_index(phone)):
+    for student in repository.students_with_phone(phone_index(phone), lock=lock):
         school = repository.school(student.school_code)
         assert school is not None
         matches.append(

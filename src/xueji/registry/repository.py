@@ -115,15 +115,15 @@ class RegistryRepository(Repository):
         self.session.add_all(guardians)
         self.session.flush()
 
-    def students_with_phone(self, phone_index: str) -> list[Student]:
-        return list(
-            self.session.scalars(
-                select(Student)
-                .join(Guardian, Guardian.student_id == Student.id)
-                .where(Guardian.phone_index == phone_index)
-                .distinct()
-            )
+    def students_with_phone(self, phone_index: str, *, lock: bool = False) -> list[Student]:
+        """``lock``: share-lock the students (PostgreSQL), so a change to their guardians
+        waits until the caller's binding is committed and then sees it."""
+        statement = select(Student).where(
+            Student.id.in_(select(Guardian.student_id).where(Guardian.phone_index == phone_index))
         )
+        if lock:
+            statement = statement.with_for_update(read=True)
+        return list(self.session.scalars(statement))
 
     # enrollment history and transfers
     def changes_of(self, student_id: int) -> list[EnrollmentChange]:
