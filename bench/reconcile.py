@@ -113,10 +113,10 @@ def tables(g: dict[str, list], moment: object) -> dict[str, list[tuple]]:  # typ
 def seed(engine: Engine, rows: int) -> None:
     postgres = engine.dialect.name == "postgresql"
     moment: object = NOW if postgres else NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
-    with engine.begin() as connection:
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        for start, count in chunks(rows):
+    for start, count in chunks(rows):  # one transaction per chunk: a bounded WAL
+        with engine.begin() as connection:
+            driver = connection.connection.driver_connection
+            assert driver is not None
             for target, values in tables(generated(start, count), moment).items():
                 if postgres:
                     with (
@@ -128,6 +128,7 @@ def seed(engine: Engine, rows: int) -> None:
                 else:
                     marks = ", ".join("?" * len(values[0]))
                     driver.executemany(f"INSERT INTO {target} VALUES ({marks})", values)  # type: ignore[attr-defined]
+    with engine.begin() as connection:
         if postgres:
             for table in ("accounts", "student_accounts"):
                 connection.exec_driver_sql(
