@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from xueji.auth import service as auth
 from xueji.domain.errors import ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, codes, service
@@ -20,7 +19,7 @@ from xueji.web.deps import (
     DbSession,
     client_address,
     get_container,
-    set_session_cookie,
+    signed_in_redirect,
 )
 from xueji.web.templating import render
 
@@ -101,18 +100,9 @@ def register(
         return _register_page(request, values, error, status_code=422)
     if not isinstance(outcome, service.ParentRegistration):
         return _register_page(request, values, outcome, status_code=422)
-    signed = auth.sign_in(
-        session,
-        clock,
-        username=outcome.account.phone,
-        password=password,
-        client=client_address(request),
-        session_hours=container.settings.session_hours,
+    return signed_in_redirect(
+        request, session, clock, username=outcome.account.phone, password=password, to="/parent"
     )
-    response = RedirectResponse("/parent", status_code=303)
-    if isinstance(signed, auth.SignedIn):
-        set_session_cookie(response, request, signed)
-    return response
 
 
 def _parent_page(

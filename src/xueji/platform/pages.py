@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from xueji.auth import service as auth
 from xueji.domain.capabilities import Capability
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Throttled, XuejiError
@@ -24,8 +23,7 @@ from xueji.web.deps import (
     CurrentPrincipal,
     DbSession,
     client_address,
-    get_container,
-    set_session_cookie,
+    signed_in_redirect,
 )
 from xueji.web.templating import render
 
@@ -129,18 +127,9 @@ def register(
             },
             status_code=status,
         )
-    signed = auth.sign_in(
-        session,
-        clock,
-        username=form.student_no,
-        password=form.password,
-        client=client_address(request),
-        session_hours=get_container(request).settings.session_hours,
+    return signed_in_redirect(
+        request, session, clock, username=form.student_no, password=form.password, to="/student"
     )
-    response = RedirectResponse("/student", status_code=303)
-    if isinstance(signed, auth.SignedIn):
-        set_session_cookie(response, request, signed)
-    return response
 
 
 def _student_page(

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from xueji.auth.service import Principal, SignedIn, resolve_token
+from xueji.auth.service import Principal, SignedIn, resolve_token, sign_in
 from xueji.container import Container
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotAuthenticated
@@ -47,6 +48,25 @@ def set_session_cookie(response: Response, request: Request, signed: SignedIn) -
         secure=get_container(request).settings.cookie_secure,
         expires=signed.expires_at,
     )
+
+
+def signed_in_redirect(
+    request: Request, session: Session, clock: Clock, *, username: str, password: str, to: str
+) -> Response:
+    """After a registration page: sign the new account in and go to its home page (the
+    page asks them to sign in should that be refused, e.g. when throttled)."""
+    signed = sign_in(
+        session,
+        clock,
+        username=username,
+        password=password,
+        client=client_address(request),
+        session_hours=get_container(request).settings.session_hours,
+    )
+    response = RedirectResponse(to, status_code=303)
+    if isinstance(signed, SignedIn):
+        set_session_cookie(response, request, signed)
+    return response
 
 
 def get_clock(request: Request) -> Clock:
