@@ -17,6 +17,13 @@ from xueji.domain.errors import ValidationFailed
 
 STUDENT_NO = re.compile(r"[A-Za-z][A-Za-z0-9]{3,19}")
 FIELDS = ("registry_no", "name", "gender", "birth_date", "school_name")
+FIELD_LABELS = {
+    "registry_no": "学籍号",
+    "name": "姓名",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "school_name": "学校全称",
+}
 NOT_FOUND = "not_found"
 
 

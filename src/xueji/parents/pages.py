@@ -12,6 +12,7 @@ from xueji.domain.errors import ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, codes, service
 from xueji.parents.models import PhoneChangeApplication
+from xueji.platform.learning import ACTION_LABELS
 from xueji.web import csrf
 from xueji.web.deps import (
     ClockDep,
@@ -120,6 +121,7 @@ def _parent_page(
             "children": children.children_of(session, principal),
             "applications": applications.views_for(session, principal),
             "relations": RELATIONS,
+            "actions": ACTION_LABELS,
             "error": error,
             "values": values or {},
             "no_such_user": service.NO_SUCH_USER["message"],

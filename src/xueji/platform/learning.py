@@ -24,6 +24,8 @@ from xueji.platform.service import ACTIVE, own_account
 from xueji.registry.lookup import class_info
 
 COURSE, HOMEWORK, LIVE = "course", "homework", "live"
+KIND_LABELS = {COURSE: "课程", HOMEWORK: "作业", LIVE: "直播课堂"}
+ACTION_LABELS = {"open": "打开课程", "replay": "回放", "submit": "提交作业", "join": "进入直播"}
 #: action → (kind of resource, capability it needs)
 ACTIONS = {
     "open": (COURSE, Capability.COURSE_OPEN),

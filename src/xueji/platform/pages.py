@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from xueji.domain.capabilities import Capability
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Throttled, XuejiError
-from xueji.domain.five_fields import NOT_FOUND, Mismatch
+from xueji.domain.five_fields import FIELD_LABELS, NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.platform import learning, service
 from xueji.platform.routes import GENDERS, parse_birth_date
@@ -29,13 +29,6 @@ from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
 
-FIELD_LABELS = {
-    "registry_no": "学籍号",
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "school_name": "学校全称",
-}
 FIELD_ERRORS = {
     "STUDENT_NO_INVALID": "学生号须以字母开头，由 4–20 位字母和数字组成",
     "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
@@ -157,6 +150,7 @@ def _student_page(
             "status_label": state.status.label if state.status else None,
             "limits": limits(state),
             "resources": learning.visible(session, principal),
+            "kinds": learning.KIND_LABELS,
             "notice": notice,
             "next_steps": checked["next_steps"],
             "school_notices": checked["notices"],
@@ -226,10 +220,6 @@ def act(
     return _student_page(request, session, principal, error, status_code, notice)
 
 
-KIND_LABELS_RESOURCE = {"course": "课程", "homework": "作业", "live": "直播课堂"}
-ACTION_LABELS = {"open": "打开课程", "replay": "回放", "submit": "提交作业", "join": "进入直播"}
-
-
 def _resource_page(
     request: Request,
     session: DbSession,
@@ -245,8 +235,8 @@ def _resource_page(
         "resource.html",
         {
             "detail": detail,
-            "kind_label": KIND_LABELS_RESOURCE[detail.resource.kind],
-            "action_labels": ACTION_LABELS,
+            "kind_label": learning.KIND_LABELS[detail.resource.kind],
+            "action_labels": learning.ACTION_LABELS,
             "error": error,
             "notice": notice,
         },
@@ -275,8 +265,8 @@ def archive_page(request: Request, session: DbSession, principal: CurrentPrincip
         {
             "entries": entries,
             "error": None,
-            "kinds": KIND_LABELS_RESOURCE,
-            "actions": ACTION_LABELS,
+            "kinds": learning.KIND_LABELS,
+            "actions": learning.ACTION_LABELS,
         },
     )
 

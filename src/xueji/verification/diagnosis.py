@@ -11,18 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
-from xueji.domain.five_fields import FIELDS, NOT_FOUND, Mismatch
+from xueji.domain.five_fields import FIELD_LABELS, FIELDS, NOT_FOUND, Mismatch
 from xueji.platform import service
 from xueji.platform.service import ACTIVE
 from xueji.verification.repository import VerificationRepository
 
-LABELS = {
-    "registry_no": "学籍号",
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "school_name": "学校全称",
-}
 #: what proves the value, to bring to the school
 PROOF = {
     "registry_no": "身份证或户口簿（学籍号为 G 加本人身份证号）",
@@ -81,8 +74,8 @@ def next_steps(results: list[FieldResult]) -> list[str]:
             "核实您的学籍号；学校会在“未激活账号”中看到您的申请。",
         ]
     wrong = [r for r in results if r.result != MATCH]
-    labels = "、".join(LABELS[r.field] for r in wrong)
-    proofs = "；".join(f"{LABELS[r.field]}：{PROOF[r.field]}" for r in wrong)
+    labels = "、".join(FIELD_LABELS[r.field] for r in wrong)
+    proofs = "；".join(f"{FIELD_LABELS[r.field]}：{PROOF[r.field]}" for r in wrong)
     steps = [
         f"请先对照证件核对您填写的{labels}；如果是自己填错了，在“更正我填写的信息”中改正，"
         "核对一致后账号立即激活。",

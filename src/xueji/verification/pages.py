@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.domain.errors import XuejiError
+from xueji.domain.five_fields import FIELD_LABELS
 from xueji.domain.names import KIND_LABELS, DifferenceKind
-from xueji.verification import diagnosis, queue
+from xueji.verification import queue
 from xueji.web import csrf
 from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
 from xueji.web.templating import render
@@ -46,7 +47,7 @@ def _queue_page(
         {
             "school_code": school_code,
             "items": [item.as_json() for item in items],
-            "labels": diagnosis.LABELS,
+            "labels": FIELD_LABELS,
             "kinds": KINDS,
             "error": error,
         },
