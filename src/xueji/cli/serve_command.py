@@ -40,17 +40,16 @@ def serve(
     warn_if_development(built.settings)
     listen_host, listen_port = host or built.settings.host, port or built.settings.port
     if workers > 1:
-        built.engine.dispose()  # each worker process builds its own from the settings
-        uvicorn.run(
-            "xueji.web.app:create_worker_app",
-            factory=True,
-            workers=workers,
-            host=listen_host,
-            port=listen_port,
-            log_config=None,
-            proxy_headers=True,
-        )
-        return
+        from xueji.web.processes import serve_processes
+
+        built.engine.dispose()  # each server process builds its own from the settings
+        try:
+            status = serve_processes(
+                listen_host, listen_port, workers, {"log_config": None, "proxy_headers": True}
+            )
+        except XuejiError as error:
+            raise fail(error) from None
+        raise typer.Exit(status)
     app = create_app(container=built)
     background = None
     if sqlite:
