@@ -41,22 +41,23 @@ class AuthRepository(Repository):
         self.session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
 
     def delete_expired_sessions(self, account_id: int, now: dt.datetime) -> None:
-        """Expired sessions of one account, removed when it signs in again."""
+        """Expired sessions of one account, removed when it signs in again. No session
+        objects are loaded, so the ORM need not synchronise any (sign-in is hot)."""
         self.session.execute(
-            delete(AuthSession).where(
-                AuthSession.account_id == account_id, AuthSession.expires_at <= now
-            )
+            delete(AuthSession)
+            .where(AuthSession.account_id == account_id, AuthSession.expires_at <= now)
+            .execution_options(synchronize_session=False)
         )
 
-    def blocked_until(self, keys: list[str], now: dt.datetime) -> dt.datetime | None:
-        """The latest time any of ``keys`` is blocked until, if still in the future."""
-        latest = self.session.scalar(
-            select(ThrottleBucket.blocked_until)
-            .where(ThrottleBucket.key.in_(keys), ThrottleBucket.blocked_until > now)
-            .order_by(ThrottleBucket.blocked_until.desc())
-            .limit(1)
+    def buckets(self, keys: list[str]) -> dict[str, dt.datetime | None]:
+        """The buckets that exist among ``keys``, each with the time it is blocked until:
+        one read that tells both whether a caller is blocked and what a success clears."""
+        rows = self.session.execute(
+            select(ThrottleBucket.key, ThrottleBucket.blocked_until).where(
+                ThrottleBucket.key.in_(keys)
+            )
         )
-        return latest
+        return {key: blocked for key, blocked in rows}
 
     def record_failure(self, key: str, rule: ThrottleRule, now: dt.datetime) -> int:
         """Count one failure under ``key`` atomically; return the consecutive count."""
@@ -87,4 +88,9 @@ class AuthRepository(Repository):
         return count
 
     def clear(self, keys: list[str]) -> None:
-        self.session.execute(delete(ThrottleBucket).where(ThrottleBucket.key.in_(keys)))
+        if keys:
+            self.session.execute(
+                delete(ThrottleBucket)
+                .where(ThrottleBucket.key.in_(keys))
+                .execution_options(synchronize_session=False)
+            )

@@ -112,8 +112,11 @@ def create_account(
 
 def blocked_for(session: Session, clock: Clock, keys: list[str]) -> Throttled | None:
     """The refusal to give if any of ``keys`` is blocked now (for other modules' budgets)."""
-    now = clock.now()
-    blocked = AuthRepository(session).blocked_until(keys, now)
+    return _refusal(AuthRepository(session).buckets(keys), clock.now())
+
+
+def _refusal(buckets: dict[str, dt.datetime | None], now: dt.datetime) -> Throttled | None:
+    blocked = max((until for until in buckets.values() if until and until > now), default=None)
     if blocked is None:
         return None
     wait = max(1, math.ceil((blocked - now).total_seconds()))
@@ -149,7 +152,8 @@ def sign_in(
     name = normalise_username(username)
     repository = AuthRepository(session)
     keys = _throttle_keys(name, client)
-    refusal = blocked_for(session, clock, list(keys))
+    buckets = repository.buckets(list(keys))
+    refusal = _refusal(buckets, now)
     if refusal is not None:
         return SignInRefused(refusal)
     account = repository.account_by_username(name)
@@ -158,7 +162,9 @@ def sign_in(
         return _failed(repository, keys, now)
     if not passwords.verify_password(account.password_hash, password):
         return _failed(repository, keys, now)
-    repository.clear([key for key in keys if key.startswith("acct:")])
+    # a success forgets this account's failures (only the buckets that exist: most
+    # sign-ins have none, and then cost no write)
+    repository.clear([key for key in buckets if key.startswith("acct:")])
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
     return _open_session(repository, account, now, session_hours)
