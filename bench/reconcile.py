@@ -13,6 +13,7 @@ fresh process each:
 The report must find exactly the drift that was put in.
 
     .venv/bin/python bench/reconcile.py [--rows 1000000] [--postgres URL]
+                                        [--sqlite-only | --postgres-only]
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ def run(label: str, url: str, rows: int) -> None:
         started = time.perf_counter()
         seed(container.engine, rows)
         seeded = time.perf_counter() - started
-        print(f"{label:<10} seeded {rows:,} students and accounts in {seeded:.0f} s")
+        print(f"{label:<10} seeded {rows:,} students and accounts in {seeded:.0f} s", flush=True)
         container.engine.dispose()
         measure(label, url, workdir, rows)
 
@@ -224,9 +225,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=os.environ.get("XUEJI_TEST_POSTGRES_URL", ""))
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run("SQLite", f"sqlite:///{Path(folder) / 'reconcile.db'}", args.rows)
+    if not args.postgres_only:
+        with tempfile.TemporaryDirectory() as folder:
+            run("SQLite", f"sqlite:///{Path(folder) / 'reconcile.db'}", args.rows)
     if args.postgres and not args.sqlite_only:
         admin = normalise_database_url(args.postgres)
         url, name = fresh_postgres(admin)
