@@ -69,7 +69,9 @@ def signed_in_redirect(
     return response
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
+    """Async on purpose: a synchronous dependency would cost every request a trip
+    through the thread pool just to read an attribute."""
     return get_container(request).clock
 
 
