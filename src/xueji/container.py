@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xueji.config import Settings
+from xueji.db.async_reads import AsyncReads
 from xueji.db.crypto import Keyring, install_keyring
 from xueji.db.engine import make_engine, make_session_factory
 from xueji.db.keys import load_master_key
@@ -22,6 +23,8 @@ class Container:
     sessions: sessionmaker[Session]
     clock: Clock
     sms: SmsSender
+    #: the hottest reads awaited on the event loop (PostgreSQL only)
+    async_reads: AsyncReads | None
 
     @classmethod
     def build(
@@ -38,4 +41,5 @@ class Container:
             sessions=make_session_factory(engine),
             clock=clock,
             sms=sender_for(settings, clock),
+            async_reads=AsyncReads.for_engine(engine),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -66,6 +67,7 @@ def serve(
                 built.sessions, built.clock, sla_hours=built.settings.sync_sla_hours
             ),
         )
+    gc.freeze()  # see create_worker_app
     try:
         uvicorn.run(app, host=listen_host, port=listen_port, log_config=None, proxy_headers=True)
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, Row, and_, false, or_, select
+from sqlalchemy import Connection, Row, Select, and_, false, or_, select
 
 from xueji.auth.models import Account, AuthSession
 from xueji.db.repository import Repository
@@ -120,11 +120,20 @@ class PlatformRepository(Repository):
         return [(entry, record, resource) for entry, record, resource in rows]
 
 
+CapabilityRow = Row[str, bool, str, int | None, str, str]
+
+
 def capability_row(
     connection: Connection, token_hash: str, now: dt.datetime
-) -> Row[str, bool, str, int | None, str, str] | None:
+) -> CapabilityRow | None:
+    return connection.execute(capability_statement(token_hash, now)).first()
+
+
+def capability_statement(
+    token_hash: str, now: dt.datetime
+) -> Select[str, bool, str, int | None, str, str]:
     """Everything the capabilities answer needs, for a live session, in one round trip."""
-    statement = (
+    return (
         select(
             Account.role,
             Account.is_active,
@@ -139,4 +148,3 @@ def capability_row(
         .outerjoin(StudentProjection, StudentProjection.student_id == StudentAccount.student_id)
         .where(AuthSession.token_hash == token_hash, AuthSession.expires_at > now)
     )
-    return connection.execute(statement).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from xueji.auth.service import hash_token
@@ -90,14 +91,21 @@ def my_account(session: DbSession, principal: CurrentPrincipal) -> AccountOut:
 
 
 @router.get("/me/capabilities")
-def my_capabilities(request: Request, clock: ClockDep) -> dict[str, object]:
-    """One read outside the request transaction (see ``capabilities_for_token``); on
-    PostgreSQL in autocommit, so no BEGIN/ROLLBACK round trips."""
+async def my_capabilities(request: Request) -> dict[str, object]:
+    """One read outside any request transaction (see ``capabilities_for_token``). On
+    PostgreSQL it is awaited on the event loop, in autocommit; on SQLite the synchronous
+    read runs in the thread pool (see ``xueji.db.async_reads``)."""
     token = request_token(request)
     if not token:
         raise NotAuthenticated("请先登录")
-    engine = get_container(request).engine
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return service.capabilities_for_token(connection, hash_token(token), clock.now())
+    container = get_container(request)
+    token_hash, now = hash_token(token), container.clock.now()
+    if container.async_reads is not None:
+        engine = container.async_reads.engine()
+        return await service.capabilities_for_token_async(engine, token_hash, now)
+
+    def read() -> dict[str, object]:
+        with container.engine.connect() as connection:
+            return service.capabilities_for_token(connection, token_hash, now)
+
+    return await run_in_threadpool(read)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from xueji.auth import passwords
@@ -32,7 +33,12 @@ from xueji.domain.roles import Role
 from xueji.platform.archive import land
 from xueji.platform.models import StudentAccount
 from xueji.platform.projection import project
-from xueji.platform.repository import PlatformRepository, capability_row
+from xueji.platform.repository import (
+    CapabilityRow,
+    PlatformRepository,
+    capability_row,
+    capability_statement,
+)
 from xueji.registry.lookup import RegistryRecord, lookup
 
 PENDING, ACTIVE = "pending", "active"
@@ -279,7 +285,29 @@ def capabilities_for_token(
     account and projection joined — because this is the platform's hottest read: every
     page and client asks it, and it must follow the registry within a second, so it is
     not cached."""
-    row = capability_row(connection, token_hash, now)
+    return capabilities_of_row(capability_row(connection, token_hash, now))
+
+
+async def capabilities_for_token_async(
+    engine: AsyncEngine, token_hash: str, now: dt.datetime
+) -> dict[str, Any]:
+    """``capabilities_for_token`` awaited on the event loop (see ``xueji.db.async_reads``).
+    Pooled connections are not pinged before use (that would double the round trips);
+    a read that finds its connection gone (the database restarted) is retried once on a
+    fresh one."""
+    statement = capability_statement(token_hash, now)
+    try:
+        async with engine.connect() as connection:
+            row = (await connection.execute(statement)).first()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        async with engine.connect() as connection:
+            row = (await connection.execute(statement)).first()
+    return capabilities_of_row(row)
+
+
+def capabilities_of_row(row: CapabilityRow | None) -> dict[str, Any]:
     if row is None or not row.is_active:
         raise NotAuthenticated("请先登录")
     if row.role != Role.STUDENT.value:

@@ -1,0 +1,62 @@
+"""The capabilities check on PostgreSQL is awaited on the event loop, on pooled
+connections that are not pinged before use: when the server drops them (a restart), the
+next check must still answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.conftest import NOW, TEST_MASTER_KEY
+from tests.databases import migrated_engine
+from tests.e2e.test_accounts_api import REGISTRATION, register
+from tests.registry_world import PASSWORD, build_world
+from tests.registry_world import register as register_staff
+from xueji.config import Settings
+from xueji.container import Container
+from xueji.db.scope import transaction
+from xueji.domain.clock import FixedClock
+from xueji.web.app import create_app
+
+
+@pytest.fixture
+def postgres_client(tmp_path: Path) -> Iterator[TestClient]:
+    with migrated_engine("postgresql", tmp_path) as engine:
+        settings = Settings(
+            var_dir=tmp_path, database_url=str(engine.url), secret_key=TEST_MASTER_KEY.decode()
+        )
+        container = Container.build(settings, engine=engine, clock=FixedClock(NOW))
+        with transaction(container.sessions) as session:
+            register_staff(session, container.clock, build_world(session, container.clock))
+        with TestClient(create_app(container=container)) as client:
+            yield client
+
+
+def test_capabilities_survive_the_database_dropping_connections(
+    postgres_client: TestClient,
+) -> None:
+    client = postgres_client
+    assert client.app.state.container.async_reads is not None  # type: ignore[attr-defined]
+    admin = client.post("/api/v1/session", json={"username": "haikou-admin", "password": PASSWORD})
+    assert admin.status_code == 200
+    assert register(client).json()["status"] == "active"
+    signed = client.post(
+        "/api/v1/session", json={"username": "chen2016", "password": REGISTRATION["password"]}
+    ).json()
+    student = {"Authorization": f"Bearer {signed['token']}"}
+    assert client.get("/api/v1/me/capabilities", headers=student).json()["linked"] is True
+    engine = client.app.state.container.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        dropped = connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert dropped >= 1  # the pooled connection of the check among them
+    answer = client.get("/api/v1/me/capabilities", headers=student)
+    assert answer.status_code == 200 and answer.json()["linked"] is True
