@@ -156,3 +156,24 @@ def test_capabilities_answer_only_a_live_student_session(
     clock = client.app.state.container.clock  # type: ignore[attr-defined]
     clock.advance(hours=13)
     assert client.get("/api/v1/me/capabilities", headers=student).status_code == 401
+
+
+def test_registry_number_signs_in_only_the_account_it_names(
+    client: TestClient, as_user: Headers
+) -> None:
+    """Two accounts waiting for one number: the number names neither; once one is active
+    it names that one."""
+    as_user("haikou-admin")
+    password = REGISTRATION["password"]
+    register(client, student_no="first2016", name="陈晓明")
+    register(client, student_no="second2016", name="陈小名")
+    by_number = {"username": number(), "password": password}
+    assert client.post("/api/v1/session", json=by_number).status_code == 401
+    signed = client.post("/api/v1/session", json={"username": "second2016", "password": password})
+    headers = {"Authorization": f"Bearer {signed.json()['token']}"}
+    fixed = client.patch("/api/v1/me/details", json={"name": "陈小明"}, headers=headers)
+    assert fixed.json()["status"] == "active"
+    signed = client.post("/api/v1/session", json=by_number)
+    assert signed.status_code == 200
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {signed.json()['token']}"})
+    assert me.json()["username"] == "second2016"

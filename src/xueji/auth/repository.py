@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import Table, case, delete, insert, select, update
 
 from xueji.auth.models import Account, AuthSession, ThrottleBucket
 from xueji.db.repository import Repository
 from xueji.domain.throttling import ThrottleRule
+
+SESSIONS: Table = AuthSession.__table__  # type: ignore[assignment]
 
 
 class AuthRepository(Repository):
@@ -23,9 +25,19 @@ class AuthRepository(Repository):
         self.session.flush()
         return account
 
-    def add_session(self, auth_session: AuthSession) -> None:
-        self.session.add(auth_session)
-        self.session.flush()
+    def add_session(
+        self, *, token_hash: str, account_id: int, created_at: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        """A plain INSERT rather than an object through the unit of work: nothing reads the
+        new session back in this transaction, and sign-in is hot."""
+        self.session.execute(
+            insert(SESSIONS).values(
+                token_hash=token_hash,
+                account_id=account_id,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
 
     def session_with_account(
         self, token_hash: str, now: dt.datetime

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from xueji.auth import passwords
-from xueji.auth.models import Account, AuthSession
+from xueji.auth.models import Account
 from xueji.auth.repository import AuthRepository
 from xueji.domain import throttling
 from xueji.domain.clock import Clock
@@ -185,12 +185,7 @@ def _open_session(
     token = secrets.token_urlsafe(32)
     expires_at = now + dt.timedelta(hours=hours)
     repository.add_session(
-        AuthSession(
-            token_hash=hash_token(token),
-            account_id=account.id,
-            created_at=now,
-            expires_at=expires_at,
-        )
+        token_hash=hash_token(token), account_id=account.id, created_at=now, expires_at=expires_at
     )
     return SignedIn(token=token, expires_at=expires_at, principal=Principal.of(account))
 

@@ -385,9 +385,4 @@ def sign_in_name(session: Session, clock: Clock, raw: str) -> str:
     except XuejiError:
         return raw
     index = blind_index(number.registry_no, purpose=REGISTRY_PURPOSE)
-    repository = PlatformRepository(session)
-    active = repository.active_for(index)
-    candidates = [active] if active else repository.with_registry_index(index)
-    if len(candidates) != 1 or candidates[0] is None:
-        return raw
-    return candidates[0].student_no
+    return PlatformRepository(session).student_no_for(index) or raw
