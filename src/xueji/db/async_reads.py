@@ -19,8 +19,8 @@ import weakref
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-#: connections per server process for these reads: a handful serve thousands of short
-#: queries a second
+#: connections per server process for these reads: one per request in flight, each held
+#: for a single short query
 POOL_SIZE = 32
 
 

@@ -106,12 +106,12 @@ class Supervisor:
                     continue
                 quick = time.monotonic() - started < STARTUP_GRACE_S
                 self.quick_deaths = self.quick_deaths + 1 if quick else 0
-                log.error("服务进程 %s 已退出（%s），重新启动", process.pid, process.exitcode)
                 if self.quick_deaths >= MAX_QUICK_DEATHS:
-                    log.error("服务进程连续启动失败，停止服务")
+                    log.error("服务进程连续 %d 次启动后即退出，停止服务", self.quick_deaths)
                     self.stopping.set()
                     status = 1
                     break
+                log.error("服务进程 %s 已退出（%s），重新启动", process.pid, process.exitcode)
                 processes[slot] = self._start()
         self._stop([process for process, _ in processes])
         return status
