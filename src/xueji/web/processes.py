@@ -40,9 +40,11 @@ def _family(host: str) -> socket.AddressFamily:
 
 def check_port_free(host: str, port: int) -> None:
     """Refuse to start on a port in use: sockets bound with ``SO_REUSEPORT`` would
-    otherwise silently share the port with another instance. A plain bind fails if
-    anything holds it."""
+    otherwise silently share the port with another instance. A bind without
+    ``SO_REUSEPORT`` fails if anything listens there; ``SO_REUSEADDR`` lets it pass
+    connections of a previous run still closing (TIME_WAIT), so a restart is not refused."""
     probe = socket.socket(_family(host), socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         probe.bind((host, port))
     except OSError as error:
