@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -47,7 +47,7 @@ def serving_processes(port: int) -> set[int]:
     return holders
 
 
-def wait_for(condition, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:

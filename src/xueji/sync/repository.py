@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from xueji.db.repository import Repository
@@ -61,15 +61,11 @@ class OutboxRepository(Repository):
             statement = statement.with_for_update(skip_locked=True)
         return list(self.session.scalars(statement))
 
+    def _count(self, *conditions: ColumnElement[bool]) -> int:
+        return int(self.session.scalar(select(func.count()).where(*conditions)) or 0)
+
     def unhandled_count(self) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count()).where(
-                    OutboxEvent.handled_at.is_(None), OutboxEvent.dead_at.is_(None)
-                )
-            )
-            or 0
-        )
+        return self._count(OutboxEvent.handled_at.is_(None), OutboxEvent.dead_at.is_(None))
 
     def oldest_unhandled(self) -> dt.datetime | None:
         return self.session.scalar(
@@ -80,14 +76,7 @@ class OutboxRepository(Repository):
 
     def older_than(self, moment: dt.datetime) -> int:
         """Unhandled events (dead letters included) created before ``moment``."""
-        return int(
-            self.session.scalar(
-                select(func.count()).where(
-                    OutboxEvent.handled_at.is_(None), OutboxEvent.created_at < moment
-                )
-            )
-            or 0
-        )
+        return self._count(OutboxEvent.handled_at.is_(None), OutboxEvent.created_at < moment)
 
     def dead_letters(self) -> list[OutboxEvent]:
         return list(
@@ -99,14 +88,7 @@ class OutboxRepository(Repository):
         )
 
     def dead_letter_count(self) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count()).where(
-                    OutboxEvent.dead_at.is_not(None), OutboxEvent.handled_at.is_(None)
-                )
-            )
-            or 0
-        )
+        return self._count(OutboxEvent.dead_at.is_not(None), OutboxEvent.handled_at.is_(None))
 
     def recent_lags(self, count: int) -> list[int]:
         """The delays of the last ``count`` handled events, in milliseconds."""
