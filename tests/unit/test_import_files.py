@@ -1,0 +1,98 @@
+"""Reading CSV files: the fast reader for plain UTF-8 files gives exactly the rows the csv
+module gives, and every file it cannot split safely goes to the csv module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from xueji.registry import import_files
+from xueji.registry.import_files import TEMPLATE_HEADERS, read_chunks
+
+HEADER = ",".join(TEMPLATE_HEADERS)
+SHORT_HEADER = " 学籍号 ,姓名,性别,出生日期,监护人姓名,监护人关系,监护人电话"
+ROW = "G440604201602110012,张三,男,2016-02-11,3,三年级(1)班,陈大明,父亲,13800138001,,,"
+
+
+def _both_readers(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        fast = list(import_files._plain_csv_chunks(path, handle, chunk_rows))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        slow = list(import_files._csv_chunks(handle, chunk_rows))
+    assert [c.height for c in fast if c.height] == [c.height for c in slow]
+    return pl.concat(fast), pl.concat(slow)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(f"{HEADER}\n{ROW}\n{ROW}\n", id="lf"),
+        pytest.param(f"{HEADER}\r\n{ROW}\r\n{ROW}\r\n", id="crlf"),
+        pytest.param(f"{HEADER}\n{ROW}\n{ROW}", id="no-final-newline"),
+        pytest.param(f"\ufeff{HEADER}\n{ROW}\n", id="bom"),
+        pytest.param(f"{HEADER}\n{ROW}\n\n{ROW}\n", id="blank-line-keeps-row-numbers"),
+        pytest.param(f"{HEADER}\nG1,李四\n{ROW},多余,多余\n", id="short-and-long-rows"),
+        pytest.param(f"{HEADER}\n  G2 , 王 五 ,1,20160211\n", id="spaces-kept"),
+        pytest.param(f"{SHORT_HEADER}\n{ROW}\n", id="header"),
+        pytest.param(f"{HEADER}\n" + f"{ROW}\n" * 7, id="several-chunks"),
+    ],
+)
+def test_fast_reader_gives_the_csv_modules_rows(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(body.encode("utf-8"))
+    assert import_files._inspect(path) == (True, True)
+    fast, slow = _both_readers(path, chunk_rows=3)
+    assert_frame_equal(fast, slow)
+    assert fast["row"].to_list() == list(range(2, 2 + fast.height))
+
+
+def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text(HEADER + "\n", encoding="utf-8")
+    with read_chunks(path) as chunks:
+        assert sum(chunk.height for chunk in chunks) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "plain"),
+    [
+        pytest.param(f'{HEADER}\nG1,"张,三"\n'.encode(), False, id="quotes"),
+        pytest.param(f"{HEADER}\rG1,张三\r".encode(), False, id="bare-cr"),
+        pytest.param(f"{HEADER}\nG1,张三\r".encode(), False, id="cr-at-end"),
+        pytest.param(f"{HEADER}\r\nG1,张三\r\n".encode(), True, id="crlf"),
+    ],
+)
+def test_only_plain_files_take_the_fast_reader(tmp_path: Path, content: bytes, plain: bool) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    assert import_files._inspect(path) == (True, plain)
+
+
+def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    line = (ROW + "\r\n").encode()
+    head = (HEADER + "\r\n").encode()
+    filler = (1 << 20) - len(head) - 1  # the first block ends between CR and LF
+    content = head + b"x" * filler + b"\r\n" + line
+    path.write_bytes(content)
+    assert import_files._inspect(path) == (True, True)
+
+
+def test_quoted_cells_keep_commas_and_line_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "quoted.csv"
+    path.write_text(f'{HEADER}\n"G1","张,三","男"\n"G2","李\n四","女"\n', encoding="utf-8")
+    with read_chunks(path) as chunks:
+        frame = pl.concat(list(chunks))
+    assert frame["name"].to_list() == ["张,三", "李\n四"]
+    assert frame["row"].to_list() == [2, 3]
+
+
+def test_gb18030_file_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "gb.csv"
+    path.write_bytes(f"{HEADER}\nG1,阿卜杜·艾力\n".encode("gb18030"))
+    assert import_files._inspect(path)[0] is False
+    with read_chunks(path) as chunks:
+        assert pl.concat(list(chunks))["name"].to_list() == ["阿卜杜·艾力"]
