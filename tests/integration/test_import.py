@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -14,7 +17,8 @@ from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, re
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
 from xueji.domain.clock import FixedClock
-from xueji.registry import service
+from xueji.domain.errors import ValidationFailed
+from xueji.registry import import_prep, service
 from xueji.registry.importer import ImportResult, run_import
 from xueji.registry.lookup import lookup
 from xueji.registry.models import Guardian, ImportRun, SchoolClass, Student
@@ -268,3 +272,67 @@ def test_only_the_schools_own_administrator_imports(
             dry_run=True,
         )
     assert getattr(caught.value, "code", None) == "NOT_FOUND"
+
+
+def _children_started(
+    monkeypatch: pytest.MonkeyPatch, *, kill_at_once: bool = False
+) -> list[subprocess.Popen[bytes]]:
+    """Every file is prepared in a second process; returns those processes as they start
+    (each killed at once if asked)."""
+    monkeypatch.setattr(import_prep, "CHILD_MIN_BYTES", 0)
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(real_popen(*args, **kwargs))
+        if kill_at_once:
+            started[-1].send_signal(signal.SIGKILL)
+        return started[-1]
+
+    monkeypatch.setattr(import_prep.subprocess, "Popen", recording_popen)
+    return started
+
+
+def test_a_large_file_prepared_in_a_second_process_imports_the_same(
+    session: Session,
+    clock: FixedClock,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [*GOOD, row("G123", "王五"), GOOD[0]]
+    path = write_csv(tmp_path / "a.csv", rows)
+    here = run(session, clock, world, path, dry_run=True)
+    started = _children_started(monkeypatch)
+    there = run(session, clock, world, path)
+    assert there.as_dict() == here.as_dict()
+    assert (there.new, there.rejected) == (2, 3)
+    assert [error.code for error in there.errors] == [
+        "DUPLICATE_IN_FILE",
+        "ID_LENGTH",
+        "DUPLICATE_IN_FILE",
+    ]
+    assert len(started) == 1 and started[0].returncode == 0
+    assert lookup(session, registry_no=number(sequence="002")) is not None
+
+    path.write_text("学籍号,姓名\nG1,张三\n", encoding="utf-8")
+    before = state(session)
+    with pytest.raises(ValidationFailed, match="缺少必需的列") as caught:
+        run(session, clock, world, path)
+    assert caught.value.code == "IMPORT_HEADER_MISSING"
+    assert state(session) == before
+
+
+def test_a_second_process_killed_half_way_fails_the_import_and_changes_nothing(
+    session: Session,
+    clock: FixedClock,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write_csv(tmp_path / "a.csv", GOOD)
+    _children_started(monkeypatch, kill_at_once=True)
+    before = state(session)
+    with pytest.raises(RuntimeError, match="预处理进程意外退出"):
+        run(session, clock, world, path)
+    assert state(session) == before

@@ -1,5 +1,6 @@
 """Reading CSV files: the fast reader for plain UTF-8 files gives exactly the rows the csv
-module gives, and every file it cannot split safely goes to the csv module."""
+module gives, and every file it cannot split safely (a line break inside a cell, a bare
+carriage return) goes to the csv module."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def _both_readers(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, pl.DataFra
         pytest.param(f"{HEADER}\n  G2 , 王 五 ,1,20160211\n", id="spaces-kept"),
         pytest.param(f"{SHORT_HEADER}\n{ROW}\n", id="header"),
         pytest.param(f"{HEADER}\n" + f"{ROW}\n" * 7, id="several-chunks"),
+        pytest.param(f'{HEADER}\n"G1","张,三","","",""\n', id="quoted-cells"),
+        pytest.param(f'{HEADER}\nG1,"他说""好""",男\n', id="doubled-quotes"),
     ],
 )
 def test_fast_reader_gives_the_csv_modules_rows(tmp_path: Path, body: str) -> None:
@@ -59,7 +62,9 @@ def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "plain"),
     [
-        pytest.param(f'{HEADER}\nG1,"张,三"\n'.encode(), False, id="quotes"),
+        pytest.param(f'{HEADER}\nG1,"张,三"\n'.encode(), True, id="quoted-comma"),
+        pytest.param(f'{HEADER}\nG1,"张\n三"\n'.encode(), False, id="line-break-in-cell"),
+        pytest.param(f'{HEADER}\nG1,"张\r\n三"\n'.encode(), False, id="crlf-in-cell"),
         pytest.param(f"{HEADER}\rG1,张三\r".encode(), False, id="bare-cr"),
         pytest.param(f"{HEADER}\nG1,张三\r".encode(), False, id="cr-at-end"),
         pytest.param(f"{HEADER}\r\nG1,张三\r\n".encode(), True, id="crlf"),
@@ -79,6 +84,14 @@ def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path) -> None:
     content = head + b"x" * filler + b"\r\n" + line
     path.write_bytes(content)
     assert import_files._inspect(path) == (True, True)
+
+
+def test_a_cell_holding_a_line_break_in_the_next_block_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    head = (HEADER + "\n").encode()
+    opened = head + b'G1,"' + b"x" * ((1 << 20) - len(head) - 4)  # the quote opens in block 1
+    path.write_bytes(opened + b'x\ny",\n')  # and the line break inside it is in block 2
+    assert import_files._inspect(path) == (True, False)
 
 
 def test_quoted_cells_keep_commas_and_line_breaks(tmp_path: Path) -> None:

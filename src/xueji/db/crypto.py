@@ -37,8 +37,16 @@ class Keyring:
     def __init__(self, master: bytes) -> None:
         if len(master) < 16:
             raise ValueError("the master key must be at least 16 bytes")
+        self._master = master
         self._aead = AESGCM(_derive(master, b"xueji/encryption/v1"))
         self._index_key = _derive(master, b"xueji/blind-index/v1")
+
+    def __reduce__(self) -> tuple[type[Keyring], tuple[bytes]]:
+        """Sent whole to the process that prepares a large import (over a private pipe)."""
+        return (Keyring, (self._master,))
+
+    def __repr__(self) -> str:
+        return "Keyring(…)"
 
     def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
         return self.encrypt_bytes(plaintext.encode("utf-8"), purpose=purpose)

@@ -2,10 +2,10 @@
 
 * ``.csv`` in UTF-8 (with or without BOM) or GB18030 — never GB2312, whose codec turns the
   middle dot of minority names (bytes A1A4) into U+30FB. A file that is not valid UTF-8 is
-  read as GB18030; both are streamed, never loaded whole. A UTF-8 file without quotes or
-  bare carriage returns (what most exports are) is split by polars' reader, fifteen times
+  read as GB18030; both are streamed, never loaded whole. A UTF-8 file with no line break
+  inside a cell (what nearly every export is) is split by polars' reader, fifteen times
   faster than the csv module; any other file goes through the csv module, which alone
-  handles quoted commas and line breaks inside a cell exactly as Excel wrote them.
+  handles line breaks inside a quoted cell exactly as Excel wrote them.
 * ``.xlsx`` through python-calamine; date cells arrive as dates and become ISO text.
 
 Every chunk is a frame of text columns with canonical names (see ``COLUMNS``) plus ``row``,
@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
 import polars as pl
 from python_calamine import CalamineWorkbook
 
@@ -98,10 +99,13 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Iterator[p
 
 
 def _inspect(path: Path) -> tuple[bool, bool]:
-    """(is the file valid UTF-8, is it plain: no quote and no carriage return other than
-    in a CRLF line end — then every line is one row and every comma a separator)."""
+    """(is the file valid UTF-8, is it plain). Plain: every line break ends a row — no
+    line break inside a quoted cell, found as a line with an odd number of quotes — and
+    no carriage return except in a CRLF line end. polars splits such a file exactly as
+    the csv module does; it would split a cell holding a line break into two rows."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    utf8, plain, previous = True, True, b""
+    utf8, plain = True, True
+    quotes_so_far, previous = 0, b""
     with path.open("rb") as source:
         while block := source.read(1 << 20):
             if utf8:
@@ -110,10 +114,7 @@ def _inspect(path: Path) -> tuple[bool, bool]:
                 except UnicodeDecodeError:
                     utf8 = False
             if plain:
-                # A CR closing the block is judged with the next block's first byte.
-                joined = (previous[-1:] if previous.endswith(b"\r") else b"") + block
-                body = joined[:-1] if joined.endswith(b"\r") else joined
-                plain = b'"' not in block and body.count(b"\r") == body.count(b"\r\n")
+                plain, quotes_so_far = _plain_block(previous, block, quotes_so_far)
             previous = block
     if utf8:
         try:
@@ -121,6 +122,20 @@ def _inspect(path: Path) -> tuple[bool, bool]:
         except UnicodeDecodeError:
             utf8 = False
     return utf8, plain and not previous.endswith(b"\r")
+
+
+def _plain_block(previous: bytes, block: bytes, quotes_so_far: int) -> tuple[bool, int]:
+    """Whether ``block`` keeps the file plain, and the quotes counted so far."""
+    # A CR closing the block is judged with the next block's first byte.
+    joined = (previous[-1:] if previous.endswith(b"\r") else b"") + block
+    body = joined[:-1] if joined.endswith(b"\r") else joined
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return False, quotes_so_far
+    data = np.frombuffer(block, dtype=np.uint8)
+    quotes = np.flatnonzero(data == ord('"'))
+    breaks = np.flatnonzero(data == ord("\n"))
+    before_each_break = quotes_so_far + np.searchsorted(quotes, breaks)
+    return not bool((before_each_break % 2).any()), quotes_so_far + len(quotes)
 
 
 def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:

@@ -20,22 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
 from xueji.auth.service import Principal
-from xueji.db.crypto import keyring
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import Forbidden
 from xueji.registry import events, scope
 from xueji.registry.import_apply import apply_changed, compare_existing, ensure_classes
-from xueji.registry.import_files import read_chunks
+from xueji.registry.import_prep import prepared_chunks
 from xueji.registry.import_repository import FastStager, ImportRepository
-from xueji.registry.import_rules import check_chunk, message_for
+from xueji.registry.import_rules import message_for
 from xueji.registry.models import ImportRun
 from xueji.registry.schools import visible_school
-from xueji.registry.service import PHONE_PURPOSE, REGISTRY_NO_PURPOSE
 
 MAX_ERROR_DETAILS = 100_000
 
@@ -129,15 +126,12 @@ def _stage_file(
     result: ImportResult,
     progress: Callable[[int], None] | None,
 ) -> None:
-    today = china_today(clock)
     stager = FastStager(session)
-    with read_chunks(path) as chunks:
+    with prepared_chunks(path)(path, import_id, china_today(clock)) as chunks:
         for chunk in chunks:
-            checked = check_chunk(chunk, today=today)
-            rejected = checked.filter(pl.col("code").is_not_null())
-            for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows():
-                _note_error(result, row, code, message_for(code, raw, today=today))
-            stager.stage(_stage_rows(import_id, checked.filter(pl.col("code").is_null())))
+            for row, code, message in chunk.errors:
+                _note_error(result, row, code, message)
+            stager.stage(chunk.rows)
             if progress is not None:
                 progress(chunk.height)
 
@@ -146,50 +140,6 @@ def _note_error(result: ImportResult, row: int, code: str, message: str) -> None
     result.rejected += 1
     if len(result.errors) < MAX_ERROR_DETAILS:
         result.errors.append(RowError(row, code, message))
-
-
-def _stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
-    """Encrypt and index the accepted rows of a chunk into staging tuples."""
-    if good.height == 0:
-        return []
-    ring = keyring()
-    numbers = good["number"].to_list()
-    phones1 = good["g1_phone_n"].to_list()
-    second = _second_guardians(good)
-    columns = (
-        good["row"].to_list(),
-        ring.blind_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
-        ring.encrypt_many(numbers, purpose="student.registry_no"),
-        good["name_n"].to_list(),
-        good["gender_n"].to_list(),
-        good["birth_n"].dt.to_string("%Y-%m-%d").to_list(),
-        good["grade_n"].to_list(),
-        good["class_n"].to_list(),
-        good["g1_name_n"].to_list(),
-        good["g1_relation_n"].to_list(),
-        ring.encrypt_many(phones1, purpose="guardian.phone"),
-        ring.blind_index_many(phones1, purpose=PHONE_PURPOSE),
-        *second,
-    )
-    return [(import_id, *values) for values in zip(*columns, strict=True)]
-
-
-def _second_guardians(good: pl.DataFrame) -> tuple[list[object], ...]:
-    """Name, relation, encrypted phone and phone index of the optional second guardian
-    (None where absent); only the present phones are encrypted and indexed."""
-    present = (good["g2_phone_n"].fill_null("") != "").to_list()
-    where = [index for index, given in enumerate(present) if given]
-    phones = [good["g2_phone_n"][index] for index in where]
-    ring = keyring()
-    ciphers = dict(zip(where, ring.encrypt_many(phones, purpose="guardian.phone"), strict=True))
-    indexes = dict(zip(where, ring.blind_index_many(phones, purpose=PHONE_PURPOSE), strict=True))
-    names, relations = good["g2_name_n"].to_list(), good["g2_relation_n"].to_list()
-    return (
-        [names[i] if given else None for i, given in enumerate(present)],
-        [relations[i] if given else None for i, given in enumerate(present)],
-        [ciphers.get(i) for i in range(len(present))],
-        [indexes.get(i) for i in range(len(present))],
-    )
 
 
 def _classify(

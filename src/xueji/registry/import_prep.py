@@ -1,0 +1,208 @@
+"""Preparing an import file for staging: reading, checking, indexing and encrypting it,
+chunk by chunk.
+
+That work is pure Python and CPU-bound (a million rows are about ten seconds of it),
+while writing a chunk to the database is mostly the driver's and the database's. For a
+large file it therefore runs in a second process that prepares the next chunk while this
+one writes the previous: the import takes the time of the slower half instead of the sum.
+A small file stays in-process, where starting an interpreter would cost more than it saves.
+
+The child is a new interpreter (never a fork: the parent may be a server with threads
+and polars' own pool). It holds no database connection and writes nothing, so killing either
+process at any moment leaves the registry as it was: the parent's transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from xueji.db.crypto import install_keyring, keyring
+from xueji.domain.errors import ValidationFailed
+from xueji.registry.import_files import read_chunks
+from xueji.registry.import_rules import check_chunk, message_for
+from xueji.registry.service import PHONE_PURPOSE, REGISTRY_NO_PURPOSE
+
+#: Files at least this large are prepared in a second process (about 80,000 rows).
+CHILD_MIN_BYTES = 8 * 1024 * 1024
+CHILD_DIED = "导入文件的预处理进程意外退出，导入未生效，请重试"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedChunk:
+    """One chunk ready to stage: how many rows it read, the rejected rows as (row, code,
+    Chinese reason), and the accepted rows as staging tuples (see ``STAGE_COLUMNS``)."""
+
+    height: int
+    errors: list[tuple[int, str, str]]
+    rows: list[tuple[object, ...]]
+
+
+def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChunk:
+    checked = check_chunk(chunk, today=today)
+    rejected = checked.filter(pl.col("code").is_not_null())
+    errors = [
+        (row, code, message_for(code, raw, today=today))
+        for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows()
+    ]
+    rows = stage_rows(import_id, checked.filter(pl.col("code").is_null()))
+    return PreparedChunk(chunk.height, errors, rows)
+
+
+def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
+    """Encrypt and index the accepted rows of a chunk into staging tuples."""
+    if good.height == 0:
+        return []
+    ring = keyring()
+    numbers = good["number"].to_list()
+    phones1 = good["g1_phone_n"].to_list()
+    second = _second_guardians(good)
+    columns = (
+        good["row"].to_list(),
+        ring.blind_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
+        ring.encrypt_many(numbers, purpose="student.registry_no"),
+        good["name_n"].to_list(),
+        good["gender_n"].to_list(),
+        good["birth_n"].dt.to_string("%Y-%m-%d").to_list(),
+        good["grade_n"].to_list(),
+        good["class_n"].to_list(),
+        good["g1_name_n"].to_list(),
+        good["g1_relation_n"].to_list(),
+        ring.encrypt_many(phones1, purpose="guardian.phone"),
+        ring.blind_index_many(phones1, purpose=PHONE_PURPOSE),
+        *second,
+    )
+    return [(import_id, *values) for values in zip(*columns, strict=True)]
+
+
+def _second_guardians(good: pl.DataFrame) -> tuple[list[object], ...]:
+    """Name, relation, encrypted phone and phone index of the optional second guardian
+    (None where absent); only the present phones are encrypted and indexed."""
+    present = (good["g2_phone_n"].fill_null("") != "").to_list()
+    where = [index for index, given in enumerate(present) if given]
+    phones = [good["g2_phone_n"][index] for index in where]
+    ring = keyring()
+    ciphers = dict(zip(where, ring.encrypt_many(phones, purpose="guardian.phone"), strict=True))
+    indexes = dict(zip(where, ring.blind_index_many(phones, purpose=PHONE_PURPOSE), strict=True))
+    names, relations = good["g2_name_n"].to_list(), good["g2_relation_n"].to_list()
+    return (
+        [names[i] if given else None for i, given in enumerate(present)],
+        [relations[i] if given else None for i, given in enumerate(present)],
+        [ciphers.get(i) for i in range(len(present))],
+        [indexes.get(i) for i in range(len(present))],
+    )
+
+
+PreparedChunks = Callable[[Path, int, dt.date], Any]
+
+
+@contextmanager
+def prepared_here(path: Path, import_id: int, today: dt.date) -> Iterator[Iterator[PreparedChunk]]:
+    """The file's chunks prepared in this process, one at a time."""
+    with read_chunks(path) as chunks:
+        yield (prepare(chunk, import_id, today) for chunk in chunks)
+
+
+@contextmanager
+def prepared_in_child(
+    path: Path, import_id: int, today: dt.date
+) -> Iterator[Iterator[PreparedChunk]]:
+    """The file's chunks prepared by a second process, which works on the next chunk
+    while the caller stages this one. The pipe holds at most one chunk in flight, so
+    memory stays bounded by about three chunks whatever the file's size.
+
+    The child is a fresh ``python -m`` of this module rather than a multiprocessing
+    spawn, which would re-run the parent's main script in the child."""
+    read_end, write_end = os.pipe()
+    child = subprocess.Popen(
+        [sys.executable, "-m", __name__, str(write_end)],
+        stdin=subprocess.PIPE,
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    receiver = Connection(read_end, writable=False)
+    try:
+        assert child.stdin is not None
+        try:
+            with child.stdin as orders:
+                pickle.dump((str(path), import_id, today, keyring()), orders)
+        except BrokenPipeError:
+            raise RuntimeError(CHILD_DIED) from None
+        yield _received(receiver)
+    finally:
+        # Closing our end makes a child still sending stop at once (broken pipe).
+        receiver.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def prepared_chunks(path: Path) -> PreparedChunks:
+    """In a second process for a large file, in this one for a small file."""
+    return prepared_in_child if path.stat().st_size >= CHILD_MIN_BYTES else prepared_here
+
+
+def _received(receiver: Connection) -> Iterator[PreparedChunk]:
+    while True:
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            raise RuntimeError(CHILD_DIED) from None
+        if kind == "chunk":
+            yield payload
+        elif kind == "refused":
+            message, code, details = payload
+            raise ValidationFailed(message, code=code, **details)
+        elif kind == "failed":
+            raise RuntimeError(f"导入文件预处理失败：{payload}")
+        else:
+            return
+
+
+def _child_main(write_fd: int) -> None:
+    """Entry point of the preparing process: reads its orders from stdin, sends every
+    chunk, then "done" — or the reason it stopped. A closed pipe means the parent is
+    gone: stop quietly."""
+    sender = Connection(write_fd, readable=False)
+    path, import_id, today, ring = pickle.load(sys.stdin.buffer)
+    install_keyring(ring)
+    try:
+        with prepared_here(Path(path), import_id, today) as chunks:
+            for chunk in chunks:
+                sender.send(("chunk", chunk))
+        sender.send(("done", None))
+    except BrokenPipeError:
+        return
+    except ValidationFailed as error:
+        _send_quietly(sender, ("refused", (error.message, error.code, error.details)))
+    except Exception as error:  # reported to the parent, which fails the import
+        _send_quietly(sender, ("failed", f"{type(error).__name__}: {error}"))
+    finally:
+        with suppress(OSError):
+            sender.close()
+
+
+def _send_quietly(sender: Connection, message: tuple[str, object]) -> None:
+    with suppress(BrokenPipeError):
+        sender.send(message)
+
+
+if __name__ == "__main__":
+    # Run from the module under its own name, so that what it sends unpickles as
+    # ``xueji.registry.import_prep.PreparedChunk`` rather than ``__main__.PreparedChunk``.
+    from xueji.registry import import_prep
+
+    import_prep._child_main(int(sys.argv[1]))
