@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Select,
     Table,
     and_,
     cast,
@@ -16,6 +15,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -124,31 +124,65 @@ class ImportRepository(Repository):
             )
         ]
 
-    def id_base(self) -> int | None:
-        """Where the new students' ids start, when the import may choose them: on SQLite
-        the import holds the only write lock, so ``max(id) + row`` is free, and guardians
-        and events are written without looking each student up by its index (that
-        lookup was a third of the import's time). PostgreSQL hands ids out from a
-        sequence shared with concurrent writers, so there it is None and the rows are
-        found again by a hash join."""
-        if self.dialect == "postgresql":
-            return None
-        return int(self.session.scalar(select(func.coalesce(func.max(Student.id), 0))) or 0)
+    def insert_new(
+        self, import_id: int, school_code: str, now: dt.datetime, event_type: str
+    ) -> None:
+        """The new rows become students, their guardians and one registration event
+        each. Every new row gets its student id first, so guardians and events need no
+        lookup of the student by its (random, 64-character) index — on either database
+        that lookup cost as much as writing the rows.
 
-    def insert_new_students(
-        self, import_id: int, school_code: str, now: dt.datetime, id_base: int | None
-    ) -> int:
-        """New rows into ``students``; the class is found by an outer join, which the
-        database answers with one hash or index pass rather than a lookup per row."""
-        ids = [] if id_base is None else [literal(id_base) + R.row]
-        source = (
+        SQLite: the import holds the only write lock, so ``max(id) + row`` is free.
+        PostgreSQL hands ids out from a sequence shared with concurrent writers: the
+        rows take ``nextval`` once, in a materialised CTE that four inserts read in one
+        statement (foreign keys are checked at its end, when the students exist)."""
+        new = and_(R.import_id == import_id, NEW)
+        if self.dialect == "postgresql":
+            sid: Any = literal_column("nextval('students_id_seq')")
+            ids = select(sid.label("sid"), *STAGING.c).where(new)
+            shared = ids.cte("new_rows").prefix_with("MATERIALIZED")
+            statements = [
+                *self._inserts_from(shared, school_code, now),
+                self._events_from(shared, import_id, event_type, now),
+            ]
+            writes = [statement.cte(f"write_{i}") for i, statement in enumerate(statements)]
+            self.session.execute(select(func.count()).select_from(shared).add_cte(*writes))
+            return
+        base = self.session.scalar(select(func.coalesce(func.max(Student.id), 0))) or 0
+        rows = select((literal(base) + R.row).label("sid"), *STAGING.c).where(new).subquery()
+        for statement in (
+            *self._inserts_from(rows, school_code, now),
+            self._events_from(rows, import_id, event_type, now),
+        ):
+            self.session.execute(statement)
+
+    @staticmethod
+    def _inserts_from(rows: Any, school_code: str, now: dt.datetime) -> list[Any]:
+        """Students (the class found by an outer join, one pass rather than a lookup per
+        row) and first and second guardians, from ``rows`` (staged columns plus sid)."""
+        c = rows.c
+        students = insert(Student).from_select(
+            [
+                "id",
+                "registry_no",
+                "registry_no_index",
+                "name",
+                "gender",
+                "birth_date",
+                "school_code",
+                "class_id",
+                "status",
+                "event_sequence",
+                "created_at",
+                "updated_at",
+            ],
             select(
-                *ids,
-                R.registry_cipher,
-                R.registry_index,
-                R.name,
-                R.gender,
-                R.birth_date,
+                c.sid,
+                c.registry_cipher,
+                c.registry_index,
+                c.name,
+                c.gender,
+                c.birth_date,
                 literal(school_code),
                 SchoolClass.id,
                 literal("enrolled"),
@@ -156,80 +190,38 @@ class ImportRepository(Repository):
                 literal(now),
                 literal(now),
             )
-            .select_from(R)
+            .select_from(rows)
             .outerjoin(
                 SchoolClass,
                 and_(
                     SchoolClass.school_code == school_code,
-                    SchoolClass.grade == R.grade,
-                    SchoolClass.name == R.class_name,
+                    SchoolClass.grade == c.grade,
+                    SchoolClass.name == c.class_name,
                 ),
-            )
-            .where(R.import_id == import_id, NEW)
+            ),
         )
-        result = self.session.execute(
-            insert(Student).from_select(
-                [
-                    *(["id"] if ids else []),
-                    "registry_no",
-                    "registry_no_index",
-                    "name",
-                    "gender",
-                    "birth_date",
-                    "school_code",
-                    "class_id",
-                    "status",
-                    "event_sequence",
-                    "created_at",
-                    "updated_at",
-                ],
-                source,
+        guardians = [
+            insert(Guardian).from_select(
+                ["student_id", "rank", "name", "relation", "phone", "phone_index"],
+                select(
+                    c.sid,
+                    literal(rank),
+                    *(c[f"g{rank}_{part}"] for part in ("name", "relation", "phone_cipher")),
+                    c[f"g{rank}_phone_index"],
+                ).where(c[f"g{rank}_phone_index"].is_not(None)),
             )
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            for rank in (1, 2)
+        ]
+        return [students, *guardians]
 
-    def insert_new_guardians(self, import_id: int, id_base: int | None) -> None:
-        for rank in (1, 2):
-            prefix = f"g{rank}_"
-            columns = [
-                getattr(R, prefix + part)
-                for part in ("name", "relation", "phone_cipher", "phone_index")
-            ]
-            student_id, source = self._new_students(id_base)
-            self.session.execute(
-                insert(Guardian).from_select(
-                    ["student_id", "rank", "name", "relation", "phone", "phone_index"],
-                    source.add_columns(student_id, literal(rank), *columns).where(
-                        R.import_id == import_id, NEW, columns[3].is_not(None)
-                    ),
-                )
-            )
-
-    def publish_new(
-        self, import_id: int, event_type: str, now: dt.datetime, id_base: int | None
-    ) -> None:
+    def _events_from(self, rows: Any, import_id: int, event_type: str, now: dt.datetime) -> Any:
         payload: Any = literal({"import_id": import_id}, JSON)
         if self.dialect == "postgresql":
             payload = cast(literal(f'{{"import_id": {import_id}}}'), JSON)
-        student_id, source = self._new_students(id_base)
-        self.session.execute(
-            insert(OutboxEvent).from_select(
-                ["event_type", "student_id", "sequence", "payload", "created_at"],
-                source.add_columns(
-                    literal(event_type), student_id, literal(1), payload, literal(now)
-                ).where(R.import_id == import_id, NEW),
-            )
+        return insert(OutboxEvent).from_select(
+            ["event_type", "student_id", "sequence", "payload", "created_at"],
+            select(literal(event_type), rows.c.sid, literal(1), payload, literal(now)),
         )
-
-    @staticmethod
-    def _new_students(id_base: int | None) -> tuple[Any, Select[Any]]:
-        """The id of the student a staged row became, and the rows to select it from."""
-        if id_base is not None:
-            return literal(id_base) + R.row, select().select_from(R)
-        joined = (
-            select().select_from(R).join(Student, Student.registry_no_index == R.registry_index)
-        )
-        return Student.id, joined
 
     def add_report(self, report: ImportReport) -> None:
         self.session.add(report)

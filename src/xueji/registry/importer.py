@@ -163,10 +163,7 @@ def _apply(
     repository = ImportRepository(session)
     now = clock.now()
     ensure_classes(session, clock, principal, run.id, run.school_code)
-    id_base = repository.id_base()
-    repository.insert_new_students(run.id, run.school_code, now, id_base)
-    repository.insert_new_guardians(run.id, id_base)
-    repository.publish_new(run.id, events.STUDENT_REGISTERED, now, id_base)
+    repository.insert_new(run.id, run.school_code, now, events.STUDENT_REGISTERED)
     apply_changed(session, clock, principal, run.id)
     run.new, run.changed = result.new, result.changed
     run.unchanged, run.rejected = result.unchanged, result.rejected
