@@ -277,9 +277,11 @@ def test_only_the_schools_own_administrator_imports(
 def _children_started(
     monkeypatch: pytest.MonkeyPatch, *, kill_at_once: bool = False
 ) -> list[subprocess.Popen[bytes]]:
-    """Every file is prepared in a second process; returns those processes as they start
-    (each killed at once if asked)."""
+    """Every file is prepared by two helper processes, in chunks of two rows; returns the
+    helpers as they start (each killed at once if asked)."""
     monkeypatch.setattr(import_prep, "CHILD_MIN_BYTES", 0)
+    monkeypatch.setattr(import_prep, "HELPERS", 2)
+    monkeypatch.setattr(import_prep, "CHUNK_ROWS", 2)
     started: list[subprocess.Popen[bytes]] = []
     real_popen = subprocess.Popen
 
@@ -293,26 +295,27 @@ def _children_started(
     return started
 
 
-def test_a_large_file_prepared_in_a_second_process_imports_the_same(
+def test_a_large_file_prepared_by_helper_processes_imports_the_same(
     session: Session,
     clock: FixedClock,
     world: World,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rows = [*GOOD, row("G123", "王五"), GOOD[0]]
+    more = [row(number(sequence=f"{n:03d}"), "张华") for n in range(21, 35, 2)]
+    rows = [*GOOD, row("G123", "王五"), GOOD[0], *more]  # 12 rows: 6 chunks
     path = write_csv(tmp_path / "a.csv", rows)
     here = run(session, clock, world, path, dry_run=True)
     started = _children_started(monkeypatch)
     there = run(session, clock, world, path)
     assert there.as_dict() == here.as_dict()
-    assert (there.new, there.rejected) == (2, 3)
-    assert [error.code for error in there.errors] == [
-        "DUPLICATE_IN_FILE",
-        "ID_LENGTH",
-        "DUPLICATE_IN_FILE",
+    assert (there.new, there.rejected) == (9, 3)
+    assert [(error.row, error.code) for error in there.errors] == [
+        (2, "DUPLICATE_IN_FILE"),
+        (5, "ID_LENGTH"),
+        (6, "DUPLICATE_IN_FILE"),
     ]
-    assert len(started) == 1 and started[0].returncode == 0
+    assert [child.returncode for child in started] == [0, 0]
     assert lookup(session, registry_no=number(sequence="002")) is not None
 
     path.write_text("学籍号,姓名\nG1,张三\n", encoding="utf-8")
@@ -323,7 +326,7 @@ def test_a_large_file_prepared_in_a_second_process_imports_the_same(
     assert state(session) == before
 
 
-def test_a_second_process_killed_half_way_fails_the_import_and_changes_nothing(
+def test_a_helper_process_killed_half_way_fails_the_import_and_changes_nothing(
     session: Session,
     clock: FixedClock,
     world: World,

@@ -3,18 +3,20 @@ chunk by chunk.
 
 That work is pure Python and CPU-bound (a million rows are about ten seconds of it),
 while writing a chunk to the database is mostly the driver's and the database's. For a
-large file it therefore runs in a second process that prepares the next chunk while this
-one writes the previous: the import takes the time of the slower half instead of the sum.
-A small file stays in-process, where starting an interpreter would cost more than it saves.
+large file it therefore runs in helper processes that prepare the next chunks while this
+one writes the previous. A small file stays in-process, where starting an interpreter
+would cost more than it saves.
 
-The child is a new interpreter (never a fork: the parent may be a server with threads
-and polars' own pool). It holds no database connection and writes nothing, so killing either
-process at any moment leaves the registry as it was: the parent's transaction rolls back.
+Each helper is a new interpreter (never a fork: the parent may be a server with threads
+and polars' own pool). Helpers hold no database connection and write nothing, so killing
+any process at any moment leaves the registry as it was: the parent's transaction rolls
+back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import pickle
 import subprocess
@@ -30,12 +32,14 @@ import polars as pl
 
 from xueji.db.crypto import install_keyring, keyring
 from xueji.domain.errors import ValidationFailed
-from xueji.registry.import_files import read_chunks
+from xueji.registry.import_files import CHUNK_ROWS, read_chunks
 from xueji.registry.import_rules import check_chunk, message_for
 from xueji.registry.service import PHONE_PURPOSE, REGISTRY_NO_PURPOSE
 
 #: Files at least this large are prepared in a second process (about 80,000 rows).
 CHILD_MIN_BYTES = 8 * 1024 * 1024
+#: Helper processes for a large file: one per core, at most four.
+HELPERS = max(1, min(4, os.cpu_count() or 1))
 CHILD_DIED = "导入文件的预处理进程意外退出，导入未生效，请重试"
 
 
@@ -108,22 +112,56 @@ PreparedChunks = Callable[[Path, int, dt.date], Any]
 
 
 @contextmanager
-def prepared_here(path: Path, import_id: int, today: dt.date) -> Iterator[Iterator[PreparedChunk]]:
-    """The file's chunks prepared in this process, one at a time."""
-    with read_chunks(path) as chunks:
-        yield (prepare(chunk, import_id, today) for chunk in chunks)
+def prepared_here(
+    path: Path,
+    import_id: int,
+    today: dt.date,
+    share: tuple[int, int] = (0, 1),
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[Iterator[PreparedChunk]]:
+    """The file's chunks prepared in this process, one at a time; with ``share`` (part,
+    parts) only every parts-th chunk from the part-th on (the others are read, to count
+    rows, but not prepared)."""
+    part, parts = share
+    with read_chunks(path, chunk_rows) as chunks:
+        yield (
+            prepare(chunk, import_id, today)
+            for number, chunk in enumerate(chunks)
+            if number % parts == part
+        )
 
 
 @contextmanager
 def prepared_in_child(
     path: Path, import_id: int, today: dt.date
 ) -> Iterator[Iterator[PreparedChunk]]:
-    """The file's chunks prepared by a second process, which works on the next chunk
-    while the caller stages this one. The pipe holds at most one chunk in flight, so
-    memory stays bounded by about three chunks whatever the file's size.
+    """The file's chunks prepared by helper processes, which work on the next chunks
+    while the caller stages this one. Helper k prepares chunks k, k + n, k + 2n… and the
+    caller takes them in turn, so the order is the file's. Each pipe holds at most one
+    chunk in flight: memory stays bounded by a few chunks per helper whatever the file's
+    size. Even on two cores two helpers pay: the caller waits on them half the time.
 
-    The child is a fresh ``python -m`` of this module rather than a multiprocessing
-    spawn, which would re-run the parent's main script in the child."""
+    The helpers are fresh ``python -m`` runs of this module rather than multiprocessing
+    spawns, which would re-run the parent's main script in each."""
+    helpers: list[tuple[subprocess.Popen[bytes], Connection]] = []
+    try:
+        for part in range(HELPERS):
+            orders = (str(path), import_id, today, (part, HELPERS), CHUNK_ROWS)
+            helpers.append(_start_helper(orders))
+        yield _in_turn([receiver for _, receiver in helpers])
+    finally:
+        # Closing our ends makes a helper still sending stop at once (broken pipe).
+        for _, receiver in helpers:
+            receiver.close()
+        for child, _ in helpers:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def _start_helper(orders: tuple[object, ...]) -> tuple[subprocess.Popen[bytes], Connection]:
     read_end, write_end = os.pipe()
     child = subprocess.Popen(
         [sys.executable, "-m", __name__, str(write_end)],
@@ -132,33 +170,28 @@ def prepared_in_child(
     )
     os.close(write_end)
     receiver = Connection(read_end, writable=False)
+    assert child.stdin is not None
     try:
-        assert child.stdin is not None
-        try:
-            with child.stdin as orders:
-                pickle.dump((str(path), import_id, today, keyring()), orders)
-        except BrokenPipeError:
-            raise RuntimeError(CHILD_DIED) from None
-        yield _received(receiver)
-    finally:
-        # Closing our end makes a child still sending stop at once (broken pipe).
+        with child.stdin as stdin:
+            pickle.dump((*orders, keyring()), stdin)
+    except BrokenPipeError:
         receiver.close()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        child.wait()
+        raise RuntimeError(CHILD_DIED) from None
+    return child, receiver
 
 
 def prepared_chunks(path: Path) -> PreparedChunks:
-    """In a second process for a large file, in this one for a small file."""
+    """By helper processes for a large file, in this one for a small file."""
     return prepared_in_child if path.stat().st_size >= CHILD_MIN_BYTES else prepared_here
 
 
-def _received(receiver: Connection) -> Iterator[PreparedChunk]:
-    while True:
+def _in_turn(receivers: list[Connection]) -> Iterator[PreparedChunk]:
+    """Chunk i from helper i mod n. The first helper to have no chunk for its turn
+    marks the end of the file."""
+    for turn in itertools.count():
         try:
-            kind, payload = receiver.recv()
+            kind, payload = receivers[turn % len(receivers)].recv()
         except EOFError:
             raise RuntimeError(CHILD_DIED) from None
         if kind == "chunk":
@@ -173,14 +206,14 @@ def _received(receiver: Connection) -> Iterator[PreparedChunk]:
 
 
 def _child_main(write_fd: int) -> None:
-    """Entry point of the preparing process: reads its orders from stdin, sends every
-    chunk, then "done" — or the reason it stopped. A closed pipe means the parent is
-    gone: stop quietly."""
+    """Entry point of a helper: reads its orders from stdin, sends each of its chunks,
+    then "done" — or the reason it stopped. A closed pipe means the parent is gone or
+    no longer needs it: stop quietly."""
     sender = Connection(write_fd, readable=False)
-    path, import_id, today, ring = pickle.load(sys.stdin.buffer)
+    path, import_id, today, share, chunk_rows, ring = pickle.load(sys.stdin.buffer)
     install_keyring(ring)
     try:
-        with prepared_here(Path(path), import_id, today) as chunks:
+        with prepared_here(Path(path), import_id, today, share, chunk_rows) as chunks:
             for chunk in chunks:
                 sender.send(("chunk", chunk))
         sender.send(("done", None))
