@@ -100,9 +100,9 @@ def _counts(database: Path) -> tuple[int, ...]:
         )
 
 
-def test_killed_import_leaves_the_registry_exactly_as_it_was(tmp_path: Path) -> None:
-    var = demo_registry(tmp_path / "var")
-    before = _counts(var / "xueji.db")
+def _big_file(path: Path, per_day: int = 399) -> Path:
+    """336 days of ``per_day`` students (by default about 134,000 rows, 13 MiB): imported
+    with helper processes, and long enough to be killed half-way."""
     rows = (
         row(
             demo_number("440604", f"2017{m:02d}{d:02d}", f"{i:03d}"),
@@ -112,9 +112,12 @@ def test_killed_import_leaves_the_registry_exactly_as_it_was(tmp_path: Path) -> 
         )
         for m in range(1, 13)
         for d in range(1, 29)
-        for i in range(1, 400)
+        for i in range(1, per_day + 1)
     )
-    path = write_csv(tmp_path / "big.csv", rows)
+    return write_csv(path, rows)
+
+
+def _import_in_background(var: Path, path: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [str(XUEJI), "registry", "import", str(path), "--school", HAIKOU_SCHOOL_CODE],
         env=cli_env(var),
@@ -124,11 +127,53 @@ def test_killed_import_leaves_the_registry_exactly_as_it_was(tmp_path: Path) -> 
     )
     time.sleep(2.5)
     assert process.poll() is None, "import finished before it could be killed"
+    return process
+
+
+def test_killed_import_leaves_the_registry_exactly_as_it_was(tmp_path: Path) -> None:
+    var = demo_registry(tmp_path / "var")
+    before = _counts(var / "xueji.db")
+    process = _import_in_background(var, _big_file(tmp_path / "big.csv"))
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
     assert _counts(var / "xueji.db") == before
     verify = run_cli("audit", "verify", var_dir=var)
     assert verify.returncode == 0, verify.stderr
+
+
+def test_helpers_of_a_killed_import_stop_by_themselves(tmp_path: Path) -> None:
+    var = demo_registry(tmp_path / "var")
+    before = _counts(var / "xueji.db")
+    process = _import_in_background(var, _big_file(tmp_path / "big.csv", per_day=999))
+    assert _helpers_of(process.pid), "no helper was running when the importer was killed"
+    os.kill(process.pid, signal.SIGKILL)  # the importer only, not its helpers
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while _group_alive(process.pid):
+        assert time.monotonic() < deadline, "a helper outlived its importer"
+        time.sleep(0.1)
+    assert _counts(var / "xueji.db") == before
+
+
+def _helpers_of(importer: int) -> list[int]:
+    """Processes whose parent is ``importer`` (read from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == importer:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_api_upload_dry_run_commit_and_report(
