@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from tests.e2e.conftest import Headers
 from tests.e2e.test_learning_api import drain
-from tests.registry_world import HUAJING, number, register
+from tests.e2e.test_registry_pages import page_login
+from tests.registry_world import HAIKOU, HUAJING, number, register
 from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
+from xueji.parents import applications
 from xueji.registry.models import School
 
 GUARDIAN = "13800138001"  # 陈小明's guardian in the test registry
@@ -293,3 +295,71 @@ def test_an_open_application_follows_the_child_to_the_new_school(
     url = f"/api/v1/phone-change-applications/{created['id']}/approve"
     assert client.post(url, headers=haikou).status_code == 404
     assert client.post(url, headers=huajing).json()["state"] == "approved"
+
+
+def _student(
+    client: TestClient, admin: dict[str, str], registry_no: str, name: str, school: str
+) -> None:
+    created = client.post(
+        "/api/v1/students",
+        json={
+            "registry_no": registry_no,
+            "name": name,
+            "gender": "1",
+            "birth_date": "2016-02-11",
+            "school_code": school,
+            "guardians": [{"name": "赵大", "relation": "父亲", "phone": "13700137001"}],
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+
+
+def test_staff_lists_come_from_their_scope_a_page_at_a_time(
+    client: TestClient, as_user: Headers, monkeypatch: Any
+) -> None:
+    huajing_no = number(region="440106", sequence="005")
+    _student(client, as_user("haikou-admin"), number(sequence="003"), "李华", HAIKOU)
+    _student(client, as_user("huajing-admin"), huajing_no, "王芳", HUAJING)
+    drain(client)
+    sign_up(client, STRANGER)
+    parent = parent_headers(client, STRANGER)
+    filed = []
+    for registry_no, name in (
+        (number(), "陈小明"),
+        (number(sequence="003"), "李华"),
+        (huajing_no, "王芳"),
+    ):
+        form = dict(APPLICATION, registry_no=registry_no, student_name=name)
+        created = client.post("/api/v1/phone-change-applications", json=form, headers=parent)
+        assert created.status_code == 201, created.text
+        filed.append(created.json()["id"])
+
+    def ids(user: str, **params: Any) -> list[int]:
+        listed = client.get(
+            "/api/v1/phone-change-applications", params=params, headers=as_user(user)
+        )
+        assert listed.status_code == 200, listed.text
+        return [item["id"] for item in listed.json()]
+
+    newest_first = filed[::-1]
+    assert ids("ops") == newest_first
+    assert ids("foshan") == newest_first[1:]
+    assert ids("guangzhou") == newest_first[:1]
+    assert ids("huajing-admin") == newest_first[:1]
+    assert ids("foshan", limit=1) == newest_first[1:2]  # Guangzhou's newer one is not counted
+    assert ids("ops", limit=2) == newest_first[:2]
+    assert ids("ops", limit=2, before=newest_first[1]) == newest_first[2:]
+    for limit in (0, 501):
+        refused = client.get(
+            "/api/v1/phone-change-applications", params={"limit": limit}, headers=as_user("ops")
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == "PAGE_SIZE_INVALID"
+
+    monkeypatch.setattr(applications, "PAGE_SIZE", 2)
+    page_login(client, "ops")
+    first = client.get("/phone-change-applications")
+    assert first.status_code == 200 and "更早的申请" in first.text
+    assert f"?before={newest_first[1]}" in first.text and "王芳" in first.text
+    older = client.get("/phone-change-applications", params={"before": newest_first[1]})
+    assert "陈小明" in older.text and "王芳" not in older.text and "更早的申请" not in older.text

@@ -234,26 +234,48 @@ def reject(
     return application
 
 
-def for_caller(session: Session, principal: Principal) -> list[PhoneChangeApplication]:
+#: Staff lists come a page at a time, newest first (``before``: the last id of a page).
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
+def for_caller(
+    session: Session, principal: Principal, *, before: int | None = None, limit: int | None = None
+) -> list[PhoneChangeApplication]:
+    """A parent's own applications (all of them), or one page of a staff member's."""
+    limit = PAGE_SIZE if limit is None else limit
     repository = ParentRepository(session)
     if principal.role is Role.PARENT:
         return repository.applications_of_parent(own_parent_account(session, principal).id)
     scope.require_staff(principal)
-    schools = [principal.school_code] if principal.school_code else None
-    candidates = repository.applications_of_schools(schools)
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"每页条数应为 1–{MAX_PAGE_SIZE}", code="PAGE_SIZE_INVALID")
+    candidates = repository.applications_in_scope(principal, before=before, limit=limit)
     return [a for a in candidates if _sees(session, principal, a)]
 
 
-def views_for(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    """The caller's list. A decided application of a child who has since left the school
-    is no longer the old school's to see: it is left out, not an error."""
+def views_for(
+    session: Session, principal: Principal, *, before: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The caller's list (see ``page_for``)."""
+    return page_for(session, principal, before=before, limit=limit)[0]
+
+
+def page_for(
+    session: Session, principal: Principal, *, before: int | None = None, limit: int | None = None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The caller's list, and the ``before`` of the next page (None on the last page).
+    A decided application of a child who has since left the school is no longer the old
+    school's to see: it is left out, not an error."""
+    found = for_caller(session, principal, before=before, limit=limit)
     shown = []
-    for application in for_caller(session, principal):
+    for application in found:
         try:
             shown.append(view(session, principal, application))
         except NotFound:
             continue
-    return shown
+    more = principal.role is not Role.PARENT and len(found) == (limit or PAGE_SIZE)
+    return shown, (found[-1].id if more and found else None)
 
 
 def view(

@@ -174,9 +174,9 @@ def apply(
 
 @router.get("/phone-change-applications")
 def applications_page(
-    request: Request, session: DbSession, principal: CurrentPrincipal
+    request: Request, session: DbSession, principal: CurrentPrincipal, before: int | None = None
 ) -> Response:
-    return _applications_page(request, session, principal)
+    return _applications_page(request, session, principal, before=before)
 
 
 def _applications_page(
@@ -185,12 +185,13 @@ def _applications_page(
     principal: CurrentPrincipal,
     error: XuejiError | None = None,
     status_code: int = 200,
+    before: int | None = None,
 ) -> Response:
-    items = applications.views_for(session, principal)
+    items, next_before = applications.page_for(session, principal, before=before)
     return render(
         request,
         "phone_change_applications.html",
-        {"items": items, "error": error},
+        {"items": items, "error": error, "before": before, "next_before": next_before},
         status_code=status_code,
     )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from xueji.auth.service import Principal
 from xueji.db.repository import Repository
 from xueji.parents.models import ParentAccount, ParentBinding, PhoneChangeApplication
+from xueji.registry import scope
+from xueji.registry.models import School, Student
 
 
 class ParentRepository(Repository):
@@ -82,10 +85,22 @@ class ParentRepository(Repository):
             )
         )
 
-    def applications_of_schools(
-        self, school_codes: list[str] | None
+    def applications_in_scope(
+        self, principal: Principal, *, before: int | None, limit: int
     ) -> list[PhoneChangeApplication]:
-        statement = select(PhoneChangeApplication).order_by(PhoneChangeApplication.id.desc())
-        if school_codes is not None:
-            statement = statement.where(PhoneChangeApplication.school_code.in_(school_codes))
-        return list(self.session.scalars(statement.limit(500)))
+        """Newest first, ``limit`` at most, older than application ``before`` if given,
+        of children the staff member sees now (their current school and region, or
+        class); a school's staff only those filed at their school."""
+        statement = (
+            select(PhoneChangeApplication)
+            .join(Student, Student.id == PhoneChangeApplication.student_id)
+            .join(School, School.code == Student.school_code)
+            .where(scope.student_filter(principal, School.region_code))
+            .order_by(PhoneChangeApplication.id.desc())
+            .limit(limit)
+        )
+        if principal.school_code:
+            statement = statement.where(PhoneChangeApplication.school_code == principal.school_code)
+        if before is not None:
+            statement = statement.where(PhoneChangeApplication.id < before)
+        return list(self.session.scalars(statement))

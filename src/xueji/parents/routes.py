@@ -97,8 +97,15 @@ def apply(
 
 
 @router.get("/phone-change-applications")
-def list_applications(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
-    return applications.views_for(session, principal)
+def list_applications(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    before: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Staff: newest first, ``limit`` (default 100, at most 500) per page; the next page
+    is ``?before=`` the last id. Parents: all their own."""
+    return applications.views_for(session, principal, before=before, limit=limit)
 
 
 @router.post("/phone-change-applications/{application_id}/forward")
