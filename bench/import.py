@@ -39,6 +39,7 @@ from import_bench_data import plain_rows, write_file
 from import_floor import floor_rows, write_floor
 from xueji.config import normalise_database_url
 from xueji.db.engine import make_engine
+from xueji.registry.import_prep import HELPERS
 
 
 def import_once(database_url: str, csv: Path, workdir: Path) -> tuple[float, int]:
@@ -109,10 +110,10 @@ def floor_once(
 
 def peak_memory(rows: int, workdir: Path) -> None:
     """Import a ``rows``-row file in a fresh child process and print its own peak RSS
-    (VmHWM) plus the peak of the process that prepares the file for it (a large file is
-    read, checked and encrypted in a second process). Not the bench's RUSAGE_CHILDREN: a
-    forked child starts out counting the parent's pages, and this parent has just
-    generated the file."""
+    (VmHWM), the peak of its largest helper (a large file is read, checked and encrypted
+    by helper processes) and their sum over all helpers as an upper bound. Not the
+    bench's RUSAGE_CHILDREN: a forked child starts out counting the parent's pages, and
+    this parent has just generated the file."""
     csv = write_file(workdir / f"memory-{rows}.csv", rows)
     code = (
         "import sys, resource; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
@@ -138,12 +139,14 @@ def peak_memory(rows: int, workdir: Path) -> None:
         text=True,
         check=True,
     )
-    new, elapsed, peak_mib, helper_mib = done.stdout.split()
+    new_text, elapsed_text, peak_text, helper_text = done.stdout.split()
+    new, elapsed = int(new_text), float(elapsed_text)
+    peak_mib, helper_mib = int(peak_text), int(helper_text)
+    bound = peak_mib + HELPERS * helper_mib
     print(
-        f"memory     import {int(new):>10,} rows (SQLite) in {float(elapsed):.0f} s"
-        f" = {int(new) / float(elapsed):,.0f} rows/s, peak RSS: importing process"
-        f" {int(peak_mib):,} MiB + preparing process {int(helper_mib):,} MiB"
-        f" = {int(peak_mib) + int(helper_mib):,} MiB"
+        f"memory     import {new:>10,} rows (SQLite) in {elapsed:.0f} s"
+        f" = {new / elapsed:,.0f} rows/s, peak RSS: importing process {peak_mib:,} MiB,"
+        f" largest of {HELPERS} helpers {helper_mib:,} MiB, all together at most {bound:,} MiB"
     )
 
 

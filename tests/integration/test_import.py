@@ -279,7 +279,7 @@ def _children_started(
 ) -> list[subprocess.Popen[bytes]]:
     """Every file is prepared by two helper processes, in chunks of two rows; returns the
     helpers as they start (each killed at once if asked)."""
-    monkeypatch.setattr(import_prep, "CHILD_MIN_BYTES", 0)
+    monkeypatch.setattr(import_prep, "HELPER_MIN_BYTES", 0)
     monkeypatch.setattr(import_prep, "HELPERS", 2)
     monkeypatch.setattr(import_prep, "CHUNK_ROWS", 2)
     started: list[subprocess.Popen[bytes]] = []

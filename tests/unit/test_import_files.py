@@ -35,6 +35,7 @@ def _both_readers(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, pl.DataFra
         pytest.param(f"{HEADER}\n{ROW}\n{ROW}", id="no-final-newline"),
         pytest.param(f"\ufeff{HEADER}\n{ROW}\n", id="bom"),
         pytest.param(f"{HEADER}\n{ROW}\n\n{ROW}\n", id="blank-line-keeps-row-numbers"),
+        pytest.param(f"{HEADER}\n\n{ROW}\n{ROW}\n\n\n", id="blank-lines-first-and-last"),
         pytest.param(f"{HEADER}\nG1,李四\n{ROW},多余,多余\n", id="short-and-long-rows"),
         pytest.param(f"{HEADER}\n  G2 , 王 五 ,1,20160211\n", id="spaces-kept"),
         pytest.param(f"{SHORT_HEADER}\n{ROW}\n", id="header"),

@@ -155,32 +155,38 @@ def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
 
 def _plain_csv_chunks(path: Path, handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """Chunks of a plain UTF-8 file (see ``_inspect``) split by polars, shaped exactly as
-    ``_csv_chunks`` shapes them: cells as text, missing cells empty, extra cells dropped."""
+    ``_csv_chunks`` shapes them: cells as text, missing cells empty, extra cells dropped.
+    In a plain file every line is one row, so the file is cut into blocks of
+    ``chunk_rows`` lines and each block parsed on its own: memory stays bounded by one
+    block (polars' own streaming reader reads ahead as far as it likes)."""
     headers = [cell.strip() for cell in next(csv.reader(handle), [])]
     mapping = _canonical(headers)
     positions = [f"c{index}" for index in range(len(headers))]
-    rows = pl.scan_csv(
-        path,
-        has_header=False,
-        skip_rows=1,
-        new_columns=positions,
-        schema=dict.fromkeys(positions, pl.String),
-        truncate_ragged_lines=True,
-        extra_columns="ignore",
-        missing_columns="insert",
-        empty_string_is_null=False,
-        raise_if_empty=False,
-    )
     first_row = 2
-    for batch in rows.collect_batches(chunk_size=chunk_rows):
-        if batch.height == 0:
-            continue
-        frame = batch.select(
-            pl.col(positions[headers.index(header)]).fill_null("").alias(header)
-            for header in mapping
-        )
-        yield _shape(frame, mapping, first_row)
-        first_row += batch.height
+    with path.open("rb") as source:
+        source.readline()  # the header, read above
+        while lines := list(itertools.islice(source, chunk_rows)):
+            batch = pl.read_csv(
+                b"".join(lines),
+                has_header=False,
+                new_columns=positions,
+                schema=dict.fromkeys(positions, pl.String),
+                truncate_ragged_lines=True,
+                extra_columns="ignore",
+                missing_columns="insert",
+                empty_string_is_null=False,
+                raise_if_empty=False,
+            )
+            if batch.height != len(lines):  # never seen; row numbers must stay right
+                rows = list(csv.reader(line.decode("utf-8-sig") for line in lines))
+                yield _columns_frame(rows, headers, mapping, first_row)
+            else:
+                frame = batch.select(
+                    pl.col(positions[headers.index(header)]).fill_null("").alias(header)
+                    for header in mapping
+                )
+                yield _shape(frame, mapping, first_row)
+            first_row += len(lines)
 
 
 def _columns_frame(

@@ -1,7 +1,8 @@
 """Bulk import of a school's students (学籍导入) — all or nothing.
 
-1. Every row is checked column-wise (``import_rules``); accepted rows are encrypted and
-   staged in ``import_rows`` inside the import's transaction.
+1. Every row is checked column-wise (``import_rules``); accepted rows are encrypted (for a
+   large file by helper processes, see ``import_prep``) and staged in ``import_rows``
+   inside the import's transaction.
 2. The database classifies the staged rows: repeated in the file, already at another
    school, new, or existing here (then compared: changed or unchanged).
 3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
@@ -127,7 +128,7 @@ def _stage_file(
     progress: Callable[[int], None] | None,
 ) -> None:
     stager = FastStager(session)
-    with prepared_chunks(path)(path, import_id, china_today(clock)) as chunks:
+    with prepared_chunks(path, import_id, china_today(clock)) as chunks:
         for chunk in chunks:
             for row, code, message in chunk.errors:
                 _note_error(result, row, code, message)
