@@ -42,6 +42,8 @@ def _both_readers(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, pl.DataFra
         pytest.param(f"{HEADER}\n" + f"{ROW}\n" * 7, id="several-chunks"),
         pytest.param(f'{HEADER}\n"G1","张,三","","",""\n', id="quoted-cells"),
         pytest.param(f'{HEADER}\nG1,"他说""好""",男\n', id="doubled-quotes"),
+        pytest.param(f'{HEADER}\nG1,张"三"丰,男\n', id="quotes-inside-a-cell"),
+        pytest.param(f'{HEADER}\nG1,"张"三,男\n{ROW}\n', id="text-after-closing-quote"),
     ],
 )
 def test_fast_reader_gives_the_csv_modules_rows(tmp_path: Path, body: str) -> None:
