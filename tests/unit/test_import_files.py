@@ -1,13 +1,16 @@
 """Reading CSV files: the fast reader for plain UTF-8 files gives exactly the rows the csv
-module gives, and every file it cannot split safely (a line break inside a cell, a bare
-carriage return) goes to the csv module."""
+module gives, and every file it cannot split safely (any quoted cell but an empty one, a
+bare carriage return, a stray byte-order mark) goes to the csv module."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from xueji.registry import import_files
@@ -40,10 +43,7 @@ def _both_readers(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, pl.DataFra
         pytest.param(f"{HEADER}\n  G2 , 王 五 ,1,20160211\n", id="spaces-kept"),
         pytest.param(f"{SHORT_HEADER}\n{ROW}\n", id="header"),
         pytest.param(f"{HEADER}\n" + f"{ROW}\n" * 7, id="several-chunks"),
-        pytest.param(f'{HEADER}\n"G1","张,三","","",""\n', id="quoted-cells"),
-        pytest.param(f'{HEADER}\nG1,"他说""好""",男\n', id="doubled-quotes"),
-        pytest.param(f'{HEADER}\nG1,张"三"丰,男\n', id="quotes-inside-a-cell"),
-        pytest.param(f'{HEADER}\nG1,"张"三,男\n{ROW}\n', id="text-after-closing-quote"),
+        pytest.param(f'{HEADER}\nG1,"",李四,"",""\n"",王五,"","",""\r\n', id="empty-quoted"),
     ],
 )
 def test_fast_reader_gives_the_csv_modules_rows(tmp_path: Path, body: str) -> None:
@@ -65,7 +65,14 @@ def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "plain"),
     [
-        pytest.param(f'{HEADER}\nG1,"张,三"\n'.encode(), True, id="quoted-comma"),
+        pytest.param(f'{HEADER}\nG1,"",张三,""\n'.encode(), True, id="empty-quoted-cells"),
+        pytest.param(f'{HEADER}\nG1,"张,三"\n'.encode(), False, id="quoted-comma"),
+        pytest.param(f'{HEADER}\nG1,"他说""好"""\n'.encode(), False, id="doubled-quotes"),
+        pytest.param(f'{HEADER}\n"张"三"丰",d\n'.encode(), False, id="text-after-quote"),
+        pytest.param(f'{HEADER}\n"a" "b",c\n'.encode(), False, id="space-between-quotes"),
+        pytest.param(f'{HEADER}\n""a"",b\n'.encode(), False, id="empty-quotes-then-text"),
+        pytest.param(f'{HEADER}\na"b,"c\nd",e"f\n2,x\n'.encode(), False, id="literal-quotes"),
+        pytest.param(f"{HEADER}\n\ufeffG1,张三\n".encode(), False, id="bom-in-a-data-line"),
         pytest.param(f'{HEADER}\nG1,"张\n三"\n'.encode(), False, id="line-break-in-cell"),
         pytest.param(f'{HEADER}\nG1,"张\r\n三"\n'.encode(), False, id="crlf-in-cell"),
         pytest.param(f"{HEADER}\rG1,张三\r".encode(), False, id="bare-cr"),
@@ -87,6 +94,31 @@ def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path) -> None:
     content = head + b"x" * filler + b"\r\n" + line
     path.write_bytes(content)
     assert import_files._inspect(path) == (True, True)
+
+
+def test_a_bom_opening_the_second_block_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    head = (HEADER + "\n").encode()
+    filler = b"G1," + b"x" * ((1 << 20) - len(head) - 4) + b"\n"  # block 1 ends here
+    path.write_bytes(head + filler + "\ufeffG2,张三\n".encode())
+    assert import_files._inspect(path) == (True, False)
+
+
+PIECES = ["a", "张", ",", '"', '""', ',"",', " ", "\r", "\ufeff"]
+CELLS = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(CELLS, min_size=1, max_size=6), ending=st.sampled_from(["\n", "\r\n"]))
+def test_whenever_a_file_is_plain_both_readers_agree(lines: list[str], ending: str) -> None:
+    body = HEADER + ending + ending.join(lines) + ending
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.csv"
+        path.write_bytes(body.encode("utf-8"))
+        if import_files._inspect(path) != (True, True):
+            return
+        fast, slow = _both_readers(path, chunk_rows=2)
+        assert_frame_equal(fast, slow)
 
 
 def test_a_cell_holding_a_line_break_in_the_next_block_is_found(tmp_path: Path) -> None:

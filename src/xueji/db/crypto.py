@@ -41,9 +41,10 @@ class Keyring:
         self._aead = AESGCM(_derive(master, b"xueji/encryption/v1"))
         self._index_key = _derive(master, b"xueji/blind-index/v1")
 
-    def __reduce__(self) -> tuple[type[Keyring], tuple[bytes]]:
-        """Sent whole to the process that prepares a large import (over a private pipe)."""
-        return (Keyring, (self._master,))
+    def master_key(self) -> bytes:
+        """The master key itself, for the helper processes of a large import (sent over
+        a private pipe). Nothing else needs it; a keyring does not pickle."""
+        return self._master
 
     def __repr__(self) -> str:
         return "Keyring(…)"

@@ -243,15 +243,26 @@ def for_caller(
     session: Session, principal: Principal, *, before: int | None = None, limit: int | None = None
 ) -> list[PhoneChangeApplication]:
     """A parent's own applications (all of them), or one page of a staff member's."""
-    limit = PAGE_SIZE if limit is None else limit
+    return _applications(session, principal, before=before, limit=limit)[0]
+
+
+def _applications(
+    session: Session, principal: Principal, *, before: int | None, limit: int | None
+) -> tuple[list[PhoneChangeApplication], int | None]:
+    """The caller's applications, and the ``before`` of the next page (None on the last
+    page; parents have one page). One more row than the page is read to know."""
     repository = ParentRepository(session)
     if principal.role is Role.PARENT:
-        return repository.applications_of_parent(own_parent_account(session, principal).id)
+        parent = own_parent_account(session, principal)
+        return repository.applications_of_parent(parent.id), None
     scope.require_staff(principal)
+    limit = PAGE_SIZE if limit is None else limit
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"每页条数应为 1–{MAX_PAGE_SIZE}", code="PAGE_SIZE_INVALID")
-    candidates = repository.applications_in_scope(principal, before=before, limit=limit)
-    return [a for a in candidates if _sees(session, principal, a)]
+    found = repository.applications_in_scope(principal, before=before, limit=limit + 1)
+    page = found[:limit]
+    next_before = page[-1].id if len(found) > limit else None
+    return [a for a in page if _sees(session, principal, a)], next_before
 
 
 def views_for(
@@ -267,15 +278,14 @@ def page_for(
     """The caller's list, and the ``before`` of the next page (None on the last page).
     A decided application of a child who has since left the school is no longer the old
     school's to see: it is left out, not an error."""
-    found = for_caller(session, principal, before=before, limit=limit)
+    found, next_before = _applications(session, principal, before=before, limit=limit)
     shown = []
     for application in found:
         try:
             shown.append(view(session, principal, application))
         except NotFound:
             continue
-    more = principal.role is not Role.PARENT and len(found) == (limit or PAGE_SIZE)
-    return shown, (found[-1].id if more and found else None)
+    return shown, next_before
 
 
 def view(

@@ -2,10 +2,10 @@
 
 * ``.csv`` in UTF-8 (with or without BOM) or GB18030 — never GB2312, whose codec turns the
   middle dot of minority names (bytes A1A4) into U+30FB. A file that is not valid UTF-8 is
-  read as GB18030; both are streamed, never loaded whole. A UTF-8 file with no line break
-  inside a cell (what nearly every export is) is split by polars' reader, several times
-  faster than the csv module; any other file goes through the csv module, which alone
-  handles line breaks inside a quoted cell exactly as Excel wrote them.
+  read as GB18030; both are streamed, never loaded whole. A UTF-8 file without quoted cells
+  (what nearly every export is; see ``_inspect``) is split by polars' reader, several
+  times faster than the csv module; any other file goes through the csv module, which
+  reads quoted commas, doubled quotes and line breaks in a cell as Excel wrote them.
 * ``.xlsx`` through python-calamine; date cells arrive as dates and become ISO text.
 
 Every chunk is a frame of text columns with canonical names (see ``COLUMNS``) plus ``row``,
@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-import numpy as np
 import polars as pl
 from python_calamine import CalamineWorkbook
 
@@ -99,13 +98,14 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Iterator[p
 
 
 def _inspect(path: Path) -> tuple[bool, bool]:
-    """(is the file valid UTF-8, is it plain). Plain: every line break ends a row — no
-    line break inside a quoted cell, found as a line with an odd number of quotes — and
-    no carriage return except in a CRLF line end. polars splits such a file exactly as
-    the csv module does; it would split a cell holding a line break into two rows."""
+    """(is the file valid UTF-8, is it plain). Plain: the only quotes are whole empty
+    cells (``""``, as some tools write an empty string), no carriage return other than in
+    a CRLF line end, and no byte-order mark but at the very start. In a plain file every
+    line is one row and every comma a separator, so polars and the csv module cannot
+    disagree; a file with any other quote goes to the csv module, whose reading of odd
+    quoting (``"张"三``, ``a"b``, a line break in a cell) is the one people's files get."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    utf8, plain = True, True
-    quotes_so_far, previous = 0, b""
+    utf8, plain, tail, at_start = True, True, b"", True
     with path.open("rb") as source:
         while block := source.read(1 << 20):
             if utf8:
@@ -114,28 +114,36 @@ def _inspect(path: Path) -> tuple[bool, bool]:
                 except UnicodeDecodeError:
                     utf8 = False
             if plain:
-                plain, quotes_so_far = _plain_block(previous, block, quotes_so_far)
-            previous = block
+                lines = tail + block
+                cut = lines.rfind(b"\n") + 1
+                plain, tail = _plain_lines(lines[:cut], at_start), lines[cut:]
+                at_start = at_start and cut == 0
     if utf8:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return utf8, plain and not previous.endswith(b"\r")
+    last_line_ok = b"\r" not in tail and _plain_lines(tail + b"\n", at_start)
+    return utf8, plain and last_line_ok
 
 
-def _plain_block(previous: bytes, block: bytes, quotes_so_far: int) -> tuple[bool, int]:
-    """Whether ``block`` keeps the file plain, and the quotes counted so far."""
-    # A CR closing the block is judged with the next block's first byte.
-    joined = (previous[-1:] if previous.endswith(b"\r") else b"") + block
-    body = joined[:-1] if joined.endswith(b"\r") else joined
-    if body.count(b"\r") != body.count(b"\r\n"):
-        return False, quotes_so_far
-    data = np.frombuffer(block, dtype=np.uint8)
-    quotes = np.flatnonzero(data == ord('"'))
-    breaks = np.flatnonzero(data == ord("\n"))
-    before_each_break = quotes_so_far + np.searchsorted(quotes, breaks)
-    return not bool((before_each_break % 2).any()), quotes_so_far + len(quotes)
+def _plain_lines(lines: bytes, at_start: bool) -> bool:
+    """Whether these whole lines (each ending in a line feed; ``at_start``: the file's
+    first) keep the file plain."""
+    stray_bom = b"\n" + codecs.BOM_UTF8 in lines or (
+        not at_start and lines.startswith(codecs.BOM_UTF8)
+    )
+    if stray_bom or lines.count(b"\r") != lines.count(b"\r\n"):
+        return False
+    if b'"' not in lines:
+        return True
+    text = b"\n" + lines
+    text = text.replace(b'\n"",', b"\n,")
+    for _ in range(2):  # ,"","", : each pass takes every other one
+        text = text.replace(b',"",', b",,")
+    for end in (b"\r\n", b"\n"):
+        text = text.replace(b',""' + end, b"," + end).replace(b'\n""' + end, b"\n" + end)
+    return b'"' not in text
 
 
 def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -168,7 +176,7 @@ def _plain_csv_chunks(path: Path, handle: TextIO, chunk_rows: int) -> Iterator[p
         while lines := list(itertools.islice(source, chunk_rows)):
             batch = _polars_block(b"".join(lines), positions)
             if batch is None or batch.height != len(lines):  # row numbers must stay right
-                rows = list(csv.reader(line.decode("utf-8-sig") for line in lines))
+                rows = list(csv.reader(line.decode("utf-8") for line in lines))
                 yield _columns_frame(rows, headers, mapping, first_row)
             else:
                 frame = batch.select(
@@ -180,9 +188,8 @@ def _plain_csv_chunks(path: Path, handle: TextIO, chunk_rows: int) -> Iterator[p
 
 
 def _polars_block(block: bytes, positions: list[str]) -> pl.DataFrame | None:
-    """The block's cells as text, or None where polars is stricter than the csv module
-    (a quoted cell with text after its closing quote, ``"张"三``): the caller then reads
-    that block with the csv module."""
+    """The block's cells as text, or None if polars refuses it (never seen with a plain
+    file): the caller then reads that block with the csv module."""
     try:
         return pl.read_csv(
             block,

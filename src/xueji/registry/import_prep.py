@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from xueji.db.crypto import install_keyring, keyring
+from xueji.db.crypto import Keyring, install_keyring, keyring
 from xueji.domain.errors import ValidationFailed
 from xueji.registry import import_files
 from xueji.registry.import_files import read_chunks
@@ -164,31 +164,40 @@ def prepared_by_helpers(
 
 
 def _start_helper(orders: tuple[object, ...]) -> tuple[subprocess.Popen[bytes], Connection]:
+    """A helper with its orders and the master key on stdin. ``-P``: the helper imports
+    nothing from the working directory, since it is trusted with the key."""
     read_end, write_end = os.pipe()
-    child = subprocess.Popen(
-        [sys.executable, "-m", __name__, str(write_end)],
-        stdin=subprocess.PIPE,
-        pass_fds=(write_end,),
-    )
-    os.close(write_end)
-    receiver = Connection(read_end, writable=False)
-    assert child.stdin is not None
+    child: subprocess.Popen[bytes] | None = None
     try:
+        child = subprocess.Popen(
+            [sys.executable, "-P", "-m", __name__, str(write_end)],
+            stdin=subprocess.PIPE,
+            pass_fds=(write_end,),
+        )
+        os.close(write_end)
+        write_end = -1
+        assert child.stdin is not None
         with child.stdin as stdin:
-            pickle.dump((*orders, keyring()), stdin)
-    except BrokenPipeError:
-        receiver.close()
-        child.wait()
-        raise RuntimeError(HELPER_DIED) from None
-    return child, receiver
+            pickle.dump((*orders, keyring().master_key()), stdin)
+        return child, Connection(read_end, writable=False)
+    except BaseException as error:
+        for end in (read_end, write_end):
+            if end >= 0:
+                os.close(end)
+        if child is not None:
+            child.kill()
+            child.wait()
+        if isinstance(error, BrokenPipeError):
+            raise RuntimeError(HELPER_DIED) from None
+        raise
 
 
 def prepared_chunks(
     path: Path, import_id: int, today: dt.date
 ) -> AbstractContextManager[Iterator[PreparedChunk]]:
-    """The file's chunks, prepared by helper processes for a large file and in this one
-    for a small file."""
-    if path.stat().st_size >= HELPER_MIN_BYTES:
+    """The file's chunks, prepared by helper processes for a large CSV file and in this
+    one otherwise. Not for an .xlsx: each helper would load the whole sheet."""
+    if path.suffix.lower() == ".csv" and path.stat().st_size >= HELPER_MIN_BYTES:
         return prepared_by_helpers(path, import_id, today)
     return prepared_here(path, import_id, today)
 
@@ -217,8 +226,8 @@ def _child_main(write_fd: int) -> None:
     then "done" — or the reason it stopped. A closed pipe means the parent is gone or
     no longer needs it: stop quietly."""
     sender = Connection(write_fd, readable=False)
-    path, import_id, today, share, chunk_rows, ring = pickle.load(sys.stdin.buffer)
-    install_keyring(ring)
+    path, import_id, today, share, chunk_rows, master = pickle.load(sys.stdin.buffer)
+    install_keyring(Keyring(master))
     try:
         with prepared_here(Path(path), import_id, today, share, chunk_rows) as chunks:
             for chunk in chunks:

@@ -132,13 +132,19 @@ class ImportRepository(Repository):
         lookup of the student by its (random, 64-character) index — on either database
         that lookup cost as much as writing the rows.
 
-        SQLite: the import holds the only write lock, so ``max(id) + row`` is free.
-        PostgreSQL hands ids out from a sequence shared with concurrent writers: the
-        rows take ``nextval`` once, in a materialised CTE that four inserts read in one
-        statement (foreign keys are checked at its end, when the students exist)."""
+        SQLite: the import holds the only write lock (taken when ``run_import`` wrote its
+        ``imports`` row; the staging table is temporary and takes none), so
+        ``max(id) + row`` is free. PostgreSQL hands ids out from a sequence shared with
+        concurrent writers: the rows take ``nextval`` once, in a materialised CTE that
+        four inserts read in one statement (foreign keys are checked at its end, when the
+        students exist)."""
         new = and_(R.import_id == import_id, NEW)
         if self.dialect == "postgresql":
-            sid: Any = literal_column("nextval('students_id_seq')")
+            sequence = self.session.scalar(
+                select(func.pg_get_serial_sequence(Student.__tablename__, "id"))
+            )
+            quoted = str(sequence).replace("'", "''")  # a name from the catalog
+            sid: Any = func.nextval(literal_column(f"'{quoted}'::regclass"))
             ids = select(sid.label("sid"), *STAGING.c).where(new)
             shared = ids.cte("new_rows").prefix_with("MATERIALIZED")
             statements = [
