@@ -117,7 +117,7 @@ def _big_file(path: Path, per_day: int = 399) -> Path:
     return write_csv(path, rows)
 
 
-def _import_in_background(var: Path, path: Path) -> subprocess.Popen[bytes]:
+def _import_in_background(var: Path, path: Path, wait: float = 2.5) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [str(XUEJI), "registry", "import", str(path), "--school", HAIKOU_SCHOOL_CODE],
         env=cli_env(var),
@@ -125,7 +125,7 @@ def _import_in_background(var: Path, path: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    time.sleep(2.5)
+    time.sleep(wait)
     assert process.poll() is None, "import finished before it could be killed"
     return process
 
@@ -144,8 +144,12 @@ def test_killed_import_leaves_the_registry_exactly_as_it_was(tmp_path: Path) -> 
 def test_helpers_of_a_killed_import_stop_by_themselves(tmp_path: Path) -> None:
     var = demo_registry(tmp_path / "var")
     before = _counts(var / "xueji.db")
-    process = _import_in_background(var, _big_file(tmp_path / "big.csv", per_day=999))
-    assert _helpers_of(process.pid), "no helper was running when the importer was killed"
+    process = _import_in_background(var, _big_file(tmp_path / "big.csv", per_day=999), wait=0)
+    deadline = time.monotonic() + 20
+    while not _helpers_of(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, "no helper started"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the helpers are at work
     os.kill(process.pid, signal.SIGKILL)  # the importer only, not its helpers
     process.wait(timeout=10)
     deadline = time.monotonic() + 20
