@@ -222,16 +222,22 @@ def test_xlsx_with_excel_dates_and_numbers(
     assert record is not None and record.birth_date == dt.date(2016, 2, 11)
 
 
+def assert_missing_column_refused(
+    session: Session, clock: FixedClock, world: World, path: Path
+) -> None:
+    """A file without the required columns is refused with its code and changes nothing."""
+    path.write_text("学籍号,姓名\nG1,张三\n", encoding="utf-8")
+    before = state(session)
+    with pytest.raises(ValidationFailed, match="缺少必需的列") as caught:
+        run(session, clock, world, path)
+    assert caught.value.code == "IMPORT_HEADER_MISSING"
+    assert state(session) == before
+
+
 def test_missing_column_refuses_the_file(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
-    path = tmp_path / "a.csv"
-    path.write_text("学籍号,姓名\nG1,张三\n", encoding="utf-8")
-    before = state(session)
-    with pytest.raises(Exception, match="缺少必需的列") as caught:
-        run(session, clock, world, path)
-    assert getattr(caught.value, "code", None) == "IMPORT_HEADER_MISSING"
-    assert state(session) == before
+    assert_missing_column_refused(session, clock, world, tmp_path / "a.csv")
 
 
 def test_failure_half_way_leaves_the_registry_as_it_was(
@@ -317,13 +323,7 @@ def test_a_large_file_prepared_by_helper_processes_imports_the_same(
     ]
     assert [child.returncode for child in started] == [0, 0]
     assert lookup(session, registry_no=number(sequence="002")) is not None
-
-    path.write_text("学籍号,姓名\nG1,张三\n", encoding="utf-8")
-    before = state(session)
-    with pytest.raises(ValidationFailed, match="缺少必需的列") as caught:
-        run(session, clock, world, path)
-    assert caught.value.code == "IMPORT_HEADER_MISSING"
-    assert state(session) == before
+    assert_missing_column_refused(session, clock, world, path)  # refused from a helper
 
 
 def test_a_helper_process_killed_half_way_fails_the_import_and_changes_nothing(

@@ -34,10 +34,6 @@ STAGING: Table = ImportRow.__table__  # type: ignore[assignment]
 
 
 class ImportRepository(Repository):
-    def stage(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(ImportRow), rows)
-
     def mark_duplicates(self, import_id: int) -> None:
         repeated = (
             select(R.registry_index)
