@@ -122,3 +122,23 @@ def test_login_form_without_csrf_token_is_refused(client: TestClient) -> None:
     assert response.status_code == 403
     assert "页面已过期" in response.text
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_the_page_session_cookie_lasts_twelve_hours_by_the_browsers_own_clock(
+    client: TestClient,
+) -> None:
+    """Max-Age, not a date: the service's clock (here fixed in the past) and the
+    browser's may differ by hours, and the session must still last its twelve hours."""
+    create_staff(client)
+    client.get("/login")
+    form = {"username": "foshan", "password": PASSWORD, "csrf_token": client.cookies["xueji_csrf"]}
+    signed = client.post("/login", data=form, follow_redirects=False)
+    assert signed.status_code == 303
+    cookie = next(
+        header
+        for header in signed.headers.get_list("set-cookie")
+        if header.startswith("xueji_session=")
+    )
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert f"Max-Age={12 * 3600}" in cookie and "expires" not in attributes
+    assert client.get("/api/v1/me").status_code == 200

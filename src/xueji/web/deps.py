@@ -39,14 +39,18 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def set_session_cookie(response: Response, request: Request, signed: SignedIn) -> None:
-    """The page session: HttpOnly, SameSite=Lax, Secure when configured."""
+    """The page session: HttpOnly, SameSite=Lax, Secure when configured. Its lifetime is
+    sent as Max-Age (seconds from now) rather than as a date: a browser whose clock is
+    off by hours would otherwise drop the cookie at once or keep it too long."""
+    container = get_container(request)
+    lifetime = signed.expires_at - container.clock.now()
     response.set_cookie(
         SESSION_COOKIE,
         signed.token,
         httponly=True,
         samesite="lax",
-        secure=get_container(request).settings.cookie_secure,
-        expires=signed.expires_at,
+        secure=container.settings.cookie_secure,
+        max_age=max(0, int(lifetime.total_seconds())),
     )
 
 
