@@ -6,9 +6,11 @@ the name) and puts in a known drift (every 1000th projection says "suspended"). 
 fresh process each:
 
 1. ``xueji reconcile --json`` as an operator runs it (wall time, start-up included);
-2. the reconciliation in-process, with its own peak RSS (VmHWM);
-3. the bare polars comparison of the same rows: registry and accounts joined on the five
-   fields, after loading — the floor the reconciliation is compared with.
+2. the reconciliation in-process, with its own peak RSS (VmHWM) and that of the largest
+   child it ran (the SQLite reader processes);
+3. the bare polars comparison of the same rows: the whole registry and the active accounts
+   joined on the five fields in one go, after loading — the floor the reconciliation,
+   which compares batch by batch, is compared with.
 
 The report must find exactly the drift that was put in.
 
@@ -148,8 +150,11 @@ container = container_for(sys.argv[2], Path(sys.argv[3]))
 started = time.perf_counter()
 report = reconcile.reconcile_committed(container.sessions, container.clock)
 elapsed = time.perf_counter() - started
+import resource
 hwm = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
-print(json.dumps({"seconds": elapsed, "peak_mib": int(hwm) // 1024}))
+readers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": elapsed, "peak_mib": int(hwm) // 1024,
+                  "reader_mib": readers // 1024}))
 """
 
 #: the floor: the same rows, already in memory, joined on the five fields
@@ -161,8 +166,9 @@ from bench_common import container_for
 from xueji.db.scope import transaction
 from xueji.sync import reconcile
 container = container_for(sys.argv[2], Path(sys.argv[3]))
+from xueji.sync.reconcile_queries import WHOLE
 with transaction(container.sessions) as session:
-    registry, projection, accounts, events = reconcile.load(session)
+    registry, projection, accounts = reconcile.load_batch(session.connection(), WHOLE)
 keys = ["registry_index", "name", "gender", "birth_date", "school_name"]
 right = accounts.rename({"a_name": "name", "a_gender": "gender", "a_birth_date": "birth_date",
                          "a_school_name": "school_name"})
@@ -198,10 +204,13 @@ def measure(label: str, url: str, workdir: Path, rows: int) -> None:
     expected = {"projection_stale": rows // DRIFT_EVERY}
     assert found == expected and cli.returncode == 1, (found, expected, cli.returncode)
     result = child(RECONCILE_CHILD, url, workdir) | child(BARE_CHILD, url, workdir)
+    readers = (
+        f" (largest reader process {result['reader_mib']:,} MiB)" if result["reader_mib"] else ""
+    )
     print(
         f"{label:<10} reconcile {rows:>11,} students + {rows:,} accounts:"
         f" `xueji reconcile` {wall:6.2f} s end to end (in-process {result['seconds']:.2f} s),"
-        f" peak RSS {result['peak_mib']:,} MiB | bare polars five-field join of the same"
+        f" peak RSS {result['peak_mib']:,} MiB{readers} | bare polars five-field join of the same"
         f" rows {result['bare']:.2f} s (reconcile/bare {result['seconds'] / result['bare']:.1f}×)"
         f" | found exactly the {rows // DRIFT_EVERY:,} drifted projections"
     )

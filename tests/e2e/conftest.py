@@ -168,3 +168,22 @@ def as_user(client: TestClient) -> Headers:
         return {"Authorization": f"Bearer {tokens[username]}"}
 
     return headers
+
+
+def create_student(
+    client: TestClient, admin: dict[str, str], registry_no: str, name: str, school: str
+) -> None:
+    """Registers a student born 2016-02-11 (male) with one guardian, through the API."""
+    created = client.post(
+        "/api/v1/students",
+        json={
+            "registry_no": registry_no,
+            "name": name,
+            "gender": "1",
+            "birth_date": "2016-02-11",
+            "school_code": school,
+            "guardians": [{"name": "赵大", "relation": "父亲", "phone": "13700137001"}],
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text

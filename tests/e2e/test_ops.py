@@ -7,11 +7,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import Headers, run_cli
+from tests.e2e.conftest import Headers, create_student, run_cli
 from tests.e2e.test_learning_api import drain
-from tests.registry_world import number
+from tests.registry_world import HAIKOU, number
 
 SYNC_KEYS = {
     "pending_events",
@@ -132,3 +133,31 @@ def test_the_committed_state_reader_agrees_with_the_in_transaction_one(
     container.clock.advance(minutes=5)
     late = reconcile.reconcile_committed(container.sessions, container.clock)
     assert late.findings["events_never_applied"].count == 1
+
+
+def test_the_committed_state_reader_finds_the_same_in_batches(
+    client: TestClient, as_user: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQLite readers (other processes) read each batch of students into files of
+    their own; cut small, the report is the same as read whole."""
+    from sqlalchemy import text
+
+    from xueji.db.scope import transaction
+    from xueji.sync import reconcile
+
+    admin = as_user("haikou-admin")
+    for sequence in ("013", "015", "017"):
+        create_student(client, admin, number(sequence=sequence), "周末", HAIKOU)
+    as_user("ops")
+    drain(client)
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with transaction(container.sessions) as session:
+        session.execute(text("UPDATE student_projection SET status = 'graduated'"))
+        students = session.execute(text("SELECT count(*) FROM students")).scalar_one()
+    whole = reconcile.reconcile_committed(container.sessions, container.clock)
+    monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
+    batched = reconcile.reconcile_committed(container.sessions, container.clock)
+    assert students >= 4 and batched.students == whole.students == students
+    assert batched.findings["projection_stale"].count == students
+    assert batched.as_json()["disagreements"] == whole.as_json()["disagreements"]
+    assert batched.repairable_students == whole.repairable_students

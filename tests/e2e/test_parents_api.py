@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.e2e.conftest import Headers
+from tests.e2e.conftest import Headers, create_student
 from tests.e2e.test_learning_api import drain
 from tests.e2e.test_registry_pages import page_login
 from tests.registry_world import HAIKOU, HUAJING, number, register
@@ -297,30 +297,12 @@ def test_an_open_application_follows_the_child_to_the_new_school(
     assert client.post(url, headers=huajing).json()["state"] == "approved"
 
 
-def _student(
-    client: TestClient, admin: dict[str, str], registry_no: str, name: str, school: str
-) -> None:
-    created = client.post(
-        "/api/v1/students",
-        json={
-            "registry_no": registry_no,
-            "name": name,
-            "gender": "1",
-            "birth_date": "2016-02-11",
-            "school_code": school,
-            "guardians": [{"name": "赵大", "relation": "父亲", "phone": "13700137001"}],
-        },
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-
-
 def test_staff_lists_come_from_their_scope_a_page_at_a_time(
     client: TestClient, as_user: Headers, monkeypatch: Any
 ) -> None:
     huajing_no = number(region="440106", sequence="005")
-    _student(client, as_user("haikou-admin"), number(sequence="003"), "李华", HAIKOU)
-    _student(client, as_user("huajing-admin"), huajing_no, "王芳", HUAJING)
+    create_student(client, as_user("haikou-admin"), number(sequence="003"), "李华", HAIKOU)
+    create_student(client, as_user("huajing-admin"), huajing_no, "王芳", HUAJING)
     drain(client)
     sign_up(client, STRANGER)
     parent = parent_headers(client, STRANGER)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from tests.integration.test_platform_sync import drain, sign_up, world  # noqa: F401
-from tests.registry_world import World, register
+from tests.registry_world import World, number, register
 from xueji.domain.clock import FixedClock
 from xueji.platform.models import StudentAccount, StudentProjection
 from xueji.registry.events import publish_resync
@@ -113,3 +115,45 @@ def test_an_event_applied_twice_is_reported(
     report = check(session, clock)
     assert counts(report) == {"events_applied_twice": 1}
     assert report.repairable_students == []
+
+
+def test_batches_of_students_find_what_one_batch_finds(
+    session: Session,
+    clock: FixedClock,
+    linked: Student,
+    world: World,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A province is compared a batch of students at a time; the report must not depend
+    on where the batches are cut: counts add up, examples stop at five across batches,
+    and every student to repair is named once."""
+    others = [
+        register(session, clock, world, registry_no=number(sequence=f"{k:03d}")).student
+        for k in range(3, 17, 2)
+    ]
+    drain(session, clock)
+    drifted = [linked.id, *(s.id for s in others[:5])]
+    session.execute(
+        update(StudentProjection)
+        .where(StudentProjection.student_id.in_(drifted))
+        .values(status="suspended")
+    )
+    session.execute(update(Student).where(Student.id == linked.id).values(name="陈晓明"))
+    whole = check(session, clock)
+    monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
+    batched = check(session, clock)
+    assert counts(whole) == {"projection_stale": 6, "active_account_mismatch": 1}
+    assert counts(batched) == counts(whole)
+    assert batched.students == whole.students == 1 + len(others)
+    assert batched.accounts == whole.accounts == 1
+    assert len(batched.findings["projection_stale"].examples) == reconcile.EXAMPLES
+    assert batched.repairable_students == whole.repairable_students == sorted(drifted)
+    assert repair(session, clock, batched).agree
+
+
+def test_a_sqlite_reader_that_fails_is_reported_with_its_own_error(tmp_path: Path) -> None:
+    """An operator sees why the read failed, not a bare broken pipe."""
+    missing = str(tmp_path / "absent.db")
+    with pytest.raises(RuntimeError, match="reading the database failed") as failed:
+        reconcile._Readers(missing, [], [["registry"], ["once"]])
+    assert "absent.db" in str(failed.value)

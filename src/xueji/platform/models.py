@@ -41,7 +41,7 @@ class StudentAccount(Base):
     birth_date: Mapped[dt.date] = mapped_column(Date)
     school_name: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10))
-    student_id: Mapped[int | None] = mapped_column(Integer)
+    student_id: Mapped[int | None] = mapped_column(Integer, index=True)
     active_registry_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,10 @@
 """Reconciliation: does the platform agree with the registry?
 
 Both sides are read in bulk into polars frames and compared with joins, so a province's
-million students take seconds. Every class of disagreement is counted with a few
-examples (ids only, no personal data):
+million students take seconds. They are read a batch of students at a time (a range of
+student ids) and only the disagreements are kept across batches, so memory follows the
+batch, not the province. Every class of disagreement is counted with a few examples (ids
+only, no personal data):
 
 - ``projection_missing``: a registry student the platform has no projection of;
 - ``projection_stale``: status, school, region or class out of date;
@@ -24,13 +26,15 @@ The repair never writes platform tables: it asks the registry to publish a
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 from sqlalchemy import Connection, or_, select
@@ -42,14 +46,21 @@ from xueji.domain.five_fields import FiveFields, matches
 from xueji.sync.models import OutboxEvent
 from xueji.sync.reconcile_queries import (
     ACCOUNTS_SCHEMA,
-    ACCOUNTS_SQL,
+    BOUNDS_SQL,
     EVENTS_SCHEMA,
+    PENDING_SCHEMA,
+    PENDING_SQL,
     PROJECTION_SCHEMA,
-    PROJECTION_SQL,
     REGISTRY_SCHEMA,
-    REGISTRY_SQL,
+    TOTALS_SQL,
+    Batch,
+    active_accounts_sql,
+    batches,
+    cuts,
+    projection_sql,
+    registry_sql,
 )
-from xueji.sync.sqlite_snapshot import QUERIES
+from xueji.sync.sqlite_snapshot import BATCHED, QUERIES, format_cuts, receive
 
 EXAMPLES = 5
 GRACE = dt.timedelta(seconds=60)
@@ -109,6 +120,22 @@ LABELS = {
 
 
 FETCH_ROWS = 100_000
+#: students compared at a time: memory follows this, not the size of the province
+BATCH_STUDENTS = 50_000
+
+
+@dataclass
+class Once:
+    """What is read once rather than per batch: the waiting accounts that may now match
+    (with their students), the unusual events and the number of accounts."""
+
+    pending: pl.DataFrame
+    events: pl.DataFrame
+    accounts: int
+
+
+#: one batch's registry rows, their projections and their students' active accounts
+BatchFrames = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 
 def _frame(connection: Connection, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
@@ -149,18 +176,24 @@ def _unusual_events(session: Session) -> pl.DataFrame:
     return pl.DataFrame([tuple(row) for row in rows], schema=EVENTS_SCHEMA, orient="row")
 
 
-def load(session: Session) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def load_once(session: Session) -> tuple[Once, list[Batch]]:
+    """The reads done once, and the batches the students are compared in."""
     connection = session.connection()
-    registry = _frame(connection, REGISTRY_SQL, REGISTRY_SCHEMA)
-    projection = _frame(connection, PROJECTION_SQL, PROJECTION_SCHEMA)
-    accounts = _frame(connection, ACCOUNTS_SQL, ACCOUNTS_SCHEMA)
-    return registry, projection, accounts, _unusual_events(session)
+    accounts, low, high = connection.exec_driver_sql(TOTALS_SQL).one()
+    once = Once(
+        pending=_frame(connection, PENDING_SQL, PENDING_SCHEMA),
+        events=_unusual_events(session),
+        accounts=int(accounts),
+    )
+    return once, batches(cuts(low, high, BATCH_STUDENTS))
 
 
-def _finding(frame: pl.DataFrame, example_columns: list[str], student_column: str) -> Finding:
-    ids = frame.get_column(student_column).drop_nulls().cast(pl.Int64).to_list()
-    examples = frame.head(EXAMPLES).select(example_columns).to_dicts()
-    return Finding(count=frame.height, examples=examples, student_ids=ids)
+def load_batch(connection: Connection, batch: Batch) -> BatchFrames:
+    return (
+        _frame(connection, registry_sql(batch), REGISTRY_SCHEMA),
+        _frame(connection, projection_sql(batch), PROJECTION_SCHEMA),
+        _frame(connection, active_accounts_sql(batch), ACCOUNTS_SCHEMA),
+    )
 
 
 def _same_five(row: dict[str, Any], prefix: str = "") -> bool:
@@ -176,160 +209,241 @@ def _same_five(row: dict[str, Any], prefix: str = "") -> bool:
     return matches(entered, registry)
 
 
-def compare_frames(
-    registry: pl.DataFrame,
-    projection: pl.DataFrame,
-    accounts: pl.DataFrame,
-    events: pl.DataFrame,
-    *,
-    now: dt.datetime,
-) -> tuple[dict[str, Finding], int]:
-    """All the checks on loaded frames; returns the findings and the in-flight count."""
-    pending = events.filter(~pl.col("handled"))
-    # Students whose events are not all applied (waiting, retrying or dead) are not
-    # compared: their two sides may rightly differ for now. The waiting ones are in
-    # flight; old and dead events are reported below.
-    unsettled = set(pending.get_column("student_id").to_list())
-    dead = set(events.filter(pl.col("dead")).get_column("student_id").to_list())
-    in_flight = unsettled - dead
-    settled = registry.lazy().filter(~pl.col("student_id").is_in(list(unsettled)))
-    joined = settled.join(projection.lazy(), on="student_id", how="left")
-    present = joined.filter(pl.col("applied_sequence").is_not_null())
-    active_accounts = accounts.lazy().filter(pl.col("a_status") == "active")
-    linked_indexes = active_accounts.select("registry_index").collect().to_series()
-    # one plan, run together on all cores
-    missing, stale, behind, raw_differs, candidates = pl.collect_all(
-        [
-            joined.filter(pl.col("applied_sequence").is_null()),
-            present.filter(
-                (pl.col("status") != pl.col("p_status"))
-                | (pl.col("school_code") != pl.col("p_school_code"))
-                | (pl.col("region_code") != pl.col("p_region_code"))
-                | ~pl.col("class_id").eq_missing(pl.col("p_class_id"))
-            ),
-            present.filter(pl.col("applied_sequence") < pl.col("event_sequence")),
-            active_accounts.join(
-                settled, left_on="a_student_id", right_on="student_id", how="inner"
-            ).filter(
-                (pl.col("registry_index") != pl.col("registry_index_right"))
-                | pl.any_horizontal(pl.col(f"a_{f}") != pl.col(f) for f in FIELDS)
-            ),
-            accounts.lazy()
-            .filter(
-                pl.col("a_status") == "pending",
-                ~pl.col("registry_index").is_in(linked_indexes.implode()),
-            )
-            .join(settled, on="registry_index", how="inner"),
-        ]
-    )
-    # rows whose raw text differs: the domain's normalised comparison decides
-    active_mismatch = raw_differs.filter(
-        pl.Series([not _same_five(row, "a_") for row in raw_differs.iter_rows(named=True)])
-        if raw_differs.height
-        else pl.lit(False)
-    ).rename({"a_student_id": "student_id"})
-    pending_matches = candidates.filter(
-        pl.Series([_same_five(row, "a_") for row in candidates.iter_rows(named=True)])
-        if candidates.height
-        else pl.lit(False)
-    ).unique(subset="registry_index", keep="first")
+def _where_same_five(frame: pl.DataFrame, same: bool) -> pl.DataFrame:
+    """The rows of ``frame`` whose account and student do (``same``) or do not match."""
+    if not frame.height:
+        return frame
+    keep = [_same_five(row, "a_") == same for row in frame.iter_rows(named=True)]
+    return frame.filter(pl.Series(keep, dtype=pl.Boolean))
 
-    never = pending.filter((pl.col("created_at") < now - GRACE) | pl.col("dead"))
-    twice = events.filter(pl.col("apply_count") > 1)
-    findings = {
-        "projection_missing": _finding(missing, ["student_id"], "student_id"),
-        "projection_stale": _finding(
+
+class Comparison:
+    """All the checks, batch by batch. Each batch adds only its disagreements to the
+    findings, so what is held across batches is proportional to the drift, not to the
+    students. The unusual events (read once) decide who is in flight for every batch."""
+
+    def __init__(self, events: pl.DataFrame, now: dt.datetime) -> None:
+        self.events = events
+        self.pending_events = events.filter(~pl.col("handled"))
+        # Students whose events are not all applied (waiting, retrying or dead) are not
+        # compared: their two sides may rightly differ for now. The waiting ones are in
+        # flight; old and dead events are reported below.
+        self.unsettled = self.pending_events.get_column("student_id").unique().implode()
+        dead = set(events.filter(pl.col("dead")).get_column("student_id").to_list())
+        self.in_flight = len(set(self.pending_events.get_column("student_id").to_list()) - dead)
+        self.now = now
+        self.students = 0
+        self.findings = {name: Finding() for name in LABELS}
+
+    def _settled(self, frame: pl.DataFrame) -> pl.LazyFrame:
+        """``frame``'s rows of students that are not in flight."""
+        return frame.lazy().filter(~pl.col("student_id").is_in(self.unsettled))
+
+    def _add(self, name: str, frame: pl.DataFrame, example_columns: list[str]) -> None:
+        """Counts ``frame``'s rows; the examples are the lowest student ids (the batches
+        come in id order), so they do not depend on where the batches were cut."""
+        finding = self.findings[name]
+        finding.count += frame.height
+        room = EXAMPLES - len(finding.examples)
+        if room > 0 and frame.height:
+            first = frame.sort(["student_id", example_columns[0]], nulls_last=True)
+            finding.examples.extend(first.head(room).select(example_columns).to_dicts())
+        finding.student_ids.extend(
+            frame.get_column("student_id").drop_nulls().cast(pl.Int64).to_list()
+        )
+
+    def add_batch(
+        self, registry: pl.DataFrame, projection: pl.DataFrame, accounts: pl.DataFrame
+    ) -> None:
+        """One batch of students: their projections and their active accounts."""
+        self.students += registry.height
+        settled = self._settled(registry)
+        joined = settled.join(projection.lazy(), on="student_id", how="left")
+        present = joined.filter(pl.col("applied_sequence").is_not_null())
+        # one plan, run together on all cores
+        missing, stale, behind, raw_differs = pl.collect_all(
+            [
+                joined.filter(pl.col("applied_sequence").is_null()),
+                present.filter(
+                    (pl.col("status") != pl.col("p_status"))
+                    | (pl.col("school_code") != pl.col("p_school_code"))
+                    | (pl.col("region_code") != pl.col("p_region_code"))
+                    | ~pl.col("class_id").eq_missing(pl.col("p_class_id"))
+                ),
+                present.filter(pl.col("applied_sequence") < pl.col("event_sequence")),
+                accounts.lazy()
+                .join(settled, left_on="a_student_id", right_on="student_id", how="inner")
+                .filter(
+                    (pl.col("registry_index") != pl.col("registry_index_right"))
+                    | pl.any_horizontal(pl.col(f"a_{f}") != pl.col(f) for f in FIELDS)
+                ),
+            ]
+        )
+        self._add("projection_missing", missing, ["student_id"])
+        self._add(
+            "projection_stale",
             stale,
             ["student_id", "status", "p_status", "school_code", "p_school_code"],
-            "student_id",
-        ),
-        "projection_behind": _finding(
-            behind, ["student_id", "event_sequence", "applied_sequence"], "student_id"
-        ),
-        "active_account_mismatch": _finding(
-            active_mismatch, ["account_id", "student_id"], "student_id"
-        ),
-        "pending_account_matches": _finding(
-            pending_matches, ["account_id", "student_id"], "student_id"
-        ),
-        "events_never_applied": _finding(never, ["event_id", "student_id"], "student_id"),
-        "events_applied_twice": _finding(
-            twice, ["event_id", "student_id", "apply_count"], "student_id"
-        ),
-    }
-    # these two are the consumer's to settle (retry, investigate), not the resync's
-    findings["events_never_applied"].student_ids = []
-    findings["events_applied_twice"].student_ids = []
-    return findings, len(in_flight)
+        )
+        self._add("projection_behind", behind, ["student_id", "event_sequence", "applied_sequence"])
+        # rows whose raw text differs: the domain's normalised comparison decides
+        mismatch = _where_same_five(raw_differs, same=False)
+        self._add(
+            "active_account_mismatch",
+            mismatch.rename({"a_student_id": "student_id"}),
+            ["account_id", "student_id"],
+        )
+
+    def add_pending(self, candidates: pl.DataFrame) -> None:
+        """Waiting accounts joined with the student holding their registry number (and no
+        active account holding it): those whose five fields now match."""
+        settled = self._settled(candidates).collect()
+        matching = _where_same_five(settled, same=True).unique(
+            subset="registry_index", keep="first", maintain_order=True
+        )
+        self._add("pending_account_matches", matching, ["account_id", "student_id"])
+
+    def result(self) -> dict[str, Finding]:
+        never = self.pending_events.filter(
+            (pl.col("created_at") < self.now - GRACE) | pl.col("dead")
+        )
+        twice = self.events.filter(pl.col("apply_count") > 1)
+        self._add("events_never_applied", never, ["event_id", "student_id"])
+        self._add("events_applied_twice", twice, ["event_id", "student_id", "apply_count"])
+        # these two are the consumer's to settle (retry, investigate), not the resync's
+        self.findings["events_never_applied"].student_ids = []
+        self.findings["events_applied_twice"].student_ids = []
+        return self.findings
 
 
-def _sqlite_frames(
-    session: Session,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The four reads of a SQLite database, through ADBC in child processes (see
-    ``xueji.sync.sqlite_snapshot`` for why not in this one), handed back as Arrow files.
+class _Readers:
+    """SQLite reader processes (``xueji.sync.sqlite_snapshot``), each streaming its
+    queries over a pipe; ``groups`` says which reader reads which queries."""
 
-    One reader per query, so they run on all cores. Each records the outbox's high-water
-    mark (newest event, number handled) in its own snapshot; every registry change writes
-    an event and every application stamps one, so equal marks mean the four snapshots saw
-    the same state. If they differ (something changed during the read), one reader reads
-    all four in a single snapshot."""
+    def __init__(self, database: str, cut_at: list[int], groups: list[list[str]]) -> None:
+        self.cut_at = cut_at
+        self.processes: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
+        self.by_query: dict[str, subprocess.Popen[bytes]] = {}
+        command = [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database]
+        try:
+            for names in groups:
+                errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+                process = subprocess.Popen(
+                    [*command, format_cuts(cut_at), *names], stdout=subprocess.PIPE, stderr=errors
+                )
+                self.processes.append((process, errors))
+                self.by_query |= dict.fromkeys(names, process)
+            self.marks = {self._receive(process) for process, _ in self.processes}
+        except BaseException:
+            self.close()
+            raise
+
+    def _receive(self, process: subprocess.Popen[bytes]) -> bytes:
+        assert process.stdout is not None
+        data = receive(process.stdout)
+        if data is None:
+            raise self._failure(process)
+        return data
+
+    def _failure(self, process: subprocess.Popen[bytes]) -> RuntimeError:
+        """A reader stopped early: its own error message, as far as it wrote one. The
+        other readers may be waiting for this process to read from them: they are
+        stopped."""
+        process.wait()
+        errors = next(errors for reader, errors in self.processes if reader is process)
+        errors.seek(0)
+        message = errors.read().decode(errors="replace")[-2000:]
+        self.close()
+        return RuntimeError(f"reading the database failed (exit {process.returncode}): {message}")
+
+    def frame(self, query: str) -> pl.DataFrame:
+        return pl.read_ipc(io.BytesIO(self._receive(self.by_query[query])))
+
+    def once(self) -> Once:
+        """What is read once; it comes first on its reader's stream."""
+        pending, events = self.frame("once"), self.frame("once")
+        return Once(pending, events, int(self._receive(self.by_query["once"])))
+
+    def batches(self) -> Iterator[BatchFrames]:
+        for _ in range(len(self.cut_at) + 1):
+            registry, projection, accounts = (self.frame(name) for name in BATCHED)
+            yield registry, projection, accounts
+
+    def finish(self) -> None:
+        for process, _ in self.processes:
+            if process.wait() != 0:
+                raise self._failure(process)
+
+    def close(self) -> None:
+        for process, errors in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+            errors.close()
+
+
+@contextmanager
+def _sqlite_snapshot(session: Session) -> Iterator[tuple[Once, Iterator[BatchFrames]]]:
+    """The reads of a SQLite database, through ADBC in child processes (see
+    ``xueji.sync.sqlite_snapshot`` for why not in this one), streamed a batch at a time.
+
+    One reader per large query, so they run on all cores while this process compares.
+    Each first sends the outbox's high-water mark (newest event, number handled) of its
+    own snapshot; every registry change writes an event and every application stamps one,
+    so equal marks mean the snapshots saw the same state. If they differ (something
+    changed as the readers started), one reader reads everything in a single snapshot."""
     database = session.get_bind().engine.url.database
     assert database
-    with tempfile.TemporaryDirectory(prefix="xueji-reconcile-") as folder:
-        _run_readers(database, folder, [[name] for name in QUERIES])
-        marks = {(Path(folder) / f"{name}.mark").read_text() for name in QUERIES}
-        if len(marks) != 1:
-            _run_readers(database, folder, [list(QUERIES)])
-        frames = [pl.read_ipc(Path(folder) / f"{name}.arrow") for name in QUERIES]
-    return frames[0], frames[1], frames[2], frames[3]
-
-
-def _run_readers(database: str, folder: str, groups: list[list[str]]) -> None:
-    readers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database, folder, *names],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for names in groups
-    ]
-    for reader in readers:
-        _, error = reader.communicate()
-        if reader.returncode:
-            raise RuntimeError(f"reading the database failed: {error.decode()[-2000:]}")
+    low, high = session.connection().exec_driver_sql(BOUNDS_SQL).one()
+    cut_at = cuts(low, high, BATCH_STUDENTS)
+    readers = _Readers(database, cut_at, [[name] for name in QUERIES])
+    try:
+        if len(readers.marks) != 1:
+            readers.close()
+            readers = _Readers(database, cut_at, [list(QUERIES)])
+        yield readers.once(), readers.batches()
+        readers.finish()
+    finally:
+        readers.close()
 
 
 def reconcile_committed(sessions: sessionmaker[Session], clock: Clock) -> Report:
     """The reconciliation operators and the daily job run, on the committed state in one
     snapshot: PostgreSQL in a repeatable-read transaction, SQLite through ADBC readers
-    (see ``_sqlite_frames``)."""
+    (see ``_sqlite_snapshot``)."""
     started = time.perf_counter()
     with transaction(sessions) as session:
         if session.get_bind().dialect.name == "sqlite":
-            frames = _sqlite_frames(session)
-        else:
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            frames = load(session)
-    return _report(frames, clock, started)
+            with _sqlite_snapshot(session) as (once, frames):
+                return _compare(once, frames, clock, started)
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return _reconcile_in(session, clock, started)
 
 
 def reconcile(session: Session, clock: Clock) -> Report:
     """The reconciliation inside the caller's transaction (sees its uncommitted work)."""
-    return _report(load(session), clock, time.perf_counter())
+    return _reconcile_in(session, clock, time.perf_counter())
 
 
-def _report(
-    frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame],
-    clock: Clock,
-    started: float,
-) -> Report:
-    registry, projection, accounts, events = frames
-    findings, in_flight = compare_frames(registry, projection, accounts, events, now=clock.now())
+def _reconcile_in(session: Session, clock: Clock, started: float) -> Report:
+    once, batch_list = load_once(session)
+    connection = session.connection()
+    frames = (load_batch(connection, batch) for batch in batch_list)
+    return _compare(once, frames, clock, started)
+
+
+def _compare(once: Once, frames: Iterable[BatchFrames], clock: Clock, started: float) -> Report:
+    comparison = Comparison(once.events, clock.now())
+    for registry, projection, accounts in frames:
+        comparison.add_batch(registry, projection, accounts)
+    comparison.add_pending(once.pending)
+    findings = comparison.result()
     return Report(
-        students=registry.height,
-        accounts=accounts.height,
-        in_flight=in_flight,
+        students=comparison.students,
+        accounts=once.accounts,
+        in_flight=comparison.in_flight,
         seconds=time.perf_counter() - started,
         findings=findings,
     )

@@ -1,32 +1,103 @@
 """The reconciliation's queries and the types of their columns: a module of its own,
-importing nothing but polars, so the SQLite reader processes start quickly."""
+importing nothing but polars, so the SQLite reader processes start quickly.
+
+The three large reads (registry, projection, active accounts) are taken one range of
+student ids at a time (``Batch``), so memory follows the size of a batch rather than the
+province; waiting accounts that may now match are few and are read once, joined with
+their student by the database."""
 
 from __future__ import annotations
 
 import polars as pl
 
-REGISTRY_SQL = """
-SELECT s.id AS student_id, s.registry_no_index AS registry_index, s.name, s.gender,
-       s.birth_date, s.school_code, sc.name AS school_name, sc.region_code, s.class_id,
-       s.status, s.event_sequence
+#: a half-open range of student ids, ``None`` meaning unbounded on that side
+Batch = tuple[int | None, int | None]
+WHOLE: Batch = (None, None)
+
+
+def cuts(low: int | None, high: int | None, size: int) -> list[int]:
+    """Where to cut the students' ids ``low``..``high`` into batches of ``size`` ids."""
+    if low is None or high is None:
+        return []
+    return list(range(low + size, high + 1, size))
+
+
+def batches(cut_at: list[int]) -> list[Batch]:
+    """Half-open ranges between the cuts, covering every integer: the first and the last
+    are unbounded, so a student added after the cuts were chosen still falls in exactly
+    one batch."""
+    edges: list[int | None] = [None, *cut_at, None]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+STUDENT_COLUMNS = """s.id AS student_id, s.name, s.gender, s.birth_date, s.school_code,
+       sc.name AS school_name, sc.region_code, s.class_id, s.status, s.event_sequence"""
+ACCOUNT_COLUMNS = """a.id AS account_id, a.registry_index, a.name AS a_name,
+       a.gender AS a_gender, a.birth_date AS a_birth_date, a.school_name AS a_school_name,
+       a.status AS a_status, a.student_id AS a_student_id"""
+
+
+def _within(column: str, batch: Batch) -> str:
+    """The SQL condition ``column`` in ``batch`` (integers only, so formatting is safe)."""
+    low, high = batch
+    conditions = ["1 = 1"]
+    if low is not None:
+        conditions.append(f"{column} >= {int(low)}")
+    if high is not None:
+        conditions.append(f"{column} < {int(high)}")
+    return " AND ".join(conditions)
+
+
+def registry_sql(batch: Batch) -> str:
+    return f"""
+SELECT s.registry_no_index AS registry_index, {STUDENT_COLUMNS}
 FROM students s JOIN schools sc ON sc.code = s.school_code
+WHERE {_within("s.id", batch)}
 """
-PROJECTION_SQL = """
+
+
+def projection_sql(batch: Batch) -> str:
+    return f"""
 SELECT student_id, status AS p_status, school_code AS p_school_code,
        region_code AS p_region_code, class_id AS p_class_id, applied_sequence
 FROM student_projection
+WHERE {_within("student_id", batch)}
 """
-ACCOUNTS_SQL = """
-SELECT id AS account_id, registry_index, name AS a_name, gender AS a_gender,
-       birth_date AS a_birth_date, school_name AS a_school_name, status AS a_status,
-       student_id AS a_student_id
-FROM student_accounts
+
+
+def active_accounts_sql(batch: Batch) -> str:
+    """Active accounts of the batch's students (by ``ix_student_accounts_student_id``)."""
+    return f"""
+SELECT {ACCOUNT_COLUMNS}
+FROM student_accounts a
+WHERE a.status = 'active' AND {_within("a.student_id", batch)}
+"""
+
+
+#: waiting accounts whose registry number belongs to a student while no active account
+#: holds that number, each with that student's row: the candidates for activation
+PENDING_SQL = f"""
+SELECT {ACCOUNT_COLUMNS}, {STUDENT_COLUMNS}
+FROM student_accounts a
+JOIN students s ON s.registry_no_index = a.registry_index
+JOIN schools sc ON sc.code = s.school_code
+WHERE a.status = 'pending'
+  AND NOT EXISTS (
+    SELECT 1 FROM student_accounts l WHERE l.active_registry_index = a.registry_index
+  )
+"""
+#: the students' id range the batches are cut from
+BOUNDS_SQL = "SELECT min(id), max(id) FROM students"
+#: how many accounts there are, and the students' id range
+TOTALS_SQL = """
+SELECT (SELECT count(*) FROM student_accounts), (SELECT min(id) FROM students),
+       (SELECT max(id) FROM students)
 """
 
 INT, TEXT = pl.Int64, pl.String
-REGISTRY_SCHEMA = {
-    "student_id": INT,
+REGISTRY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "registry_index": TEXT,
+    "student_id": INT,
     "name": TEXT,
     "gender": TEXT,
     "birth_date": TEXT,
@@ -45,7 +116,7 @@ PROJECTION_SCHEMA = {
     "p_class_id": INT,
     "applied_sequence": INT,
 }
-ACCOUNTS_SCHEMA = {
+ACCOUNTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "account_id": INT,
     "registry_index": TEXT,
     "a_name": TEXT,
@@ -54,6 +125,9 @@ ACCOUNTS_SCHEMA = {
     "a_school_name": TEXT,
     "a_status": TEXT,
     "a_student_id": INT,
+}
+PENDING_SCHEMA = ACCOUNTS_SCHEMA | {
+    name: kind for name, kind in REGISTRY_SCHEMA.items() if name != "registry_index"
 }
 EVENTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "event_id": INT,

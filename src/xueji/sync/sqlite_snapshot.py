@@ -1,56 +1,111 @@
-"""Reads the reconciliation's three large queries from a SQLite database through ADBC
-(Arrow columns straight from C: several times faster than Python's DB-API rows) and
-writes them as Arrow IPC files.
+"""Reads the reconciliation's queries from a SQLite database through ADBC (Arrow columns
+straight from C: several times faster than Python's DB-API rows) and streams them to the
+process that compares, over its standard output: first the outbox's high-water mark of
+its snapshot, then what is read once (if asked), then the large reads one batch of
+students at a time. The pipe keeps the reader no more than a batch ahead of the
+comparison, so neither memory nor disk grows with the province.
 
 It runs as its own process on purpose: ADBC carries its own copy of SQLite, and two
 copies of SQLite in one process release each other's POSIX file locks when either closes
 the file — which can corrupt a database the service is writing. Another process is just
 another reader of the WAL database, which SQLite supports.
 
-    python -m xueji.sync.sqlite_snapshot DATABASE OUT_DIR [QUERY…]
+    python -m xueji.sync.sqlite_snapshot DATABASE CUTS [QUERY…]
+
+``CUTS`` are the student ids the batches are cut at, comma-separated (``-`` for one
+batch); the QUERYs are among ``QUERIES``. Each message on the stream is an 8-byte
+big-endian length and that many bytes: a frame as Arrow IPC, or plain text.
 """
 
 from __future__ import annotations
 
+import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
-QUERIES = ("registry", "projection", "accounts", "events")
+if TYPE_CHECKING:
+    import polars as pl
+
+#: the three read per batch, then what is read once (waiting accounts, events, totals)
+BATCHED = ("registry", "projection", "accounts")
+QUERIES = (*BATCHED, "once")
+HEADER = 8
 
 
-def export(database: str, out_dir: Path, names: tuple[str, ...] = QUERIES) -> None:
+def parse_cuts(text: str) -> list[int]:
+    return [] if text == "-" else [int(value) for value in text.split(",")]
+
+
+def format_cuts(cuts: list[int]) -> str:
+    return ",".join(str(value) for value in cuts) or "-"
+
+
+def send(stream: IO[bytes], data: bytes) -> None:
+    stream.write(len(data).to_bytes(HEADER, "big"))
+    stream.write(data)
+    stream.flush()
+
+
+def receive(stream: IO[bytes]) -> bytes | None:
+    """The next message, or ``None`` if the stream ended (the reader stopped) before it
+    was whole."""
+    header = stream.read(HEADER)
+    if len(header) < HEADER:
+        return None
+    size = int.from_bytes(header, "big")
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def send_frame(stream: IO[bytes], frame: pl.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    send(stream, buffer.getvalue())
+
+
+def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...]) -> None:
     import adbc_driver_sqlite.dbapi as adbc
     import polars as pl
 
     from xueji.sync import reconcile_queries as q
 
-    sql = {
-        "registry": (q.REGISTRY_SQL, q.REGISTRY_SCHEMA),
-        "projection": (q.PROJECTION_SQL, q.PROJECTION_SCHEMA),
-        "accounts": (q.ACCOUNTS_SQL, q.ACCOUNTS_SCHEMA),
+    batched: dict[str, tuple[Callable[[q.Batch], str], dict[str, Any]]] = {
+        "registry": (q.registry_sql, q.REGISTRY_SCHEMA),
+        "projection": (q.projection_sql, q.PROJECTION_SCHEMA),
+        "accounts": (q.active_accounts_sql, q.ACCOUNTS_SCHEMA),
     }
     uri = Path(database).resolve().as_uri() + "?mode=ro"
     with adbc.connect(uri) as connection:  # one read transaction: one snapshot
-        cursor = connection.cursor()
-        cursor.execute(q.MARK_SQL)
-        mark = ",".join(str(v) for v in cursor.fetchone() or ())
-        cursor.close()
-        for name in names:
-            if name == "events":
-                frame = pl.read_database(
-                    q.EVENTS_SQL, connection, schema_overrides=q.SQLITE_EVENTS_SCHEMA
-                ).with_columns(
-                    pl.col("created_at").str.to_datetime(time_zone="UTC"),
-                    pl.col("handled").cast(pl.Boolean),
-                    pl.col("dead").cast(pl.Boolean),
-                )
-            else:
-                query, schema = sql[name]
-                frame = pl.read_database(query, connection, schema_overrides=schema)
-            frame.write_ipc(out_dir / f"{name}.arrow")
-            (out_dir / f"{name}.mark").write_text(mark)
+
+        def scalars(sql: str) -> tuple[Any, ...]:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            row = tuple(cursor.fetchone() or ())
+            cursor.close()
+            return row
+
+        # the first read fixes the snapshot: the mark describes everything sent after it
+        send(out, ",".join(str(v) for v in scalars(q.MARK_SQL)).encode())
+        if "once" in names:
+            pending = pl.read_database(q.PENDING_SQL, connection, schema_overrides=q.PENDING_SCHEMA)
+            send_frame(out, pending)
+            events = pl.read_database(
+                q.EVENTS_SQL, connection, schema_overrides=q.SQLITE_EVENTS_SCHEMA
+            ).with_columns(
+                pl.col("created_at").str.to_datetime(time_zone="UTC"),
+                pl.col("handled").cast(pl.Boolean),
+                pl.col("dead").cast(pl.Boolean),
+            )
+            send_frame(out, events)
+            send(out, str(scalars(q.TOTALS_SQL)[0]).encode())
+        for batch in q.batches(cuts):
+            for name in (name for name in BATCHED if name in names):
+                query, schema = batched[name]
+                send_frame(out, pl.read_database(query(batch), connection, schema_overrides=schema))
         connection.rollback()
 
 
 if __name__ == "__main__":
-    export(sys.argv[1], Path(sys.argv[2]), tuple(sys.argv[3:]) or QUERIES)
+    export(sys.argv[1], sys.stdout.buffer, parse_cuts(sys.argv[2]), tuple(sys.argv[3:]) or QUERIES)
