@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Headers, create_student, run_cli
+from tests.e2e.test_accounts_api import REGISTRATION
 from tests.e2e.test_learning_api import drain
 from tests.registry_world import HAIKOU, number
 
@@ -138,26 +139,50 @@ def test_the_committed_state_reader_agrees_with_the_in_transaction_one(
 def test_the_committed_state_reader_finds_the_same_in_batches(
     client: TestClient, as_user: Headers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The SQLite readers (other processes) read each batch of students into files of
-    their own; cut small, the report is the same as read whole."""
+    """Cut into batches of one student, and with one SQLite reader streaming everything
+    (as when the readers' snapshots differ), the report is the one read whole: stale
+    projections, an active account that no longer matches, a waiting account that now
+    does, and a student in flight."""
     from sqlalchemy import text
 
     from xueji.db.scope import transaction
     from xueji.sync import reconcile
+    from xueji.sync.sqlite_snapshot import QUERIES
 
     admin = as_user("haikou-admin")
     for sequence in ("013", "015", "017"):
         create_student(client, admin, number(sequence=sequence), "周末", HAIKOU)
+    assert client.post("/api/v1/accounts", json=REGISTRATION).json()["status"] == "active"
+    typo = REGISTRATION | {"student_no": "zhou2016", "registry_no": number(sequence="013")}
+    assert (
+        client.post("/api/v1/accounts", json=typo | {"name": "周未"}).json()["status"] == "pending"
+    )
     as_user("ops")
     drain(client)
     container = client.app.state.container  # type: ignore[attr-defined]
     with transaction(container.sessions) as session:
         session.execute(text("UPDATE student_projection SET status = 'graduated'"))
+        session.execute(text("UPDATE students SET name = '陈晓明' WHERE name = '陈小明'"))
+        session.execute(text("UPDATE student_accounts SET name = '周末' WHERE status = 'pending'"))
         students = session.execute(text("SELECT count(*) FROM students")).scalar_one()
+    suspended = client.post(
+        f"/api/v1/students/{number(sequence='015')}/enrollment-changes",
+        json={"kind": "suspend", "reason": "病休"},
+        headers=admin,
+    )  # its event waits: in flight, not compared
+    assert suspended.status_code == 200, suspended.text
     whole = reconcile.reconcile_committed(container.sessions, container.clock)
+    assert {name: f.count for name, f in whole.findings.items() if f.count} == {
+        "projection_stale": students - 1,
+        "active_account_mismatch": 1,
+        "pending_account_matches": 1,
+    }
+    assert whole.in_flight == 1 and whole.students == students >= 4
     monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
     batched = reconcile.reconcile_committed(container.sessions, container.clock)
-    assert students >= 4 and batched.students == whole.students == students
-    assert batched.findings["projection_stale"].count == students
-    assert batched.as_json()["disagreements"] == whole.as_json()["disagreements"]
-    assert batched.repairable_students == whole.repairable_students
+    monkeypatch.setattr(reconcile, "READER_GROUPS", [list(QUERIES)])
+    single = reconcile.reconcile_committed(container.sessions, container.clock)
+    for report in (batched, single):
+        assert report.as_json()["disagreements"] == whole.as_json()["disagreements"]
+        assert (report.students, report.accounts, report.in_flight) == (students, 2, 1)
+        assert report.repairable_students == whole.repairable_students

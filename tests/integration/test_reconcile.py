@@ -155,5 +155,5 @@ def test_a_sqlite_reader_that_fails_is_reported_with_its_own_error(tmp_path: Pat
     """An operator sees why the read failed, not a bare broken pipe."""
     missing = str(tmp_path / "absent.db")
     with pytest.raises(RuntimeError, match="reading the database failed") as failed:
-        reconcile._Readers(missing, [], [["registry"], ["once"]])
+        reconcile._Readers(missing, 1, 1, [["registry"], ["once"]])
     assert "absent.db" in str(failed.value)

@@ -60,7 +60,7 @@ from xueji.sync.reconcile_queries import (
     projection_sql,
     registry_sql,
 )
-from xueji.sync.sqlite_snapshot import BATCHED, QUERIES, format_cuts, receive
+from xueji.sync.sqlite_snapshot import BATCHED, QUERIES, bound_argument, receive
 
 EXAMPLES = 5
 GRACE = dt.timedelta(seconds=60)
@@ -316,21 +316,35 @@ class Comparison:
         return self.findings
 
 
+#: one SQLite reader per large query (and one for the rest), so they run on all cores
+READER_GROUPS = [[name] for name in QUERIES]
+
+
 class _Readers:
     """SQLite reader processes (``xueji.sync.sqlite_snapshot``), each streaming its
     queries over a pipe; ``groups`` says which reader reads which queries."""
 
-    def __init__(self, database: str, cut_at: list[int], groups: list[list[str]]) -> None:
-        self.cut_at = cut_at
+    def __init__(
+        self, database: str, low: int | None, high: int | None, groups: list[list[str]]
+    ) -> None:
+        self.cut_at = cuts(low, high, BATCH_STUDENTS)
         self.processes: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
         self.by_query: dict[str, subprocess.Popen[bytes]] = {}
-        command = [sys.executable, "-m", "xueji.sync.sqlite_snapshot", database]
+        # the reader cuts the batches itself from the same bounds and size
+        command = [
+            *(sys.executable, "-m", "xueji.sync.sqlite_snapshot", database),
+            *(bound_argument(low), bound_argument(high), str(BATCH_STUDENTS)),
+        ]
         try:
             for names in groups:
                 errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
-                process = subprocess.Popen(
-                    [*command, format_cuts(cut_at), *names], stdout=subprocess.PIPE, stderr=errors
-                )
+                try:
+                    process = subprocess.Popen(
+                        [*command, *names], stdout=subprocess.PIPE, stderr=errors
+                    )
+                except BaseException:
+                    errors.close()
+                    raise
                 self.processes.append((process, errors))
                 self.by_query |= dict.fromkeys(names, process)
             self.marks = {self._receive(process) for process, _ in self.processes}
@@ -360,8 +374,9 @@ class _Readers:
         return pl.read_ipc(io.BytesIO(self._receive(self.by_query[query])))
 
     def once(self) -> Once:
-        """What is read once; it comes first on its reader's stream."""
-        pending, events = self.frame("once"), self.frame("once")
+        """What is read once; it comes first on its readers' streams (the waiting
+        accounts on the active accounts' stream, so all accounts share a snapshot)."""
+        pending, events = self.frame("accounts"), self.frame("once")
         return Once(pending, events, int(self._receive(self.by_query["once"])))
 
     def batches(self) -> Iterator[BatchFrames]:
@@ -370,7 +385,13 @@ class _Readers:
             yield registry, projection, accounts
 
     def finish(self) -> None:
+        """Every stream read to its end and every reader done: a reader still sending
+        would otherwise wait on its pipe for ever."""
         for process, _ in self.processes:
+            assert process.stdout is not None
+            if process.stdout.read(1):
+                self.close()
+                raise RuntimeError("reading the database failed: a reader sent unread data")
             if process.wait() != 0:
                 raise self._failure(process)
 
@@ -397,12 +418,11 @@ def _sqlite_snapshot(session: Session) -> Iterator[tuple[Once, Iterator[BatchFra
     database = session.get_bind().engine.url.database
     assert database
     low, high = session.connection().exec_driver_sql(BOUNDS_SQL).one()
-    cut_at = cuts(low, high, BATCH_STUDENTS)
-    readers = _Readers(database, cut_at, [[name] for name in QUERIES])
+    readers = _Readers(database, low, high, READER_GROUPS)
     try:
         if len(readers.marks) != 1:
             readers.close()
-            readers = _Readers(database, cut_at, [list(QUERIES)])
+            readers = _Readers(database, low, high, [list(QUERIES)])
         yield readers.once(), readers.batches()
         readers.finish()
     finally:

@@ -85,6 +85,7 @@ WHERE a.status = 'pending'
   AND NOT EXISTS (
     SELECT 1 FROM student_accounts l WHERE l.active_registry_index = a.registry_index
   )
+ORDER BY a.id
 """
 #: the students' id range the batches are cut from
 BOUNDS_SQL = "SELECT min(id), max(id) FROM students"

@@ -10,11 +10,13 @@ copies of SQLite in one process release each other's POSIX file locks when eithe
 the file — which can corrupt a database the service is writing. Another process is just
 another reader of the WAL database, which SQLite supports.
 
-    python -m xueji.sync.sqlite_snapshot DATABASE CUTS [QUERY…]
+    python -m xueji.sync.sqlite_snapshot DATABASE LOW HIGH SIZE [QUERY…]
 
-``CUTS`` are the student ids the batches are cut at, comma-separated (``-`` for one
-batch); the QUERYs are among ``QUERIES``. Each message on the stream is an 8-byte
-big-endian length and that many bytes: a frame as Arrow IPC, or plain text.
+The batches are ``SIZE`` student ids each, cut between ``LOW`` and ``HIGH`` (``-`` when
+there are no students) exactly as the comparing process cuts them; the QUERYs are among
+``QUERIES``. The waiting accounts are read with the active ones (``accounts``), so all
+accounts come from one snapshot. Each message on the stream is an 8-byte big-endian
+length and that many bytes: a frame as Arrow IPC, or plain text.
 """
 
 from __future__ import annotations
@@ -28,18 +30,18 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
-#: the three read per batch, then what is read once (waiting accounts, events, totals)
+#: the three read per batch, then what is read once (unusual events, number of accounts)
 BATCHED = ("registry", "projection", "accounts")
 QUERIES = (*BATCHED, "once")
 HEADER = 8
 
 
-def parse_cuts(text: str) -> list[int]:
-    return [] if text == "-" else [int(value) for value in text.split(",")]
+def bound_argument(value: int | None) -> str:
+    return "-" if value is None else str(value)
 
 
-def format_cuts(cuts: list[int]) -> str:
-    return ",".join(str(value) for value in cuts) or "-"
+def parse_bound(text: str) -> int | None:
+    return None if text == "-" else int(text)
 
 
 def send(stream: IO[bytes], data: bytes) -> None:
@@ -66,6 +68,9 @@ def send_frame(stream: IO[bytes], frame: pl.DataFrame) -> None:
 
 
 def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...]) -> None:
+    """Sends, in this order: the mark; the waiting accounts (with ``accounts``); the
+    unusual events and the number of accounts (with ``once``); then, batch by batch, the
+    batched queries among ``names``. The comparing process reads in the same order."""
     import adbc_driver_sqlite.dbapi as adbc
     import polars as pl
 
@@ -88,9 +93,10 @@ def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...
 
         # the first read fixes the snapshot: the mark describes everything sent after it
         send(out, ",".join(str(v) for v in scalars(q.MARK_SQL)).encode())
-        if "once" in names:
+        if "accounts" in names:
             pending = pl.read_database(q.PENDING_SQL, connection, schema_overrides=q.PENDING_SCHEMA)
             send_frame(out, pending)
+        if "once" in names:
             events = pl.read_database(
                 q.EVENTS_SQL, connection, schema_overrides=q.SQLITE_EVENTS_SCHEMA
             ).with_columns(
@@ -108,4 +114,7 @@ def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...
 
 
 if __name__ == "__main__":
-    export(sys.argv[1], sys.stdout.buffer, parse_cuts(sys.argv[2]), tuple(sys.argv[3:]) or QUERIES)
+    from xueji.sync.reconcile_queries import cuts
+
+    low, high, size = parse_bound(sys.argv[2]), parse_bound(sys.argv[3]), int(sys.argv[4])
+    export(sys.argv[1], sys.stdout.buffer, cuts(low, high, size), tuple(sys.argv[5:]) or QUERIES)
