@@ -186,3 +186,31 @@ def test_the_committed_state_reader_finds_the_same_in_batches(
         assert report.as_json()["disagreements"] == whole.as_json()["disagreements"]
         assert (report.students, report.accounts, report.in_flight) == (students, 2, 1)
         assert report.repairable_students == whole.repairable_students
+
+
+def test_a_sqlite_reader_killed_midway_fails_the_reconciliation_and_stops_the_others(
+    client: TestClient, as_user: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No hang and no half report: the comparison ends with an error and no reader is
+    left running."""
+    from xueji.sync import reconcile
+
+    container = client.app.state.container  # type: ignore[attr-defined]
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("the reader processes are SQLite's")
+    as_user("ops")
+    drain(client)
+    monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
+    database = container.engine.url.database
+    readers = reconcile._Readers(database, 1, 50, reconcile.READER_GROUPS)
+    victim = readers.by_query["accounts"]
+    victim.kill()
+    victim.wait()
+    with pytest.raises(RuntimeError, match="reading the database failed") as failed:
+        readers.once()
+        for _ in readers.batches():
+            pass
+        readers.finish()
+    assert f"exit {-9}" in str(failed.value)
+    assert all(process.poll() is not None for process, _ in readers.processes)
+    readers.close()
