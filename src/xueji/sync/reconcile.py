@@ -45,6 +45,7 @@ from xueji.domain.clock import Clock
 from xueji.domain.five_fields import FiveFields, matches
 from xueji.sync.models import OutboxEvent
 from xueji.sync.reconcile_queries import (
+    ACCOUNTS_COUNT_SQL,
     ACCOUNTS_SCHEMA,
     BOUNDS_SQL,
     EVENTS_SCHEMA,
@@ -52,11 +53,9 @@ from xueji.sync.reconcile_queries import (
     PENDING_SQL,
     PROJECTION_SCHEMA,
     REGISTRY_SCHEMA,
-    TOTALS_SQL,
     Batch,
     active_accounts_sql,
     batches,
-    cuts,
     projection_sql,
     registry_sql,
 )
@@ -179,13 +178,13 @@ def _unusual_events(session: Session) -> pl.DataFrame:
 def load_once(session: Session) -> tuple[Once, list[Batch]]:
     """The reads done once, and the batches the students are compared in."""
     connection = session.connection()
-    accounts, low, high = connection.exec_driver_sql(TOTALS_SQL).one()
+    low, high = connection.exec_driver_sql(BOUNDS_SQL).one()
     once = Once(
         pending=_frame(connection, PENDING_SQL, PENDING_SCHEMA),
         events=_unusual_events(session),
-        accounts=int(accounts),
+        accounts=connection.exec_driver_sql(ACCOUNTS_COUNT_SQL).scalar_one(),
     )
-    return once, batches(cuts(low, high, BATCH_STUDENTS))
+    return once, batches(low, high, BATCH_STUDENTS)
 
 
 def load_batch(connection: Connection, batch: Batch) -> BatchFrames:
@@ -327,7 +326,7 @@ class _Readers:
     def __init__(
         self, database: str, low: int | None, high: int | None, groups: list[list[str]]
     ) -> None:
-        self.cut_at = cuts(low, high, BATCH_STUDENTS)
+        self.batch_count = len(batches(low, high, BATCH_STUDENTS))
         self.processes: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
         self.by_query: dict[str, subprocess.Popen[bytes]] = {}
         # the reader cuts the batches itself from the same bounds and size
@@ -380,7 +379,7 @@ class _Readers:
         return Once(pending, events, int(self._receive(self.by_query["once"])))
 
     def batches(self) -> Iterator[BatchFrames]:
-        for _ in range(len(self.cut_at) + 1):
+        for _ in range(self.batch_count):
             registry, projection, accounts = (self.frame(name) for name in BATCHED)
             yield registry, projection, accounts
 

@@ -15,17 +15,11 @@ Batch = tuple[int | None, int | None]
 WHOLE: Batch = (None, None)
 
 
-def cuts(low: int | None, high: int | None, size: int) -> list[int]:
-    """Where to cut the students' ids ``low``..``high`` into batches of ``size`` ids."""
-    if low is None or high is None:
-        return []
-    return list(range(low + size, high + 1, size))
-
-
-def batches(cut_at: list[int]) -> list[Batch]:
-    """Half-open ranges between the cuts, covering every integer: the first and the last
-    are unbounded, so a student added after the cuts were chosen still falls in exactly
-    one batch."""
+def batches(low: int | None, high: int | None, size: int) -> list[Batch]:
+    """The students' ids ``low``..``high`` in half-open ranges of ``size`` ids, covering
+    every integer: the first and the last are unbounded, so a student added after
+    ``low`` and ``high`` were read still falls in exactly one batch."""
+    cut_at = [] if low is None or high is None else list(range(low + size, high + 1, size))
     edges: list[int | None] = [None, *cut_at, None]
     return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
@@ -89,11 +83,7 @@ ORDER BY a.id
 """
 #: the students' id range the batches are cut from
 BOUNDS_SQL = "SELECT min(id), max(id) FROM students"
-#: how many accounts there are, and the students' id range
-TOTALS_SQL = """
-SELECT (SELECT count(*) FROM student_accounts), (SELECT min(id) FROM students),
-       (SELECT max(id) FROM students)
-"""
+ACCOUNTS_COUNT_SQL = "SELECT count(*) FROM student_accounts"
 
 INT, TEXT = pl.Int64, pl.String
 REGISTRY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {

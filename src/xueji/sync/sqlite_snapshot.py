@@ -30,6 +30,8 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
+    from xueji.sync.reconcile_queries import Batch
+
 #: the three read per batch, then what is read once (unusual events, number of accounts)
 BATCHED = ("registry", "projection", "accounts")
 QUERIES = (*BATCHED, "once")
@@ -67,7 +69,7 @@ def send_frame(stream: IO[bytes], frame: pl.DataFrame) -> None:
     send(stream, buffer.getvalue())
 
 
-def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...]) -> None:
+def export(database: str, out: IO[bytes], batches: list[Batch], names: tuple[str, ...]) -> None:
     """Sends, in this order: the mark; the waiting accounts (with ``accounts``); the
     unusual events and the number of accounts (with ``once``); then, batch by batch, the
     batched queries among ``names``. The comparing process reads in the same order."""
@@ -105,8 +107,8 @@ def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...
                 pl.col("dead").cast(pl.Boolean),
             )
             send_frame(out, events)
-            send(out, str(scalars(q.TOTALS_SQL)[0]).encode())
-        for batch in q.batches(cuts):
+            send(out, str(scalars(q.ACCOUNTS_COUNT_SQL)[0]).encode())
+        for batch in batches:
             for name in (name for name in BATCHED if name in names):
                 query, schema = batched[name]
                 send_frame(out, pl.read_database(query(batch), connection, schema_overrides=schema))
@@ -114,7 +116,7 @@ def export(database: str, out: IO[bytes], cuts: list[int], names: tuple[str, ...
 
 
 if __name__ == "__main__":
-    from xueji.sync.reconcile_queries import cuts
+    from xueji.sync.reconcile_queries import batches
 
     low, high, size = parse_bound(sys.argv[2]), parse_bound(sys.argv[3]), int(sys.argv[4])
-    export(sys.argv[1], sys.stdout.buffer, cuts(low, high, size), tuple(sys.argv[5:]) or QUERIES)
+    export(sys.argv[1], sys.stdout.buffer, batches(low, high, size), tuple(sys.argv[5:]) or QUERIES)
