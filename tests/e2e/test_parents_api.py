@@ -18,7 +18,7 @@ from tests.e2e.test_registry_pages import page_login
 from tests.registry_world import HAIKOU, HUAJING, number, register
 from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
-from xueji.parents import applications
+from xueji.domain import paging
 from xueji.registry.models import School
 
 GUARDIAN = "13800138001"  # 陈小明's guardian in the test registry
@@ -338,7 +338,7 @@ def test_staff_lists_come_from_their_scope_a_page_at_a_time(
         )
         assert refused.status_code == 422 and refused.json()["code"] == "PAGE_SIZE_INVALID"
 
-    monkeypatch.setattr(applications, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
     page_login(client, "ops")
     first = client.get("/phone-change-applications")
     assert first.status_code == 200 and "更早的申请" in first.text

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.e2e.conftest import Headers
 from tests.e2e.test_accounts_api import register
 from tests.e2e.test_learning_api import drain
+from tests.e2e.test_registry_pages import page_login
 from tests.registry_world import number
 from xueji.audit.models import AuditEntry
+from xueji.domain import paging
 
 QUEUE = "/api/v1/schools/1144060401/unmatched-accounts"
 TYPO_SCHOOL = "佛山市禅成区海口小学"
@@ -138,6 +141,42 @@ def test_the_school_tells_the_student_their_entry_is_wrong(
     assert body["notices"][0]["fields"] == ["name"]
     assert body["notices"][0]["message"] == "请按户口簿填写"
     assert "unmatched_accounts.notified" in audit_actions(client)
+
+
+def test_a_long_queue_comes_a_page_at_a_time_and_every_account_can_be_notified(
+    client: TestClient, as_user: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
+    admin = as_user("haikou-admin")
+    for n in range(5):
+        assert register(client, student_no=f"wait{n}", school_name=TYPO_SCHOOL).status_code == 201
+    first = client.get(QUEUE, headers=admin)
+    assert first.status_code == 200 and first.headers["X-Total-Count"] == "5"
+    seen = first.json()
+    link = first.headers["Link"]
+    while link:
+        assert link.endswith('>; rel="next"')
+        following = client.get(link[1 : link.index(">")], headers=admin)
+        assert following.status_code == 200 and following.headers["X-Total-Count"] == "5"
+        seen += following.json()
+        link = following.headers.get("Link", "")
+    assert [item["student_no"] for item in seen] == [f"wait{n}" for n in range(5)]
+    url = f"{QUEUE}/{seen[-1]['account_id']}/notices"
+    assert client.post(url, json={"fields": ["school_name"]}, headers=admin).status_code == 201
+    too_many = client.get(QUEUE, params={"limit": 501}, headers=admin)
+    assert too_many.status_code == 422 and too_many.json()["code"] == "PAGE_SIZE_INVALID"
+    page = client.get("/schools/1144060401/unmatched", headers=admin)
+    assert "共 5 个未激活账号，本页显示 2 个" in page.text
+    assert f"?after={seen[1]['account_id']}" in page.text
+    token = page_login(client, "haikou-admin")
+    after, third = seen[1]["account_id"], seen[2]["account_id"]
+    notified = client.post(
+        f"/schools/1144060401/unmatched/{third}/notices",
+        data={"fields": "name", "after": str(after), "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert notified.status_code == 303, "back to the same page, at the account"
+    assert notified.headers["location"].endswith(f"&after={after}#account-{third}")
 
 
 def test_after_the_school_corrects_the_registry_the_account_activates_and_signs_in_by_number(

@@ -23,6 +23,7 @@ from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import Conflict, IdentityError, NotFound, ValidationFailed
 from xueji.domain.identity import parse_number
 from xueji.domain.masking import mask, mask_phone
+from xueji.domain.paging import page_size
 from xueji.domain.relations import parse_relation, relation_label
 from xueji.domain.roles import Role
 from xueji.domain.throttling import ThrottleRule
@@ -234,15 +235,11 @@ def reject(
     return application
 
 
-#: Staff lists come a page at a time, newest first (``before``: the last id of a page).
-PAGE_SIZE = 100
-MAX_PAGE_SIZE = 500
-
-
 def for_caller(
     session: Session, principal: Principal, *, before: int | None = None, limit: int | None = None
 ) -> list[PhoneChangeApplication]:
-    """A parent's own applications (all of them), or one page of a staff member's."""
+    """A parent's own applications (all of them), or one page of a staff member's,
+    newest first (``before``: the last id of the previous page)."""
     return _applications(session, principal, before=before, limit=limit)[0]
 
 
@@ -256,9 +253,7 @@ def _applications(
         parent = own_parent_account(session, principal)
         return repository.applications_of_parent(parent.id), None
     scope.require_staff(principal)
-    limit = PAGE_SIZE if limit is None else limit
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"每页条数应为 1–{MAX_PAGE_SIZE}", code="PAGE_SIZE_INVALID")
+    limit = page_size(limit)
     found = repository.applications_in_scope(principal, before=before, limit=limit + 1)
     page = found[:limit]
     next_before = page[-1].id if len(found) > limit else None

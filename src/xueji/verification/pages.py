@@ -28,8 +28,9 @@ def unmatched_page(
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    after: int | None = None,
 ) -> Response:
-    return _queue_page(request, school_code, session, clock, principal)
+    return _queue_page(request, school_code, session, clock, principal, after=after)
 
 
 def _queue_page(
@@ -38,15 +39,19 @@ def _queue_page(
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    after: int | None = None,
     error: XuejiError | None = None,
 ) -> Response:
-    items = queue.unmatched_accounts(session, clock, principal, school_code)
+    page = queue.unmatched_accounts(session, clock, principal, school_code, after=after)
     return render(
         request,
         "unmatched.html",
         {
             "school_code": school_code,
-            "items": [item.as_json() for item in items],
+            "items": [item.as_json() for item in page.items],
+            "total": page.total,
+            "after": after,
+            "next_after": page.next_after,
             "labels": FIELD_LABELS,
             "kinds": KINDS,
             "error": error,
@@ -66,7 +71,9 @@ def notify_page(
     fields: Annotated[list[str] | None, Form()] = None,
     message: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
+    after: Annotated[int | None, Form()] = None,
 ) -> Response:
+    """Back to the same page of the queue, at the account just notified."""
     csrf.check(request, csrf_token)
     try:
         with session.begin_nested():
@@ -82,5 +89,10 @@ def notify_page(
     except XuejiError as refused:
         if refused.code == "NOT_FOUND":
             raise
-        return _queue_page(request, school_code, session, clock, principal, error=refused)
-    return RedirectResponse(f"/schools/{school_code}/unmatched?notified={account_id}", 303)
+        return _queue_page(
+            request, school_code, session, clock, principal, after=after, error=refused
+        )
+    page = f"&after={after}" if after is not None else ""
+    return RedirectResponse(
+        f"/schools/{school_code}/unmatched?notified={account_id}{page}#account-{account_id}", 303
+    )

@@ -21,6 +21,7 @@ from xueji.domain.clock import Clock
 from xueji.domain.errors import NotFound, ValidationFailed
 from xueji.domain.five_fields import FIELDS
 from xueji.domain.masking import mask
+from xueji.domain.paging import page_size
 from xueji.domain.roles import Role
 from xueji.platform.models import StudentAccount
 from xueji.registry import scope
@@ -31,7 +32,6 @@ from xueji.registry.schools import visible_school
 from xueji.verification.models import AccountNotice
 from xueji.verification.repository import VerificationRepository
 
-LIMIT = 500
 GENDER_LABELS = {"1": "男", "2": "女"}
 QUEUE_ROLES = (Role.PLATFORM_ADMIN, Role.REGION_ADMIN, Role.SCHOOL_ADMIN)
 
@@ -118,15 +118,33 @@ def _visible_queue_school(session: Session, principal: Principal, school_code: s
     return visible_school(session, principal, school_code)
 
 
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One page of a school's queue; ``total`` counts the whole queue, ``next_after`` is
+    the ``after`` of the next page (None on the last)."""
+
+    items: list[UnmatchedAccount]
+    total: int
+    next_after: int | None
+
+
 def unmatched_accounts(
-    session: Session, clock: Clock, principal: Principal, school_code: str
-) -> list[UnmatchedAccount]:
-    """The school's waiting accounts, oldest first; the look is audited."""
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    school_code: str,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+) -> QueuePage:
+    """One page of the school's waiting accounts, oldest first; the look is audited."""
     school = _visible_queue_school(session, principal, school_code)
+    limit = page_size(limit)
     repository = VerificationRepository(session)
-    accounts = repository.unmatched_for_school(
-        school.code, names.normalise(school.name), limit=LIMIT
-    )
+    name = names.normalise(school.name)
+    found = repository.unmatched_for_school(school.code, name, after=after, limit=limit + 1)
+    accounts = found[:limit]
+    next_after = accounts[-1].id if len(found) > limit else None
     own_students: list[candidates.Candidate] | None = None
     items = []
     for account in accounts:
@@ -159,7 +177,7 @@ def unmatched_accounts(
         school_code=school.code,
         payload={"account_ids": [item.account.id for item in items]},
     )
-    return items
+    return QueuePage(items, repository.count_unmatched(school.code, name), next_after)
 
 
 NOTICE_FIELDS = frozenset(FIELDS)
@@ -180,8 +198,7 @@ def notify_student(
     if principal.role is not Role.SCHOOL_ADMIN:
         scope.require_writer(principal)
     repository = VerificationRepository(session)
-    queue = repository.unmatched_for_school(school.code, names.normalise(school.name), limit=LIMIT)
-    account = next((a for a in queue if a.id == account_id), None)
+    account = repository.unmatched_account(school.code, names.normalise(school.name), account_id)
     if account is None:
         raise NotFound("该未激活账号不在本校待处理列表中")
     chosen = [f for f in dict.fromkeys(fields) if f in NOTICE_FIELDS]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from xueji.db.repository import Repository
 from xueji.platform.models import StudentAccount
@@ -25,23 +25,31 @@ class VerificationRepository(Repository):
         )
 
     def unmatched_for_school(
-        self, school_code: str, school_name: str, *, limit: int
+        self, school_code: str, school_name: str, *, after: int | None = None, limit: int
     ) -> list[StudentAccount]:
-        """Pending accounts whose registry number belongs to a student of this school, or
-        which name this school in full (entered names are stored normalised)."""
-        of_school = select(Student.registry_no_index).where(Student.school_code == school_code)
-        return list(
-            self.session.scalars(
-                select(StudentAccount)
-                .where(
-                    StudentAccount.status == "pending",
-                    or_(
-                        StudentAccount.registry_index.in_(of_school),
-                        StudentAccount.school_name == school_name,
-                    ),
-                )
-                .order_by(StudentAccount.created_at, StudentAccount.id)
-                .limit(limit)
+        """One page of the school's queue, oldest account first (after account ``after``
+        if given)."""
+        statement = (
+            select(StudentAccount)
+            .where(_in_queue(school_code, school_name))
+            .order_by(StudentAccount.id)
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(StudentAccount.id > after)
+        return list(self.session.scalars(statement))
+
+    def count_unmatched(self, school_code: str, school_name: str) -> int:
+        statement = select(func.count()).where(_in_queue(school_code, school_name))
+        return int(self.session.scalar(statement.select_from(StudentAccount)) or 0)
+
+    def unmatched_account(
+        self, school_code: str, school_name: str, account_id: int
+    ) -> StudentAccount | None:
+        """The account if it is in the school's queue, wherever it stands in it."""
+        return self.session.scalar(
+            select(StudentAccount).where(
+                StudentAccount.id == account_id, _in_queue(school_code, school_name)
             )
         )
 
@@ -51,3 +59,16 @@ class VerificationRepository(Repository):
                 select(Student).where(Student.school_code == school_code).order_by(Student.id)
             )
         )
+
+
+def _in_queue(school_code: str, school_name: str) -> ColumnElement[bool]:
+    """Pending accounts whose registry number belongs to a student of this school, or
+    which name this school in full (entered names are stored normalised)."""
+    of_school = select(Student.registry_no_index).where(Student.school_code == school_code)
+    return and_(
+        StudentAccount.status == "pending",
+        or_(
+            StudentAccount.registry_index.in_(of_school),
+            StudentAccount.school_name == school_name,
+        ),
+    )

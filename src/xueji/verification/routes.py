@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from xueji.verification import diagnosis, queue
@@ -25,11 +25,27 @@ def my_diagnosis(session: DbSession, principal: CurrentPrincipal) -> dict[str, A
 
 @router.get("/schools/{school_code}/unmatched-accounts")
 def unmatched_accounts(
-    school_code: str, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+    school_code: str,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    return [
-        item.as_json() for item in queue.unmatched_accounts(session, clock, principal, school_code)
-    ]
+    """Oldest first, ``limit`` (default 100, at most 500) per page. ``X-Total-Count``
+    counts the whole queue; while more remain, ``Link: <…>; rel="next"`` gives the next
+    page (``?after=`` the last account id)."""
+    page = queue.unmatched_accounts(
+        session, clock, principal, school_code, after=after, limit=limit
+    )
+    response.headers["X-Total-Count"] = str(page.total)
+    if page.next_after is not None:
+        query = {"after": page.next_after} | ({"limit": limit} if limit is not None else {})
+        following = request.url.include_query_params(**query)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return [item.as_json() for item in page.items]
 
 
 @router.post("/schools/{school_code}/unmatched-accounts/{account_id}/notices", status_code=201)
