@@ -124,6 +124,37 @@ def test_changed_row_is_a_correction(
     assert payload["reason"] == "批量导入"
 
 
+def test_a_file_without_the_optional_columns_leaves_class_and_second_guardian_alone(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    run(session, clock, world, write_csv(tmp_path / "full.csv", GOOD[:1]))
+    before = lookup(session, registry_no=number())
+    assert before is not None and before.class_id is not None
+    required = ["学籍号", "姓名", "性别", "出生日期", "监护人姓名", "监护人关系", "监护人电话"]
+    new_phone = [number(), "陈小明", "男", "2016-02-11", "陈大明", "父亲", "13700137001"]
+    path = tmp_path / "phones.csv"
+    path.write_text(",".join(required) + "\n" + ",".join(new_phone) + "\n", encoding="utf-8")
+    result = run(session, clock, world, path)
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 0)
+    after = lookup(session, registry_no=number())
+    assert after is not None and after.class_id == before.class_id
+    assert after.guardian_phone_indexes == (
+        service.phone_index("13700137001"),
+        service.phone_index("13800138002"),
+    )
+    last = outbox.events_of(session, after.student_id)[-1]
+    assert last.payload["changed"] == ["guardians"]
+    again = run(session, clock, world, path)
+    assert (again.changed, again.unchanged) == (0, 1)
+    emptied = write_csv(
+        tmp_path / "emptied.csv", [row(number(), "陈小明", grade="", class_name="")]
+    )
+    assert run(session, clock, world, emptied).changed == 1
+    cleared = lookup(session, registry_no=number())
+    assert cleared is not None and cleared.class_id is None
+    assert len(cleared.guardian_phone_indexes) == 1, "empty cells of present columns do clear"
+
+
 BAD = [
     (row("G445222202508211234", "错号", birth="2025-08-21"), "ID_CHECKSUM"),
     (row(number(sequence="021"), "张3"), "NAME_INVALID"),
@@ -183,6 +214,29 @@ def test_duplicates_in_the_file_and_students_of_other_schools(
     assert (result.new, result.rejected) == (1, 3)
     assert lookup(session, registry_no=number()) is None
     assert lookup(session, registry_no=elsewhere).school_code == HUAJING  # type: ignore[union-attr]
+
+
+def test_blank_rows_are_skipped_not_rejected(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    blank = ["", " ", "\u3000", *[""] * 9]
+    path = write_csv(tmp_path / "a.csv", [GOOD[0], [""], blank, GOOD[1]])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\r\n,,,,,,,,,,,,\n")
+    result = run(session, clock, world, path)
+    assert (result.new, result.rejected, result.errors) == (2, 0, [])
+    rows: list[list[object]] = [[None] * 12, [number(sequence="013"), "王五", "男", "2016-02-11"]]
+    xlsx = run(session, clock, world, write_xlsx(tmp_path / "a.xlsx", rows))
+    assert [(e.row, e.code) for e in xlsx.errors] == [(3, "GUARDIAN_REQUIRED")]
+
+
+def test_a_phone_written_with_the_country_code_and_no_plus_imports(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(number(), "陈小明", phone="86 138 0013 8001")])
+    assert run(session, clock, world, path).new == 1
+    [guardian] = session.scalars(select(Guardian)).all()
+    assert guardian.phone == "13800138001"
 
 
 def test_gb18030_csv_keeps_the_middle_dot(

@@ -11,8 +11,10 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 from polars.testing import assert_frame_equal
 
+from xueji.domain.errors import ValidationFailed
 from xueji.registry import import_files
 from xueji.registry.import_files import TEMPLATE_HEADERS, read_chunks
 
@@ -129,13 +131,97 @@ def test_a_cell_holding_a_line_break_in_the_next_block_is_found(tmp_path: Path) 
     assert import_files._inspect(path) == (True, False)
 
 
-def test_quoted_cells_keep_commas_and_line_breaks(tmp_path: Path) -> None:
+def test_quoted_cells_keep_commas_and_doubled_quotes(tmp_path: Path) -> None:
     path = tmp_path / "quoted.csv"
-    path.write_text(f'{HEADER}\n"G1","张,三","男"\n"G2","李\n四","女"\n', encoding="utf-8")
+    path.write_text(f'{HEADER}\n"G1","张,三","男"\n"G2","李""四","女"\n', encoding="utf-8")
     with read_chunks(path) as chunks:
         frame = pl.concat(list(chunks))
-    assert frame["name"].to_list() == ["张,三", "李\n四"]
+    assert frame["name"].to_list() == ["张,三", '李"四']
     assert frame["row"].to_list() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param(['G1,"学生三,男', "G2,李四,男", "G3,王五,男"], id="stray-quote-to-the-end"),
+        pytest.param(['G1,"学生三,男', 'G2,李四",男', "G3,王五,男"], id="stray-quote-closed-later"),
+        pytest.param(['G1,"学生\n三",男', "G2,李四,男"], id="line-break-in-a-cell"),
+    ],
+)
+def test_a_cell_swallowing_rows_refuses_the_file_naming_the_row(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text("\n".join([HEADER, "G0,张三,男", *lines]) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="第 3 行") as caught, read_chunks(path) as chunks:
+        list(chunks)
+    assert caught.value.code == "IMPORT_CSV_MALFORMED"
+
+
+def test_a_stray_quote_in_a_large_file_is_refused_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(
+        "\n".join([HEADER, 'G1,"学生三,男', *["G2,李四,男"] * 20_000]) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(ValidationFailed) as caught, read_chunks(path, chunk_rows=5) as chunks:
+        list(chunks)
+    assert caught.value.code == "IMPORT_CSV_MALFORMED"
+
+
+def _columns_of(path: Path) -> pl.DataFrame:
+    with read_chunks(path) as chunks:
+        return pl.concat(list(chunks))
+
+
+GUARDIANS_TWICE = [*TEMPLATE_HEADERS[:9], "监护人姓名", "监护人关系", "监护人电话"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_second_set_of_guardian_columns_is_the_second_guardian(
+    tmp_path: Path, suffix: str
+) -> None:
+    cells = ["G1", "张三", "男", "2016-02-11", "3", "1班", "张大", "父亲", "13800138001"]
+    rows = [[*cells, "李二", "母亲", "13800138002"], [*cells, "", "", ""]]
+    frame = _columns_of(_write(tmp_path / f"twice{suffix}", GUARDIANS_TWICE, rows))
+    assert frame["g1_name"].to_list() == ["张大", "张大"]
+    assert frame["g2_name"].to_list()[0] == "李二"
+    assert frame["g2_phone"].to_list()[0] == "13800138002"
+    assert not frame["g2_name"].to_list()[1]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_any_other_repeated_column_refuses_the_file(tmp_path: Path, suffix: str) -> None:
+    headers = [*TEMPLATE_HEADERS, "姓名"]
+    with pytest.raises(ValidationFailed, match="重复的列：姓名") as caught:
+        _columns_of(_write(tmp_path / f"twice{suffix}", headers, [["G1"] * len(headers)]))
+    assert caught.value.code == "IMPORT_HEADER_DUPLICATE"
+
+
+def test_headers_typed_with_full_width_digits_spaces_or_line_breaks(tmp_path: Path) -> None:
+    headers = [
+        "学 籍 号",
+        "姓名",
+        "性别",
+        "出生\n日期",
+        "监护人１姓名",
+        "监护人\r\n关系",
+        "监护人　电话",
+    ]
+    frame = _columns_of(_write(tmp_path / "typed.xlsx", headers, [["G1", "张三", "男"]]))
+    assert frame["registry_no"].to_list() == ["G1"]
+
+
+def _write(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
+    if path.suffix == ".xlsx":
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        for line in [headers, *rows]:
+            sheet.append(line)
+        workbook.save(path)
+    else:
+        path.write_text("\n".join(",".join(line) for line in [headers, *rows]), encoding="utf-8")
+    return path
 
 
 def test_gb18030_file_is_not_utf8(tmp_path: Path) -> None:

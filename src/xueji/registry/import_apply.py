@@ -3,12 +3,13 @@ creating the classes the file names, and applying changed rows like corrections.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
-from xueji.db.crypto import keyring
+from xueji.db.crypto import Keyring, keyring
 from xueji.domain.clock import Clock
 from xueji.registry import events, schools
 from xueji.registry.import_repository import ImportRepository
@@ -18,14 +19,36 @@ from xueji.registry.repository import RegistryRepository
 IMPORT_REASON = "批量导入"
 
 
-def _staged_guardians(row: ImportRow) -> list[tuple[str, str, str]]:
+@dataclass(frozen=True, slots=True)
+class FileColumns:
+    """What a file can change of an existing student. A file without the class columns
+    (年级 and 班级) leaves the class as it is; one without the second guardian's phone
+    column leaves every guardian after the first as they are: a file made to update
+    phones must not take children out of their class or drop a second guardian."""
+
+    has_class: bool = True
+    has_second_guardian: bool = True
+
+    @classmethod
+    def without(cls, absent: frozenset[str]) -> FileColumns:
+        return cls(
+            has_class=not {"grade", "class_name"} & absent,
+            has_second_guardian="g2_phone" not in absent,
+        )
+
+
+def _staged_guardians(row: ImportRow, columns: FileColumns) -> list[tuple[str, str, str]]:
     guardians = [(row.g1_name, row.g1_relation, row.g1_phone_index)]
+    if not columns.has_second_guardian:
+        return guardians
     if row.g2_phone_index is not None and row.g2_name and row.g2_relation:
         guardians.append((row.g2_name, row.g2_relation, row.g2_phone_index))
     return guardians
 
 
-def compare_existing(session: Session, import_id: int, school_code: str) -> None:
+def compare_existing(
+    session: Session, import_id: int, school_code: str, columns: FileColumns
+) -> None:
     """Mark each staged row of a student already at this school changed or unchanged."""
     repository = ImportRepository(session)
     pairs = repository.existing_pairs(import_id)
@@ -37,12 +60,14 @@ def compare_existing(session: Session, import_id: int, school_code: str) -> None
     unchanged: list[int] = []
     for row, student in pairs:
         current = [(g.name, g.relation, g.phone_index) for g in guardians.get(student.id, [])]
+        if not columns.has_second_guardian:
+            current = current[:1]
         same = (
             row.name == student.name
             and row.gender == student.gender
             and row.birth_date == student.birth_date
-            and _class_of(row) == classes.get(student.class_id or -1)
-            and _staged_guardians(row) == current
+            and (not columns.has_class or _class_of(row) == classes.get(student.class_id or -1))
+            and _staged_guardians(row, columns) == current
         )
         (unchanged if same else changed).append(row.row)
     repository.set_kind(import_id, changed, "changed")
@@ -64,7 +89,9 @@ def ensure_classes(
             )
 
 
-def apply_changed(session: Session, clock: Clock, principal: Principal, import_id: int) -> None:
+def apply_changed(
+    session: Session, clock: Clock, principal: Principal, import_id: int, columns: FileColumns
+) -> None:
     """Each changed student is corrected, audited and published one by one."""
     repository, registry = ImportRepository(session), RegistryRepository(session)
     for row, student in repository.existing_pairs(import_id, kind="changed"):
@@ -72,8 +99,8 @@ def apply_changed(session: Session, clock: Clock, principal: Principal, import_i
         assert school is not None
         old_guardians = registry.guardians_of(student.id)
         before = events.snapshot(student, school, old_guardians)
-        _update(registry, student, row)
-        new_guardians = _guardian_rows(student.id, row)
+        _update(registry, student, row, columns)
+        new_guardians = _guardian_rows(student.id, row, columns, old_guardians)
         registry.replace_guardians(student.id, new_guardians)
         after = events.snapshot(student, school, new_guardians)
         changed = sorted(key for key, value in before.items() if after[key] != value)
@@ -96,8 +123,12 @@ def apply_changed(session: Session, clock: Clock, principal: Principal, import_i
         )
 
 
-def _update(registry: RegistryRepository, student: Student, row: ImportRow) -> None:
+def _update(
+    registry: RegistryRepository, student: Student, row: ImportRow, columns: FileColumns
+) -> None:
     student.name, student.gender, student.birth_date = row.name, row.gender, row.birth_date
+    if not columns.has_class:
+        return
     if row.grade is not None and row.class_name:
         school_class = registry.class_named(student.school_code, row.grade, row.class_name)
         student.class_id = school_class.id if school_class else None
@@ -105,16 +136,23 @@ def _update(registry: RegistryRepository, student: Student, row: ImportRow) -> N
         student.class_id = None
 
 
-def _guardian_rows(student_id: int, row: ImportRow) -> list[Guardian]:
+def _guardian_rows(
+    student_id: int, row: ImportRow, columns: FileColumns, old: list[Guardian]
+) -> list[Guardian]:
+    """The guardians after the import: the file's, then (if the file has no second
+    guardian's columns) the student's guardians after the first, as they were."""
     ring = keyring()
-    staged: list[tuple[str, str, bytes, str]] = [
-        (row.g1_name, row.g1_relation, row.g1_phone_cipher, row.g1_phone_index)
+    staged: list[tuple[str, str, str, str]] = [
+        (row.g1_name, row.g1_relation, _phone(ring, row.g1_phone_cipher), row.g1_phone_index)
     ]
-    if row.g2_phone_cipher is not None and row.g2_name and row.g2_relation and row.g2_phone_index:
-        staged.append((row.g2_name, row.g2_relation, row.g2_phone_cipher, row.g2_phone_index))
+    if not columns.has_second_guardian:
+        staged += [(g.name, g.relation, g.phone, g.phone_index) for g in old[1:]]
+    elif row.g2_phone_cipher and row.g2_name and row.g2_relation and row.g2_phone_index:
+        staged.append(
+            (row.g2_name, row.g2_relation, _phone(ring, row.g2_phone_cipher), row.g2_phone_index)
+        )
     rows: list[Any] = []
-    for rank, (name, relation, cipher, index) in enumerate(staged, start=1):
-        phone = ring.decrypt(cipher, purpose="guardian.phone")
+    for rank, (name, relation, phone, index) in enumerate(staged, start=1):
         rows.append(
             Guardian(
                 student_id=student_id,
@@ -126,3 +164,7 @@ def _guardian_rows(student_id: int, row: ImportRow) -> list[Guardian]:
             )
         )
     return rows
+
+
+def _phone(ring: Keyring, cipher: bytes) -> str:
+    return ring.decrypt(cipher, purpose="guardian.phone")

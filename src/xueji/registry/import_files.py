@@ -18,6 +18,8 @@ import codecs
 import csv
 import datetime as dt
 import itertools
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,14 +51,34 @@ CHUNK_ROWS = 50_000
 SUFFIXES = (".csv", ".xlsx")
 
 
-def _canonical(headers: list[str]) -> dict[str, str]:
-    """Header as found → canonical name; refuses a file missing a required column."""
+def _header_key(header: object) -> str:
+    """A header as people type it: full-width letters and digits (监护人１姓名), spaces
+    and line breaks (Alt+Enter in a cell) do not matter."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header)))
+
+
+def _canonical(headers: list[str]) -> dict[int, str]:
+    """Column position → canonical name. A second set of 监护人姓名/关系/电话 headers is
+    the second guardian (as many schools lay it out) unless the file also names the
+    second guardian's columns; any other repeated column is refused, since which one
+    holds the data cannot be guessed. Refuses a file missing a required column."""
     by_alias = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
-    mapping: dict[str, str] = {}
-    for header in headers:
-        key = by_alias.get(str(header).strip().replace(" ", "").replace("\u3000", ""))
-        if key is not None and key not in mapping.values():
-            mapping[header] = key
+    found = [(index, by_alias.get(_header_key(header))) for index, header in enumerate(headers)]
+    named = {key for _, key in found if key is not None}
+    mapping: dict[int, str] = {}
+    for index, key in found:
+        if key is None:
+            continue
+        if key in mapping.values():
+            second = "g2_" + key[3:] if key.startswith("g1_") else None
+            if second is None or second in named or second in mapping.values():
+                raise ValidationFailed(
+                    f"文件中有重复的列：{headers[index]}（请删去多余的一列）",
+                    code="IMPORT_HEADER_DUPLICATE",
+                    column=str(headers[index]),
+                )
+            key = second
+        mapping[index] = key
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in mapping.values()]
     if missing:
         raise ValidationFailed(
@@ -67,15 +89,23 @@ def _canonical(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _shape(frame: pl.DataFrame, mapping: dict[str, str], first_row: int) -> pl.DataFrame:
-    frame = frame.select([pl.col(source).alias(key) for source, key in mapping.items()])
-    for key in COLUMNS:
-        if key not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(key))
+def _shape(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    """A frame of the file's canonical columns → all of them, after ``row``: the file's
+    as text, a column the file does not have as all-null of type ``Null`` (see
+    ``absent_columns``)."""
     return frame.select(
         pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("row"),
-        *[pl.col(key).cast(pl.String) for key in COLUMNS],
+        *[
+            pl.col(key).cast(pl.String) if key in frame.columns else pl.lit(None).alias(key)
+            for key in COLUMNS
+        ],
     )
+
+
+def absent_columns(chunk: pl.DataFrame) -> frozenset[str]:
+    """The columns the chunk's file does not have (as opposed to having them empty): an
+    import leaves what they would hold as it is."""
+    return frozenset(key for key in COLUMNS if chunk.schema[key] == pl.Null)
 
 
 @contextmanager
@@ -148,17 +178,38 @@ def _plain_lines(lines: bytes, at_start: bool) -> bool:
 
 def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
     rows = csv.reader(handle)
+    first_row = 2
     try:
         headers = [cell.strip() for cell in next(rows, [])]
         mapping = _canonical(headers)
-        first_row = 2
         while buffer := list(itertools.islice(rows, chunk_rows)):
-            yield _columns_frame(buffer, headers, mapping, first_row)
+            _refuse_line_breaks(buffer, first_row)
+            yield _columns_frame(buffer, len(headers), mapping, first_row)
             first_row += len(buffer)
     except UnicodeDecodeError:
         raise ValidationFailed(
             "无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV", code="IMPORT_ENCODING"
         ) from None
+    except csv.Error:
+        raise _malformed(first_row) from None
+
+
+def _refuse_line_breaks(buffer: list[list[str]], first_row: int) -> None:
+    """No value of the template holds a line break. A cell that does almost always began
+    with a stray quote (``"张三``) and swallowed the rows after it, which would then be
+    neither imported nor reported: the file is refused instead, naming the row."""
+    for offset, cells in enumerate(buffer):
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            raise _malformed(first_row + offset)
+
+
+def _malformed(row: int) -> ValidationFailed:
+    return ValidationFailed(
+        f'第 {row} 行（或其后不远处）有一个没有配对的英文引号 "，或单元格里有换行，'
+        "其后的行无法正确读取；请改正后重新导入",
+        code="IMPORT_CSV_MALFORMED",
+        row=row,
+    )
 
 
 def _plain_csv_chunks(path: Path, handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -177,13 +228,13 @@ def _plain_csv_chunks(path: Path, handle: TextIO, chunk_rows: int) -> Iterator[p
             batch = _polars_block(b"".join(lines), positions)
             if batch is None or batch.height != len(lines):  # row numbers must stay right
                 rows = list(csv.reader(line.decode("utf-8") for line in lines))
-                yield _columns_frame(rows, headers, mapping, first_row)
+                yield _columns_frame(rows, len(headers), mapping, first_row)
             else:
                 frame = batch.select(
-                    pl.col(positions[headers.index(header)]).fill_null("").alias(header)
-                    for header in mapping
+                    pl.col(positions[index]).fill_null("").alias(key)
+                    for index, key in mapping.items()
                 )
-                yield _shape(frame, mapping, first_row)
+                yield _shape(frame, first_row)
             first_row += len(lines)
 
 
@@ -207,20 +258,16 @@ def _polars_block(block: bytes, positions: list[str]) -> pl.DataFrame | None:
 
 
 def _columns_frame(
-    buffer: list[list[str]], headers: list[str], mapping: dict[str, str], first_row: int
+    buffer: list[list[str]], width: int, mapping: dict[int, str], first_row: int
 ) -> pl.DataFrame:
     """Raw CSV rows to a frame, column by column (short rows give nulls)."""
-    width = len(headers)
     if any(len(row) != width for row in buffer):
         buffer = [row[:width] + [""] * (width - len(row)) for row in buffer]
     columns = list(zip(*buffer, strict=True)) if buffer else [()] * width
     frame = pl.DataFrame(
-        {
-            header: pl.Series(header, columns[headers.index(header)], dtype=pl.String)
-            for header in mapping
-        }
+        {key: pl.Series(key, columns[index], dtype=pl.String) for index, key in mapping.items()}
     )
-    return _shape(frame, mapping, first_row)
+    return _shape(frame, first_row)
 
 
 def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -233,14 +280,10 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
     rows = sheet.iter_rows()
     headers = [str(cell).strip() for cell in next(rows, [])]
     mapping = _canonical(headers)
-    positions = {header: index for index, header in enumerate(headers)}
     first_row, buffer = 2, []
     for cells in rows:
         buffer.append(
-            [
-                _cell_text(cells[positions[h]]) if positions[h] < len(cells) else None
-                for h in mapping
-            ]
+            [_cell_text(cells[index]) if index < len(cells) else None for index in mapping]
         )
         if len(buffer) >= chunk_rows:
             yield _frame(buffer, mapping, first_row)
@@ -249,9 +292,9 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
         yield _frame(buffer, mapping, first_row)
 
 
-def _frame(rows: list[list[str | None]], mapping: dict[str, str], first_row: int) -> pl.DataFrame:
-    frame = pl.DataFrame(rows, schema=list(mapping), orient="row")
-    return _shape(frame, mapping, first_row)
+def _frame(rows: list[list[str | None]], mapping: dict[int, str], first_row: int) -> pl.DataFrame:
+    frame = pl.DataFrame(rows, schema=list(mapping.values()), orient="row")
+    return _shape(frame, first_row)
 
 
 def _cell_text(cell: object) -> str | None:

@@ -32,7 +32,7 @@ import polars as pl
 from xueji.db.crypto import Keyring, install_keyring, keyring
 from xueji.domain.errors import ValidationFailed
 from xueji.registry import import_files
-from xueji.registry.import_files import read_chunks
+from xueji.registry.import_files import COLUMNS, absent_columns, read_chunks
 from xueji.registry.import_rules import check_chunk, message_for
 from xueji.registry.service import PHONE_PURPOSE, REGISTRY_NO_PURPOSE
 
@@ -51,22 +51,29 @@ HELPER_DIED = "导入文件的预处理进程意外退出，导入未生效，�
 @dataclass(frozen=True, slots=True)
 class PreparedChunk:
     """One chunk ready to stage: how many rows it read, the rejected rows as (row, code,
-    Chinese reason), and the accepted rows as staging tuples (see ``STAGE_COLUMNS``)."""
+    Chinese reason), the accepted rows as staging tuples (see ``STAGE_COLUMNS``), and the
+    columns the file does not have."""
 
     height: int
     errors: list[tuple[int, str, str]]
     rows: list[tuple[object, ...]]
+    absent: frozenset[str] = frozenset()
 
 
 def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChunk:
-    checked = check_chunk(chunk, today=today)
+    """A blank row (every cell empty or spaces: a separator row, a line of commas) is
+    skipped, neither imported nor rejected."""
+    blank = pl.all_horizontal(
+        pl.col(column).fill_null("").str.strip_chars() == "" for column in COLUMNS
+    )
+    checked = check_chunk(chunk.filter(~blank), today=today)
     rejected = checked.filter(pl.col("code").is_not_null())
     errors = [
         (row, code, message_for(code, raw, today=today))
         for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows()
     ]
     rows = stage_rows(import_id, checked.filter(pl.col("code").is_null()))
-    return PreparedChunk(chunk.height, errors, rows)
+    return PreparedChunk(chunk.height, errors, rows, absent_columns(chunk))
 
 
 def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:

@@ -26,18 +26,25 @@ _RELATION_CODES = {
     **ALIASES,
 }
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: An ASCII full stop between two non-ASCII letters, spaces around it allowed: a middle
+#: dot typed on an English keyboard (阿卜杜. 艾力).
+_NON_ASCII_LETTER = r"[\p{L}&&[^\x00-\x7F]]"
+_STOP_BETWEEN_LETTERS = rf"({_NON_ASCII_LETTER})(\s*)\.(\s*)({_NON_ASCII_LETTER})"
 
 
 def normalise_names(column: pl.Expr) -> pl.Expr:
-    """``names.normalise`` for text that needs no NFC step (checked by the caller)."""
-    text = (
-        column.str.replace_many(_FULL_WIDTH_ASCII)
-        .str.replace_many(_LOOKALIKES)
+    """``names.normalise`` for text that needs no NFC step (checked by the caller), in
+    the same order: a stop between non-ASCII letters is judged on the text as typed."""
+    text = column
+    for _ in range(2):  # 阿.卜.杜: each pass takes every other stop
+        text = text.str.replace_all(_STOP_BETWEEN_LETTERS, "${1}${2}·${3}${4}")
+    return (
+        text.str.replace_many(_LOOKALIKES)
+        .str.replace_many(_FULL_WIDTH_ASCII)
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
         .str.replace_all(r" ?· ?", "·")
     )
-    return text.str.replace_all(r"(\p{L})\.(\p{L})", "${1}·${2}")
 
 
 def _name_ok(column: str) -> pl.Expr:
@@ -69,7 +76,8 @@ def parse_dates(column: pl.Expr) -> pl.Expr:
     )
 
 
-def _phone(column: str) -> pl.Expr:
+def phone_expression(column: str) -> pl.Expr:
+    """``phones.normalise_phone`` for a column."""
     text = (
         pl.col(column)
         .str.replace_many(_FULL_WIDTH_ASCII)
@@ -77,7 +85,7 @@ def _phone(column: str) -> pl.Expr:
         .str.replace(r"^(\+86|0086)", "")
     )
     return (
-        pl.when(text.str.len_chars() == 13 & text.str.starts_with("86"))
+        pl.when((text.str.len_chars() == 13) & text.str.starts_with("86"))
         .then(text.str.slice(2))
         .otherwise(text)
     )
@@ -114,7 +122,7 @@ def check_chunk(chunk: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
             .alias(f"g{n}_relation_n")
             for n in (1, 2)
         ],
-        *[_phone(f"g{n}_phone").alias(f"g{n}_phone_n") for n in (1, 2)],
+        *[phone_expression(f"g{n}_phone").alias(f"g{n}_phone_n") for n in (1, 2)],
     ).with_columns(
         _grade(pl.col("grade_text")).alias("grade_n"),
     )

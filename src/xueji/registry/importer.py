@@ -28,7 +28,12 @@ from xueji.auth.service import Principal
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import Forbidden
 from xueji.registry import events, scope
-from xueji.registry.import_apply import apply_changed, compare_existing, ensure_classes
+from xueji.registry.import_apply import (
+    FileColumns,
+    apply_changed,
+    compare_existing,
+    ensure_classes,
+)
 from xueji.registry.import_prep import prepared_chunks
 from xueji.registry.import_repository import FastStager, ImportRepository
 from xueji.registry.import_rules import message_for
@@ -96,13 +101,13 @@ def run_import(
         session.flush()
         ImportRepository(session).create_staging()
         result = ImportResult(import_id=run.id)
-        _stage_file(session, clock, run.id, path, result, progress)
-        _classify(session, run.id, school.code, result, clock)
+        columns = _stage_file(session, clock, run.id, path, result, progress)
+        _classify(session, run.id, school.code, result, clock, columns)
         if dry_run:
             savepoint.rollback()
             result.import_id = None
             return result
-        _apply(session, clock, principal, run, result)
+        _apply(session, clock, principal, run, result, columns)
         savepoint.commit()
         return result
     except BaseException:
@@ -126,15 +131,19 @@ def _stage_file(
     path: Path,
     result: ImportResult,
     progress: Callable[[int], None] | None,
-) -> None:
+) -> FileColumns:
+    """Stages the file's rows; returns what its columns can change."""
     stager = FastStager(session)
+    columns = FileColumns()
     with prepared_chunks(path, import_id, china_today(clock)) as chunks:
         for chunk in chunks:
+            columns = FileColumns.without(chunk.absent)
             for row, code, message in chunk.errors:
                 _note_error(result, row, code, message)
             stager.stage(chunk.rows)
             if progress is not None:
                 progress(chunk.height)
+    return columns
 
 
 def _note_error(result: ImportResult, row: int, code: str, message: str) -> None:
@@ -144,12 +153,17 @@ def _note_error(result: ImportResult, row: int, code: str, message: str) -> None
 
 
 def _classify(
-    session: Session, import_id: int, school_code: str, result: ImportResult, clock: Clock
+    session: Session,
+    import_id: int,
+    school_code: str,
+    result: ImportResult,
+    clock: Clock,
+    columns: FileColumns,
 ) -> None:
     repository = ImportRepository(session)
     repository.mark_duplicates(import_id)
     repository.mark_other_school(import_id, school_code)
-    compare_existing(session, import_id, school_code)
+    compare_existing(session, import_id, school_code, columns)
     for row, code in repository.rejected(import_id):
         _note_error(result, row, code, message_for(code, None, today=china_today(clock)))
     result.errors.sort(key=lambda error: error.row)
@@ -159,13 +173,18 @@ def _classify(
 
 
 def _apply(
-    session: Session, clock: Clock, principal: Principal, run: ImportRun, result: ImportResult
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    run: ImportRun,
+    result: ImportResult,
+    columns: FileColumns,
 ) -> None:
     repository = ImportRepository(session)
     now = clock.now()
     ensure_classes(session, clock, principal, run.id, run.school_code)
     repository.insert_new(run.id, run.school_code, now, events.STUDENT_REGISTERED)
-    apply_changed(session, clock, principal, run.id)
+    apply_changed(session, clock, principal, run.id, columns)
     run.new, run.changed = result.new, result.changed
     run.unchanged, run.rejected = result.unchanged, result.rejected
     audit.record(
