@@ -92,3 +92,34 @@ def test_region_admin_lists_only_their_region(client: TestClient, as_user: Heade
     page_login(client, "guangzhou")
     assert "共 0 名学生" in client.get("/students").text
     assert client.get("/students/1").status_code == 404
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/students/{HUGE}"),
+        ("GET", f"/students?page={HUGE}"),
+        ("GET", f"/api/v1/students?offset={HUGE}"),
+        ("POST", f"/api/v1/transfers/{HUGE}/confirm"),
+    ],
+)
+def test_a_number_too_large_for_any_record_is_a_clear_refusal(
+    client: TestClient, as_user: Headers, method: str, path: str
+) -> None:
+    response = client.request(method, path, headers=as_user("haikou-admin"))
+    assert response.status_code == 422
+    if path.startswith("/api/"):
+        assert response.json()["code"] == "NUMBER_OUT_OF_RANGE"
+    else:
+        assert "请求中的数字超出范围" in response.text
+
+
+def test_an_id_beyond_postgresqls_integers_is_no_server_error(
+    client: TestClient, as_user: Headers
+) -> None:
+    """SQLite's ids go further: there it is simply no such student."""
+    response = client.get("/students/3000000000", headers=as_user("haikou-admin"))
+    assert response.status_code in (404, 422)

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from psycopg.errors import NumericValueOutOfRange
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xueji.domain import errors as e
@@ -90,6 +92,13 @@ def _field_message(item: Any) -> str:
     return _FIELD_MESSAGES.get(str(item.get("type")), "格式不对")
 
 
+def _out_of_range() -> e.ValidationFailed:
+    """A number in the address or the form larger than any record's (page=99999999999…):
+    the database refuses to compare it (SQLite: OverflowError; PostgreSQL: integer out of
+    range). Nothing was read or written; it is the request that is wrong."""
+    return e.ValidationFailed("请求中的数字超出范围", code="NUMBER_OUT_OF_RANGE")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(e.XuejiError)
     async def domain_error(request: Request, error: e.XuejiError) -> Response:
@@ -107,6 +116,16 @@ def install(app: FastAPI) -> None:
             messages={field: _field_message(item) for field, item in items.items()},
         )
         return error_response(failure, request)
+
+    @app.exception_handler(OverflowError)
+    async def too_large(request: Request, _error: OverflowError) -> Response:
+        return error_response(_out_of_range(), request)
+
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, error: DataError) -> Response:
+        if isinstance(error.orig, NumericValueOutOfRange):
+            return error_response(_out_of_range(), request)
+        raise error
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
