@@ -45,12 +45,14 @@ EXAMPLE = [
 
 
 def template_xlsx() -> bytes:
+    """The first sheet holds only the headers: an example row there would be imported as
+    a real child by whoever leaves it in. The example is shown on the notes sheet, which
+    the importer never reads."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "学生名单"
     sheet.append(TEMPLATE_HEADERS)
-    sheet.append(EXAMPLE)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column in "ABCDEFGHIJKL":
@@ -64,6 +66,10 @@ def template_xlsx() -> bytes:
         ["监护人关系", "父亲、母亲、祖父、祖母、外祖父、外祖母、其他监护人 等"],
         ["监护人电话", "11 位手机号；每名学生至少一位监护人"],
         ["第二监护人", "可不填"],
+        [],
+        ["示例（请在“学生名单”表中填写，不要把示例行填进去）"],
+        TEMPLATE_HEADERS,
+        EXAMPLE,
     ):
         notes.append(line)
     return _save(workbook)
