@@ -3,11 +3,13 @@ record that does not exist), CSRF on every form, and the list's search."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Headers
-from tests.registry_world import PASSWORD
+from tests.registry_world import PASSWORD, number
 
 
 def page_login(client: TestClient, username: str) -> str:
@@ -76,6 +78,7 @@ def test_own_school_sees_and_corrects(client: TestClient, as_user: Headers) -> N
         "g1_phone": "13800138001",
         "reason": "",
     }
+    form["version"] = form_version(client, 1)
     refused = client.post("/students/1/edit", data=dict(form, csrf_token=token))
     assert refused.status_code == 422 and "请填写原因" in refused.text
     no_csrf = client.post("/students/1/edit", data=dict(form, reason="更正"))
@@ -85,6 +88,81 @@ def test_own_school_sees_and_corrects(client: TestClient, as_user: Headers) -> N
     )
     assert saved.status_code == 303
     assert "陈晓明" in client.get("/students/1").text
+
+
+def form_version(client: TestClient, student_id: int) -> str:
+    found = re.search(
+        r'name="version" value="(\d+)"', client.get(f"/students/{student_id}/edit").text
+    )
+    assert found
+    return found.group(1)
+
+
+def test_a_form_opened_before_another_change_is_refused_and_changes_nothing(
+    client: TestClient, as_user: Headers
+) -> None:
+    admin = as_user("haikou-admin")
+    token = page_login(client, "haikou-admin")
+    opened = client.get("/students/1/edit").text
+    assert "13800138001" not in opened and 'value="138****8001"' in opened
+    version = form_version(client, 1)
+    patched = client.patch(
+        f"/api/v1/students/{number()}", json={"name": "陈晓明", "reason": "改名"}, headers=admin
+    )
+    assert patched.status_code == 200
+    stale = {
+        "name": "陈小明",
+        "gender": "1",
+        "birth_date": "2016-02-11",
+        "g1_name": "陈大明",
+        "g1_relation": "51",
+        "g1_phone": "138****8001",
+        "reason": "家长换号",
+        "version": version,
+        "csrf_token": token,
+    }
+    refused = client.post("/students/1/edit", data=stale)
+    assert refused.status_code == 409 and "已被他人修改" in refused.text
+    assert client.get(f"/api/v1/students/{number()}", headers=admin).json()["name"] == "陈晓明"
+
+
+def test_masked_phones_stay_and_guardians_beyond_the_form_are_kept(
+    client: TestClient, as_user: Headers
+) -> None:
+    admin = as_user("haikou-admin")
+    guardians = [
+        {"name": "陈大明", "relation": "父亲", "phone": "13800138001"},
+        {"name": "林秀英", "relation": "母亲", "phone": "13800138002"},
+        {"name": "陈老三", "relation": "祖父", "phone": "13800138003"},
+    ]
+    url = f"/api/v1/students/{number()}"
+    assert client.patch(
+        url, json={"guardians": guardians, "reason": "补录"}, headers=admin
+    ).is_success
+    token = page_login(client, "haikou-admin")
+    form = {
+        "name": "陈晓明",
+        "gender": "1",
+        "birth_date": "2016-02-11",
+        "g1_name": "陈大明",
+        "g1_relation": "51",
+        "g1_phone": "138****8001",
+        "g2_name": "林秀英",
+        "g2_relation": "52",
+        "g2_phone": "13900139002",
+        "reason": "更正姓名",
+        "version": form_version(client, 1),
+        "csrf_token": token,
+    }
+    assert "陈老三" in client.get("/students/1/edit").text
+    saved = client.post("/students/1/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    revealed = client.get(url, params={"reveal": "true"}, headers=admin).json()
+    assert [g["phone"] for g in revealed["guardians"]] == [
+        "13800138001",
+        "13900139002",
+        "13800138003",
+    ]
 
 
 def test_region_admin_lists_only_their_region(client: TestClient, as_user: Headers) -> None:

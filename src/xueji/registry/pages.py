@@ -11,12 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
-from xueji.domain.errors import ValidationFailed, XuejiError
+from xueji.domain.errors import Conflict, ValidationFailed, XuejiError
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.relations import RELATIONS, relation_label
 from xueji.registry import enrollment, info_sheet, scope, service
+from xueji.registry.models import Guardian
 from xueji.registry.repository import RegistryRepository
-from xueji.registry.validation import check_guardian
+from xueji.registry.validation import GuardianFacts, check_guardian
 from xueji.web import csrf
 from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
 from xueji.web.templating import render
@@ -167,6 +168,8 @@ def _render_form(
     values: dict[str, str] | None,
     status_code: int = 200,
 ) -> Response:
+    """Guardian phones are shown masked (the form is no audited reveal); a phone left as
+    shown stays as it is. Guardians after the second are listed, and kept."""
     student = located.student
     guardians = located.guardians
     defaults = {
@@ -176,13 +179,14 @@ def _render_form(
         "class_id": str(student.class_id or ""),
         **{f"g{i}_{k}": "" for i in (1, 2) for k in ("name", "relation", "phone")},
         "reason": "",
+        "version": str(student.event_sequence),
     }
     for rank, guardian in enumerate(guardians[:2], start=1):
         defaults.update(
             {
                 f"g{rank}_name": guardian.name,
                 f"g{rank}_relation": guardian.relation,
-                f"g{rank}_phone": guardian.phone,
+                f"g{rank}_phone": mask_phone(guardian.phone),
             }
         )
     classes = RegistryRepository(session).classes_of(student.school_code)
@@ -195,6 +199,14 @@ def _render_form(
             "error": error,
             "classes": classes,
             "relations": RELATIONS,
+            "others": [
+                {
+                    "name": g.name,
+                    "relation": relation_label(g.relation),
+                    "phone": mask_phone(g.phone),
+                }
+                for g in guardians[2:]
+            ],
         },
         status_code=status_code,
     )
@@ -218,8 +230,11 @@ def correct(
     g2_relation: Annotated[str, Form(max_length=20)] = "",
     g2_phone: Annotated[str, Form(max_length=30)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
+    version: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """Refused, changing nothing, when the student changed since the form was opened:
+    saving every field of a stale form would silently undo the other change."""
     csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
     values = {
@@ -234,9 +249,17 @@ def correct(
         "g2_relation": g2_relation,
         "g2_phone": g2_phone,
         "reason": reason,
+        "version": version,
     }
+    if version != str(located.student.event_sequence):
+        stale = Conflict(
+            "该学生的信息在你打开此页后已被他人修改，你的更正没有保存；"
+            "下面是最新的信息，请核对后重新填写",
+            code="RECORD_CHANGED",
+        )
+        return _render_form(request, session, located, stale, None, status_code=409)
     try:
-        changes = _changes(values)
+        changes = _changes(values, located.guardians)
         before = located.student.event_sequence
         with session.begin_nested():
             service.correct_student(
@@ -254,7 +277,7 @@ def correct(
     return RedirectResponse(f"/students/{student_id}?done={done}", status_code=303)
 
 
-def _changes(values: dict[str, str]) -> dict[str, object]:
+def _changes(values: dict[str, str], current: list[Guardian]) -> dict[str, object]:
     try:
         birth = dt.date.fromisoformat(values["birth_date"].strip())
     except ValueError:
@@ -262,10 +285,15 @@ def _changes(values: dict[str, str]) -> dict[str, object]:
     if values["gender"] not in ("1", "2"):
         raise ValidationFailed("请选择性别", code="GENDER_INVALID")
     guardians = [
-        check_guardian(values[f"g{i}_name"], values[f"g{i}_relation"], values[f"g{i}_phone"])
+        check_guardian(
+            values[f"g{i}_name"],
+            values[f"g{i}_relation"],
+            _phone_as_entered(values[f"g{i}_phone"], current[i - 1 : i]),
+        )
         for i in (1, 2)
         if i == 1 or values[f"g{i}_phone"].strip()
     ]
+    guardians += [GuardianFacts(g.name, g.relation, g.phone) for g in current[2:]]
     class_id = int(values["class_id"]) if values["class_id"].strip().isdigit() else None
     return {
         "name": values["name"],
@@ -274,6 +302,13 @@ def _changes(values: dict[str, str]) -> dict[str, object]:
         "class_id": class_id,
         "guardians": guardians,
     }
+
+
+def _phone_as_entered(entered: str, shown: list[Guardian]) -> str:
+    """The guardian's phone when the field still holds it masked as the form showed it."""
+    if shown and entered.strip() == mask_phone(shown[0].phone):
+        return shown[0].phone
+    return entered
 
 
 @router.post("/students/{student_id}/enrollment-changes")
