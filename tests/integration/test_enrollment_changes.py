@@ -146,3 +146,54 @@ def test_transfer_request_reveals_nothing_about_unknown_students(
             to_school_code=HAIKOU,
             reason="迁居",
         )
+
+
+@pytest.mark.parametrize("left", [ChangeKind.GRADUATE, ChangeKind.WITHDRAW])
+def test_a_student_who_left_is_admitted_by_the_next_school(
+    session: Session, clock: FixedClock, world: World, left: ChangeKind
+) -> None:
+    located = register(session, clock, world)
+    change(session, clock, world, left)
+    admitted = register(session, clock, world, school=HUAJING, admin=world.huajing_admin)
+    student = admitted.student
+    assert student.id == located.student.id, "the same record moves on"
+    assert (student.school_code, student.status, student.class_id) == (HUAJING, "enrolled", None)
+    last = outbox.events_of(session, student.id)[-1]
+    assert (last.event_type, last.sequence) == ("student.admitted", 3)
+    assert last.payload == {
+        "from_school_code": HAIKOU,
+        "to_school_code": HUAJING,
+        "from_region_code": "440604",
+        "to_region_code": "440106",
+        "from_status": {ChangeKind.GRADUATE: "graduated", ChangeKind.WITHDRAW: "withdrawn"}[left],
+        "to_status": "enrolled",
+    }
+    history = RegistryRepository(session).changes_of(student.id)
+    assert (history[0].kind, history[0].from_school_code, history[0].to_school_code) == (
+        "admit",
+        HAIKOU,
+        HUAJING,
+    )
+    with pytest.raises(NotFound):
+        service.locate(session, clock, world.haikou_admin, number())
+
+
+def test_an_admission_needs_the_registrys_name_and_changes_nothing_otherwise(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    located = register(session, clock, world)
+    change(session, clock, world, ChangeKind.GRADUATE)
+    with pytest.raises(Conflict) as caught:
+        register(session, clock, world, name="陈晓明", school=HUAJING, admin=world.huajing_admin)
+    assert caught.value.code == "STUDENT_DETAILS_MISMATCH"
+    assert (located.student.school_code, located.student.status) == (HAIKOU, "graduated")
+    assert len(outbox.events_of(session, located.student.id)) == 2
+
+
+def test_an_enrolled_student_still_needs_a_transfer(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    register(session, clock, world)
+    with pytest.raises(Conflict) as caught:
+        register(session, clock, world, school=HUAJING, admin=world.huajing_admin)
+    assert caught.value.code == "STUDENT_AT_OTHER_SCHOOL"

@@ -17,8 +17,9 @@ from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, re
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
 from xueji.domain.clock import FixedClock
+from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import ValidationFailed
-from xueji.registry import import_prep, service
+from xueji.registry import enrollment, import_prep, service
 from xueji.registry.importer import ImportResult, run_import
 from xueji.registry.lookup import lookup
 from xueji.registry.models import Guardian, ImportRun, SchoolClass, Student
@@ -237,6 +238,50 @@ def test_a_phone_written_with_the_country_code_and_no_plus_imports(
     assert run(session, clock, world, path).new == 1
     [guardian] = session.scalars(select(Guardian)).all()
     assert guardian.phone == "13800138001"
+
+
+def test_leavers_of_another_school_are_admitted_by_import(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    """小升初: the middle school imports its new intake, graduates of other schools."""
+    for sequence, name in (("046", "黄小东"), ("056", "黄小西")):
+        registry_no = number("440106", "20160415", sequence)
+        register(
+            session,
+            clock,
+            world,
+            registry_no=registry_no,
+            name=name,
+            school=HUAJING,
+            admin=world.huajing_admin,
+        )
+        enrollment.change_enrollment(
+            session,
+            clock,
+            world.huajing_admin,
+            registry_no=registry_no,
+            kind=ChangeKind.GRADUATE,
+            reason="小学毕业",
+        )
+    rows = [
+        row(number("440106", "20160415", "046"), "黄小东", gender="女", birth="2016-04-15"),
+        row(number("440106", "20160415", "056"), "黄小南", gender="女", birth="2016-04-15"),
+    ]
+    path = write_csv(tmp_path / "intake.csv", rows)
+    dry = run(session, clock, world, path, dry_run=True)
+    assert (dry.new, dry.rejected) == (1, 1)
+    result = run(session, clock, world, path)
+    assert (result.new, result.changed, result.rejected) == (1, 0, 1)
+    assert [(e.row, e.code) for e in result.errors] == [(3, "STUDENT_DETAILS_MISMATCH")]
+    moved = lookup(session, registry_no=number("440106", "20160415", "046"))
+    assert moved is not None and (moved.school_code, moved.status) == (HAIKOU, "enrolled")
+    assert moved.class_id is not None and moved.region_code == "440604"
+    assert outbox.events_of(session, moved.student_id)[-1].event_type == "student.admitted"
+    stayed = lookup(session, registry_no=number("440106", "20160415", "056"))
+    assert stayed is not None and (stayed.school_code, stayed.status) == (HUAJING, "graduated")
+    again = run(session, clock, world, path)
+    assert (again.new, again.unchanged, again.rejected) == (0, 1, 1)
+    assert audit.verify(session).ok
 
 
 def test_gb18030_csv_keeps_the_middle_dot(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.registry_world import World, build_world, number, register
+from tests.registry_world import HUAJING, World, build_world, number, register
 from xueji.auth import service as auth
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
@@ -94,6 +94,29 @@ def test_permissions_follow_suspension_and_resumption(
     )
     drain(session, clock)
     assert accounts.capabilities_of(session, student)["capabilities"] == full["capabilities"]
+
+
+def test_a_graduate_admitted_by_another_school_regains_its_permissions_there(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    register(session, clock, world)
+    student = sign_up(session, clock)
+    enrollment.change_enrollment(
+        session,
+        clock,
+        world.haikou_admin,
+        registry_no=number(),
+        kind=ChangeKind.GRADUATE,
+        reason="小学毕业",
+    )
+    drain(session, clock)
+    graduated = accounts.capabilities_of(session, student)
+    assert graduated["status"] == "graduated" and "homework.submit" not in graduated["capabilities"]
+    register(session, clock, world, school=HUAJING, admin=world.huajing_admin)
+    drain(session, clock)
+    admitted = accounts.capabilities_of(session, student)
+    assert (admitted["status"], admitted["region_code"]) == ("enrolled", "440106")
+    assert "homework.submit" in admitted["capabilities"]
 
 
 def test_events_are_handled_once_with_their_delay(

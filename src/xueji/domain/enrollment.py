@@ -24,6 +24,7 @@ class ChangeKind(StrEnum):
     TRANSFER = "transfer"
     GRADUATE = "graduate"
     WITHDRAW = "withdraw"
+    ADMIT = "admit"
 
     @property
     def label(self) -> str:
@@ -43,10 +44,13 @@ _CHANGE_LABELS = {
     ChangeKind.TRANSFER: "转学",
     ChangeKind.GRADUATE: "毕业",
     ChangeKind.WITHDRAW: "退学",
+    ChangeKind.ADMIT: "升学入学",
 }
 
 #: (current status, change) → new status. Anything absent is refused. A transfer keeps
-#: the student enrolled (at the receiving school); a suspended student resumes first.
+#: the student enrolled (at the receiving school); a suspended student resumes first. A
+#: student who graduated or withdrew is admitted by the next school (升学, 重新入学): the
+#: registry number is for life, so the same record moves on.
 TRANSITIONS: dict[tuple[EnrollmentStatus, ChangeKind], EnrollmentStatus] = {
     (EnrollmentStatus.ENROLLED, ChangeKind.SUSPEND): EnrollmentStatus.SUSPENDED,
     (EnrollmentStatus.SUSPENDED, ChangeKind.RESUME): EnrollmentStatus.ENROLLED,
@@ -54,6 +58,8 @@ TRANSITIONS: dict[tuple[EnrollmentStatus, ChangeKind], EnrollmentStatus] = {
     (EnrollmentStatus.ENROLLED, ChangeKind.GRADUATE): EnrollmentStatus.GRADUATED,
     (EnrollmentStatus.ENROLLED, ChangeKind.WITHDRAW): EnrollmentStatus.WITHDRAWN,
     (EnrollmentStatus.SUSPENDED, ChangeKind.WITHDRAW): EnrollmentStatus.WITHDRAWN,
+    (EnrollmentStatus.GRADUATED, ChangeKind.ADMIT): EnrollmentStatus.ENROLLED,
+    (EnrollmentStatus.WITHDRAWN, ChangeKind.ADMIT): EnrollmentStatus.ENROLLED,
 }
 
 

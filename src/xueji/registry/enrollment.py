@@ -11,13 +11,18 @@ from xueji.domain.enrollment import ChangeKind, EnrollmentStatus, apply_change
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
 from xueji.registry import events, scope
-from xueji.registry.models import EnrollmentChange, Transfer
+from xueji.registry.history import record_history
+from xueji.registry.models import Transfer
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
 from xueji.registry.service import Located, locate, registry_index
 from xueji.registry.validation import check_reason
 
 LOCAL_CHANGES = (ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.GRADUATE, ChangeKind.WITHDRAW)
+_ELSEWHERE = {
+    ChangeKind.TRANSFER: "转学请通过转学申请办理",
+    ChangeKind.ADMIT: "升学或重新入学由新学校登记或导入该学生办理",
+}
 
 
 def change_enrollment(
@@ -31,7 +36,7 @@ def change_enrollment(
 ) -> Located:
     """A status change by the student's own school, following the domain's state table."""
     if kind not in LOCAL_CHANGES:
-        raise ValidationFailed("转学请通过转学申请办理", code="CHANGE_KIND_INVALID")
+        raise ValidationFailed(_ELSEWHERE[kind], code="CHANGE_KIND_INVALID")
     located = locate(session, clock, principal, registry_no, lock=True)
     scope.require_writer(principal)
     why = check_reason(reason)
@@ -41,7 +46,18 @@ def change_enrollment(
     if RegistryRepository(session).open_transfer_of(student.id) and kind != ChangeKind.RESUME:
         raise Conflict("该学生有待确认的转学申请，请先处理", code="TRANSFER_PENDING")
     student.status, student.updated_at = str(after), clock.now()
-    _history(session, clock, principal, located, kind, before, after, why, student.school_code)
+    record_history(
+        session,
+        clock,
+        principal,
+        student_id=student.id,
+        kind=kind,
+        before=before,
+        after=after,
+        reason=why,
+        from_school=located.school.code,
+        to_school=student.school_code,
+    )
     events.record_student_change(
         session,
         clock,
@@ -57,32 +73,6 @@ def change_enrollment(
         extra={"kind": str(kind), "from_status": str(before), "to_status": str(after)},
     )
     return located
-
-
-def _history(
-    session: Session,
-    clock: Clock,
-    principal: Principal,
-    located: Located,
-    kind: ChangeKind,
-    before: EnrollmentStatus,
-    after: EnrollmentStatus,
-    reason: str,
-    to_school: str,
-) -> None:
-    RegistryRepository(session).add(
-        EnrollmentChange(
-            student_id=located.student.id,
-            kind=str(kind),
-            from_status=str(before),
-            to_status=str(after),
-            from_school_code=located.school.code,
-            to_school_code=to_school,
-            reason=reason,
-            actor_id=principal.account_id,
-            at=clock.now(),
-        )
-    )
 
 
 def request_transfer(
@@ -159,18 +149,17 @@ def confirm_transfer(
     student.school_code, student.class_id, student.status = target.code, None, str(after)
     student.updated_at = transfer.decided_at = clock.now()
     transfer.status, transfer.decided_by = "confirmed", principal.account_id
-    guardians = repository.guardians_of(student.id)
-    located = Located(student, origin, guardians)
-    _history(
+    record_history(
         session,
         clock,
         principal,
-        located,
-        ChangeKind.TRANSFER,
-        before,
-        after,
-        transfer.reason,
-        target.code,
+        student_id=student.id,
+        kind=ChangeKind.TRANSFER,
+        before=before,
+        after=after,
+        reason=transfer.reason,
+        from_school=origin.code,
+        to_school=target.code,
     )
     events.record_student_change(
         session,

@@ -18,6 +18,7 @@ STUDENT_REGISTERED = "student.registered"
 STUDENT_CORRECTED = "student.corrected"
 STATUS_CHANGED = "student.status_changed"
 STUDENT_TRANSFERRED = "student.transferred"
+STUDENT_ADMITTED = "student.admitted"
 GUARDIANS_CHANGED = "student.guardians_changed"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from xueji.auth.service import Principal
 from xueji.db.crypto import Keyring, keyring
 from xueji.domain.clock import Clock
-from xueji.registry import events, schools
+from xueji.registry import admission, events, schools
 from xueji.registry.import_repository import ImportRepository
 from xueji.registry.models import Guardian, ImportRow, Student
 from xueji.registry.repository import RegistryRepository
@@ -72,6 +72,47 @@ def compare_existing(
         (unchanged if same else changed).append(row.row)
     repository.set_kind(import_id, changed, "changed")
     repository.set_kind(import_id, unchanged, "unchanged")
+
+
+def check_admissions(session: Session, import_id: int) -> None:
+    """Rejects each row to admit whose name, gender or birth date is not the registry's."""
+    repository = ImportRepository(session)
+    mismatched = [
+        row.row
+        for row, student in repository.existing_pairs(import_id, kind="admitted")
+        if (row.name, row.gender, row.birth_date)
+        != (student.name, student.gender, student.birth_date)
+    ]
+    repository.reject(import_id, mismatched, "STUDENT_DETAILS_MISMATCH")
+
+
+def apply_admissions(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    import_id: int,
+    school_code: str,
+    columns: FileColumns,
+) -> None:
+    """Each student who left another school is admitted here, one by one (see
+    ``admission``), in the file's class and with the file's guardians."""
+    repository, registry = ImportRepository(session), RegistryRepository(session)
+    school = registry.school(school_code)
+    assert school is not None
+    for row, student in repository.existing_pairs(import_id, kind="admitted"):
+        school_class = None
+        if columns.has_class and row.grade is not None and row.class_name:
+            school_class = registry.class_named(school_code, row.grade, row.class_name)
+        old = registry.guardians_of(student.id)
+        admission.admit(
+            session,
+            clock,
+            principal,
+            student=student,
+            school=school,
+            class_id=school_class.id if school_class else None,
+            guardians=_guardian_rows(student.id, row, columns, old),
+        )
 
 
 def _class_of(row: ImportRow) -> tuple[int, str] | None:

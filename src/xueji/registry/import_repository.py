@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from xueji.db.repository import Repository
+from xueji.registry.admission import LEFT
 from xueji.registry.models import Guardian, ImportReport, ImportRow, SchoolClass, Student
 from xueji.sync.models import OutboxEvent
 
@@ -31,6 +32,7 @@ R = ImportRow
 #: would hold all of them in memory for a ten-million-row file.
 NEW = and_(R.code.is_(None), R.kind.is_(None))
 STAGING: Table = ImportRow.__table__  # type: ignore[assignment]
+ADMITTED = {"kind": "admitted"}
 
 
 class ImportRepository(Repository):
@@ -48,12 +50,21 @@ class ImportRepository(Repository):
         )
 
     def mark_other_school(self, import_id: int, school_code: str) -> None:
-        elsewhere = select(Student.registry_no_index).where(Student.school_code != school_code)
-        self.session.execute(
-            update(R)
-            .where(R.import_id == import_id, R.code.is_(None), R.registry_index.in_(elsewhere))
-            .values(code="STUDENT_AT_OTHER_SCHOOL")
-        )
+        """Rows of students at another school: those still there need a transfer; those
+        who graduated or withdrew from it are to be admitted (kind ``admitted``)."""
+        for left, values in ((False, {"code": "STUDENT_AT_OTHER_SCHOOL"}), (True, ADMITTED)):
+            status = Student.status.in_(LEFT)
+            elsewhere = select(Student.registry_no_index).where(
+                Student.school_code != school_code, status if left else ~status
+            )
+            self.session.execute(
+                update(R)
+                .where(R.import_id == import_id, R.code.is_(None), R.registry_index.in_(elsewhere))
+                .values(**values)
+            )
+
+    def reject(self, import_id: int, rows: list[int], code: str) -> None:
+        self._set(import_id, rows, code=code)
 
     def count_kinds(self, import_id: int) -> dict[str | None, int]:
         """Accepted rows by kind (None: not yet classified)."""
@@ -77,8 +88,9 @@ class ImportRepository(Repository):
     def existing_pairs(
         self, import_id: int, kind: str | None = None
     ) -> list[tuple[ImportRow, Student]]:
-        """Staged rows whose student is already at this school (of ``kind``, or not yet
-        classified), with that student."""
+        """Staged rows whose student is already registered, with that student: at this
+        school (``kind`` None: not yet classified, or changed/unchanged), or at the one
+        they left (``kind`` admitted)."""
         of_kind = R.kind.is_(None) if kind is None else R.kind == kind
         statement = (
             select(R, Student)
@@ -99,11 +111,14 @@ class ImportRepository(Repository):
         return found
 
     def set_kind(self, import_id: int, rows: list[int], kind: str) -> None:
+        self._set(import_id, rows, kind=kind)
+
+    def _set(self, import_id: int, rows: list[int], **values: str) -> None:
         for start in range(0, len(rows), 10_000):
             self.session.execute(
                 update(R)
                 .where(R.import_id == import_id, R.row.in_(rows[start : start + 10_000]))
-                .values(kind=kind)
+                .values(**values)
             )
 
     def class_pairs(self, import_id: int) -> list[tuple[int, str]]:
@@ -113,7 +128,7 @@ class ImportRepository(Repository):
                 select(R.grade, R.class_name)
                 .where(
                     R.import_id == import_id,
-                    or_(NEW, R.kind == "changed"),
+                    or_(NEW, R.kind.in_(("changed", "admitted"))),
                     R.grade.is_not(None),
                 )
                 .distinct()

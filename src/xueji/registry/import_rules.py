@@ -216,6 +216,10 @@ MESSAGES = {
     "GUARDIAN2_PHONE_INVALID": "第二监护人手机号应为 11 位中国大陆手机号码",
     "DUPLICATE_IN_FILE": "文件中有多行使用同一学籍号，这些行都未导入",
     "STUDENT_AT_OTHER_SCHOOL": "该学生已在其他学校登记，请通过转学办理",
+    "STUDENT_DETAILS_MISMATCH": (
+        "该学籍号对应的学生（已从原学校毕业或退学）与本行的姓名、性别、出生日期不一致，"
+        "请核对；若学籍登记有误，请联系原学校更正"
+    ),
 }
 
 

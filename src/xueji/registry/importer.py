@@ -3,15 +3,17 @@
 1. Every row is checked column-wise (``import_rules``); accepted rows are encrypted (for a
    large file by helper processes, see ``import_prep``) and staged in ``import_rows``
    inside the import's transaction.
-2. The database classifies the staged rows: repeated in the file, already at another
-   school, new, or existing here (then compared: changed or unchanged).
+2. The database classifies the staged rows: repeated in the file, at another school
+   (still there: rejected; graduated or withdrawn from it: to be admitted, see
+   ``admission``), new, or existing here (then compared: changed or unchanged).
 3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
-   changed rows through the same audit-and-event path as a correction, records the run,
-   and drops the (temporary) staging table — all in the caller's transaction, so a process
-   killed half-way leaves the registry exactly as it was.
+   changed rows through the same audit-and-event path as a correction, admissions one by
+   one like a registration by hand, records the run, and drops the (temporary) staging
+   table — all in the caller's transaction, so a process killed half-way leaves the
+   registry exactly as it was.
 
 New registrations are audited by one summary entry (file name, SHA-256, counts); each
-changed student gets its own entry with before and after, like a correction by hand.
+changed or admitted student gets its own entry with before and after.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from xueji.domain.errors import Forbidden
 from xueji.registry import events, scope
 from xueji.registry.import_apply import (
     FileColumns,
+    apply_admissions,
     apply_changed,
+    check_admissions,
     compare_existing,
     ensure_classes,
 )
@@ -163,12 +167,14 @@ def _classify(
     repository = ImportRepository(session)
     repository.mark_duplicates(import_id)
     repository.mark_other_school(import_id, school_code)
+    check_admissions(session, import_id)
     compare_existing(session, import_id, school_code, columns)
     for row, code in repository.rejected(import_id):
         _note_error(result, row, code, message_for(code, None, today=china_today(clock)))
     result.errors.sort(key=lambda error: error.row)
     kinds = repository.count_kinds(import_id)
-    result.new, result.changed = kinds.get(None, 0), kinds.get("changed", 0)
+    result.new = kinds.get(None, 0) + kinds.get("admitted", 0)  # new to this school
+    result.changed = kinds.get("changed", 0)
     result.unchanged = kinds.get("unchanged", 0)
 
 
@@ -185,6 +191,7 @@ def _apply(
     ensure_classes(session, clock, principal, run.id, run.school_code)
     repository.insert_new(run.id, run.school_code, now, events.STUDENT_REGISTERED)
     apply_changed(session, clock, principal, run.id, columns)
+    apply_admissions(session, clock, principal, run.id, run.school_code, columns)
     run.new, run.changed = result.new, result.changed
     run.unchanged, run.rejected = result.unchanged, result.rejected
     audit.record(

@@ -16,7 +16,7 @@ from xueji.domain.codes import Gender
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.names import check_person_name
-from xueji.registry import events, scope
+from xueji.registry import admission, events, scope
 from xueji.registry.models import Guardian, School, Student
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
@@ -106,7 +106,22 @@ def register_student(
     repository = RegistryRepository(session)
     _check_class(repository, school.code, class_id)
     index = registry_index(number.registry_no)
-    existing = repository.student_by_index(index)
+    existing = repository.student_by_index(index, lock=True)
+    if existing is not None and admission.may_admit(existing, school.code):
+        admission.check_same_student(
+            existing, name=student_name, gender=str(gender), birth_date=birth_date
+        )
+        rows = _guardian_rows(existing.id, checked)
+        admission.admit(
+            session,
+            clock,
+            principal,
+            student=existing,
+            school=school,
+            class_id=class_id,
+            guardians=rows,
+        )
+        return Located(existing, school, rows)
     if existing is not None:
         if existing.school_code == school.code:
             raise Conflict("该学籍号已在本校登记", code="STUDENT_EXISTS")
