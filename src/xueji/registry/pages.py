@@ -102,7 +102,7 @@ def _detail_context(
             for g in located.guardians
         ],
         "history": repository.changes_of(student.id),
-        "changes": [c for c in ChangeKind if c is not ChangeKind.TRANSFER],
+        "changes": list(enrollment.LOCAL_CHANGES),
         "change_labels": {c.value: c.label for c in ChangeKind},
         "status_labels": {s.value: s.label for s in EnrollmentStatus},
     }
