@@ -284,6 +284,17 @@ def test_leavers_of_another_school_are_admitted_by_import(
     assert audit.verify(session).ok
 
 
+def test_a_class_typed_with_full_width_brackets_is_the_existing_class(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    classes = session.scalar(select(func.count()).select_from(SchoolClass))
+    path = write_csv(tmp_path / "a.csv", [row(number(), "陈小明", class_name="三年级 （１）班")])
+    assert run(session, clock, world, path).new == 1
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.class_id == world.class_id
+    assert session.scalar(select(func.count()).select_from(SchoolClass)) == classes
+
+
 def test_gb18030_csv_keeps_the_middle_dot(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:

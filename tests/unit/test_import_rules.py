@@ -4,12 +4,16 @@ round."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xueji.domain import names, phones
-from xueji.registry.import_rules import normalise_names, phone_expression
+from xueji.registry.import_files import COLUMNS
+from xueji.registry.import_rules import check_chunk, normalise_names, phone_expression
+from xueji.registry.schools import normalise_class_name
 
 NAME_PIECES = ["阿", "卜", "杜", "a", "B", " ", "\u3000", "\t", ".", "·", "Ａ", "ｂ", "-"]
 NAME_PIECES += sorted(names.MIDDLE_DOT_LOOKALIKES)
@@ -28,6 +32,21 @@ def test_names_normalise_in_a_file_as_in_the_form(values: list[str]) -> None:
 def test_phones_normalise_in_a_file_as_in_the_form(values: list[str]) -> None:
     frame = pl.DataFrame({"phone": values}).select(phone_expression("phone"))
     assert frame["phone"].to_list() == [phones.normalise_phone(value) for value in values]
+
+
+CLASS_PIECES = ["三年级", "（", "）", "(", ")", "1", "１", " ", "\u3000", "\t", "班", "Ａ"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(CLASS_PIECES), max_size=8).map("".join), min_size=1))
+def test_class_names_normalise_in_a_file_as_when_created(values: list[str]) -> None:
+    frame = check_chunk(
+        pl.DataFrame({key: [None] * len(values) for key in COLUMNS}).with_columns(
+            pl.Series("class_name", values, dtype=pl.String)
+        ),
+        today=dt.date(2026, 11, 29),
+    )
+    assert frame["class_n"].to_list() == [normalise_class_name(value) for value in values]
 
 
 def test_a_phone_with_the_country_code_and_no_plus_is_a_mobile() -> None:

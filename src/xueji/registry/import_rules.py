@@ -110,7 +110,7 @@ def check_chunk(chunk: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
         pl.col("gender").str.strip_chars().replace({"男": "1", "女": "2"}).alias("gender_n"),
         parse_dates(pl.col("birth_date").fill_null("")).alias("birth_n"),
         pl.col("grade").str.strip_chars().str.replace(r"年级$", "").alias("grade_text"),
-        pl.col("class_name").str.strip_chars().alias("class_n"),
+        pl.col("class_name").str.normalize("NFKC").str.replace_all(r"\s+", "").alias("class_n"),
         *[
             normalise_names(pl.col(f"g{n}_name").fill_null("")).alias(f"g{n}_name_n")
             for n in (1, 2)

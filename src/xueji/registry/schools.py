@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -80,6 +82,12 @@ def visible_school(session: Session, principal: Principal, school_code: str) -> 
     return school
 
 
+def normalise_class_name(raw: str) -> str:
+    """三年级（1）班, 三年级 (１) 班 and 三年级(1)班 are one class: full-width forms and
+    spaces do not make another (an import must not split a class in two)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+
+
 def create_class(
     session: Session,
     clock: Clock,
@@ -93,7 +101,7 @@ def create_class(
     school = visible_school(session, principal, school_code)
     if principal.role is Role.HEAD_TEACHER:
         raise Forbidden("班主任不能新建班级")
-    class_name = name.strip()
+    class_name = normalise_class_name(name)
     if not 1 <= grade <= 12 or not class_name or len(class_name) > 50:
         raise ValidationFailed("年级须为 1–12，班级名称不能为空", code="CLASS_INVALID")
     repository = RegistryRepository(session)
