@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.e2e.conftest import Headers
+from tests.e2e.test_registry_pages import page_login
 from tests.registry_world import HAIKOU, HUAJING, number
 from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
@@ -82,10 +83,13 @@ def test_transfer_flow(client: TestClient, as_user: Headers) -> None:
         headers=as_user("huajing-admin"),
     )
     assert requested.status_code == 201
-    assert requested.json()["from_school_code"] is None
-    transfer_id = requested.json()["id"]
+    asked = requested.json()
+    assert asked["from_school_code"] is None and asked["student_name"] is None
+    assert asked["registry_no"].startswith("G4406") and "*" in asked["registry_no"]
+    transfer_id = asked["id"]
     inbox = client.get("/api/v1/transfers", headers=as_user("haikou-admin")).json()
     assert [t["id"] for t in inbox] == [transfer_id]
+    assert inbox[0]["student_name"] == "陈小明", "the origin school sees whom it hands over"
     confirmed = client.post(
         f"/api/v1/transfers/{transfer_id}/confirm", headers=as_user("haikou-admin")
     )
@@ -121,6 +125,28 @@ def test_out_of_scope_is_indistinguishable_from_absent(
     missing = client.request(method, absent, json=absent_body, headers=outsider)
     assert answer.status_code == 404, answer.text
     assert (answer.status_code, answer.json()) == (missing.status_code, missing.json())
+
+
+def test_a_returned_request_tells_the_asking_school_why(
+    client: TestClient, as_user: Headers
+) -> None:
+    asking = as_user("huajing-admin")
+    requested = client.post(
+        "/api/v1/transfers",
+        json={"registry_no": number(), "to_school_code": HUAJING, "reason": "迁居"},
+        headers=asking,
+    ).json()
+    rejected = client.post(
+        f"/api/v1/transfers/{requested['id']}/reject",
+        json={"reason": "学籍号有误，请核对"},
+        headers=as_user("haikou-admin"),
+    )
+    assert rejected.status_code == 200
+    [seen] = client.get("/api/v1/transfers", headers=asking).json()
+    assert (seen["status"], seen["decision_reason"]) == ("rejected", "学籍号有误，请核对")
+    assert seen["student_name"] is None and seen["from_school_code"] is None
+    page_login(client, "huajing-admin")
+    assert "被退回：学籍号有误，请核对" in client.get("/transfers").text
 
 
 def test_confirming_another_schools_transfer_is_404(client: TestClient, as_user: Headers) -> None:

@@ -201,3 +201,14 @@ def test_an_id_beyond_postgresqls_integers_is_no_server_error(
     """SQLite's ids go further: there it is simply no such student."""
     response = client.get("/students/3000000000", headers=as_user("haikou-admin"))
     assert response.status_code in (404, 422)
+
+
+def test_a_refused_transfer_request_keeps_what_was_typed(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("huajing-admin")
+    token = page_login(client, "huajing-admin")
+    typed = {"registry_no": "G440604201602110010", "reason": "随父母迁居", "csrf_token": token}
+    refused = client.post("/transfers", data=typed)
+    assert refused.status_code == 422 and "校验码" in refused.text
+    assert 'value="G440604201602110010"' in refused.text and 'value="随父母迁居"' in refused.text

@@ -193,6 +193,7 @@ def reject_transfer(
         principal.account_id,
         clock.now(),
     )
+    transfer.decision_reason = why
     events.audit_student(
         session,
         clock,
@@ -203,6 +204,13 @@ def reject_transfer(
         payload={"transfer_id": transfer.id, "reason": why},
     )
     return transfer
+
+
+def knows_student(principal: Principal, transfer: Transfer) -> bool:
+    """Whether the caller's school may see who the transfer's student is and where from:
+    the origin school always, the asking school once the record is handed over (before
+    that it learns nothing about a child from a request)."""
+    return transfer.status == "confirmed" or principal.school_code == transfer.from_school_code
 
 
 def transfers_for(session: Session, principal: Principal) -> list[Transfer]:

@@ -120,6 +120,8 @@ class Transfer(Base):
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: the origin school's reason when it returns the request
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class ImportRun(Base):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
 from xueji.registry import enrollment, info_sheet, schools, service
-from xueji.registry.models import School
+from xueji.registry.models import School, Transfer
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schemas import (
     ClassIn,
@@ -230,17 +230,21 @@ def request_transfer(
         to_school_code=body.to_school_code,
         reason=body.reason,
     )
-    return TransferOut.of(transfer, show_origin=False)
+    return _transfer_out(session, transfer, show_origin=False)
 
 
 @router.get("/transfers", response_model=list[TransferOut])
 def transfer_inbox(session: DbSession, principal: CurrentPrincipal) -> list[TransferOut]:
     return [
-        TransferOut.of(
-            t, show_origin=t.status == "confirmed" or t.from_school_code == principal.school_code
-        )
+        _transfer_out(session, t, show_origin=enrollment.knows_student(principal, t))
         for t in enrollment.transfers_for(session, principal)
     ]
+
+
+def _transfer_out(session: DbSession, transfer: Transfer, *, show_origin: bool) -> TransferOut:
+    student = RegistryRepository(session).student_by_id(transfer.student_id, lock=False)
+    assert student is not None  # a transfer's student is never deleted while it exists
+    return TransferOut.of(transfer, student, show_origin=show_origin)
 
 
 @router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut)
@@ -248,7 +252,7 @@ def confirm_transfer(
     transfer_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> TransferOut:
     transfer = enrollment.confirm_transfer(session, clock, principal, transfer_id=transfer_id)
-    return TransferOut.of(transfer, show_origin=True)
+    return _transfer_out(session, transfer, show_origin=True)
 
 
 @router.post("/transfers/{transfer_id}/reject", response_model=TransferOut)
@@ -262,4 +266,4 @@ def reject_transfer(
     transfer = enrollment.reject_transfer(
         session, clock, principal, transfer_id=transfer_id, reason=body.reason
     )
-    return TransferOut.of(transfer, show_origin=True)
+    return _transfer_out(session, transfer, show_origin=True)

@@ -202,22 +202,32 @@ class StudentListOut(BaseModel):
 
 
 class TransferOut(BaseModel):
+    """``registry_no`` is masked (the asking school typed it); the origin school and the
+    student's name only for a school that may know them (``enrollment.knows_student``).
+    ``decision_reason``: why the origin school returned the request."""
+
     id: int
     status: str
     from_school_code: str | None
     to_school_code: str
+    registry_no: str
+    student_name: str | None
     reason: str
+    decision_reason: str | None
     requested_at: dt.datetime
     decided_at: dt.datetime | None
 
     @classmethod
-    def of(cls, transfer: Transfer, *, show_origin: bool) -> TransferOut:
+    def of(cls, transfer: Transfer, student: Student, *, show_origin: bool) -> TransferOut:
         return cls(
             id=transfer.id,
             status=transfer.status,
             from_school_code=transfer.from_school_code if show_origin else None,
             to_school_code=transfer.to_school_code,
+            registry_no=mask(student.registry_no),
+            student_name=student.name if show_origin else None,
             reason=transfer.reason,
+            decision_reason=transfer.decision_reason,
             requested_at=transfer.requested_at,
             decided_at=transfer.decided_at,
         )

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from xueji.domain.errors import XuejiError
 from xueji.registry import enrollment
 from xueji.registry.repository import RegistryRepository
+from xueji.registry.schemas import TransferOut
 from xueji.web import csrf
 from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
 from xueji.web.templating import render
@@ -24,13 +25,21 @@ def _inbox(
     error: XuejiError | None = None,
     notice: str | None = None,
     status_code: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Response:
+    """The inbox; ``values``: what the school typed into the request form, kept when it
+    is refused."""
     transfers = enrollment.transfers_for(session, principal)
     repository = RegistryRepository(session)
     names = {
         t.id: (repository.school(t.to_school_code), repository.school(t.from_school_code))
         for t in transfers
     }
+    views = {}
+    for t in transfers:
+        student = repository.student_by_id(t.student_id, lock=False)
+        assert student is not None  # a transfer's student is never deleted while it exists
+        views[t.id] = TransferOut.of(t, student, show_origin=enrollment.knows_student(principal, t))
     return render(
         request,
         "transfers.html",
@@ -38,6 +47,8 @@ def _inbox(
             "incoming": [t for t in transfers if t.from_school_code == principal.school_code],
             "outgoing": [t for t in transfers if t.to_school_code == principal.school_code],
             "schools": names,
+            "views": views,
+            "values": values or {},
             "error": error,
             "notice": notice,
         },
@@ -79,7 +90,8 @@ def request_transfer(
                 reason=reason,
             )
     except XuejiError as error:
-        return _inbox(request, session, principal, error=error, status_code=422)
+        typed = {"registry_no": registry_no, "reason": reason}
+        return _inbox(request, session, principal, error=error, status_code=422, values=typed)
     return RedirectResponse("/transfers?done=requested", status_code=303)
 
 
