@@ -212,3 +212,16 @@ def test_a_refused_transfer_request_keeps_what_was_typed(
     refused = client.post("/transfers", data=typed)
     assert refused.status_code == 422 and "校验码" in refused.text
     assert 'value="G440604201602110010"' in refused.text and 'value="随父母迁居"' in refused.text
+
+
+def test_a_refused_enrollment_change_is_shown_on_the_student_page_with_the_reason_kept(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    token = page_login(client, "haikou-admin")
+    typed = {"kind": "resume", "reason": "家长来电说已康复", "csrf_token": token}
+    refused = client.post("/students/1/enrollment-changes", data=typed)
+    assert refused.status_code == 409
+    assert "不能办理“复学”" in refused.text and "陈小明" in refused.text
+    assert 'value="家长来电说已康复"' in refused.text
+    assert '<option value="resume" selected>' in refused.text

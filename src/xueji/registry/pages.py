@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
-from xueji.domain.errors import Conflict, ValidationFailed, XuejiError
+from xueji.domain.errors import Conflict, IllegalTransition, ValidationFailed, XuejiError
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.relations import RELATIONS, relation_label
 from xueji.registry import enrollment, info_sheet, scope, service
@@ -20,6 +20,7 @@ from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import GuardianFacts, check_guardian
 from xueji.web import csrf
 from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
+from xueji.web.errors import status_of
 from xueji.web.templating import render
 
 router = APIRouter(tags=["registry pages"], include_in_schema=False)
@@ -121,11 +122,30 @@ def student_detail(
     located = service.locate_by_id(session, principal, student_id)
     if reveal:
         service.reveal(session, clock, principal, located)
-    context = _detail_context(session, located, reveal)
-    context["notice"] = NOTICES.get(done)
+    return _detail_page(request, session, principal, located, revealed=reveal, notice=done)
+
+
+def _detail_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    located: service.Located,
+    *,
+    revealed: bool = False,
+    notice: str = "",
+    error: XuejiError | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The student page; with ``error``, a refused enrollment change shown on the page
+    with what was chosen and typed, not a bare error page."""
+    context = _detail_context(session, located, revealed)
+    context["notice"] = NOTICES.get(notice)
     context["can_write"] = principal.role in scope.WRITERS
     context["can_reveal"] = principal.role in scope.REVEALERS
-    return render(request, "student.html", context)
+    context["error"] = error
+    context["typed"] = typed or {}
+    status = status_of(error) if error else 200
+    return render(request, "student.html", context, status_code=status)
 
 
 @router.get("/students/{student_id}/info-sheet.pdf")
@@ -324,14 +344,19 @@ def change_enrollment(
 ) -> Response:
     csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
-    if kind not in {c.value for c in ChangeKind}:
-        raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
-    enrollment.change_enrollment(
-        session,
-        clock,
-        principal,
-        registry_no=located.student.registry_no,
-        kind=ChangeKind(kind),
-        reason=reason,
-    )
+    try:
+        if kind not in {c.value for c in ChangeKind}:
+            raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
+        with session.begin_nested():
+            enrollment.change_enrollment(
+                session,
+                clock,
+                principal,
+                registry_no=located.student.registry_no,
+                kind=ChangeKind(kind),
+                reason=reason,
+            )
+    except (ValidationFailed, IllegalTransition, Conflict) as refused:
+        typed = {"kind": kind, "reason": reason}
+        return _detail_page(request, session, principal, located, error=refused, typed=typed)
     return RedirectResponse(f"/students/{student_id}?done=changed", status_code=303)
