@@ -23,6 +23,7 @@ from xueji.registry import enrollment, import_prep, service
 from xueji.registry.importer import ImportResult, run_import
 from xueji.registry.lookup import lookup
 from xueji.registry.models import Guardian, ImportRun, SchoolClass, Student
+from xueji.registry.validation import GuardianFacts
 from xueji.sync import outbox
 from xueji.sync.models import OutboxEvent
 
@@ -282,6 +283,33 @@ def test_leavers_of_another_school_are_admitted_by_import(
     again = run(session, clock, world, path)
     assert (again.new, again.unchanged, again.rejected) == (0, 1, 1)
     assert audit.verify(session).ok
+
+
+def test_a_third_guardian_no_file_column_can_hold_is_kept(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    register(session, clock, world)
+    three = [
+        GuardianFacts("陈大明", "51", "13800138001"),
+        GuardianFacts("林秀英", "52", "13800138002"),
+        GuardianFacts("陈老三", "61", "13800138003"),
+    ]
+    service.correct_student(
+        session,
+        clock,
+        world.haikou_admin,
+        registry_no=number(),
+        changes={"guardians": three},
+        reason="补录",
+    )
+    same = row(number(), "陈小明", second=("林秀英", "母亲", "13800138002"))
+    assert run(session, clock, world, write_csv(tmp_path / "same.csv", [same])).unchanged == 1
+    moved = row(number(), "陈小明", phone="13700137001", second=("林秀英", "母亲", "13800138002"))
+    assert run(session, clock, world, write_csv(tmp_path / "new.csv", [moved])).changed == 1
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.guardian_phone_indexes == tuple(
+        service.phone_index(phone) for phone in ("13700137001", "13800138002", "13800138003")
+    )
 
 
 def test_a_class_typed_with_full_width_brackets_is_the_existing_class(

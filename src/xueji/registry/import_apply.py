@@ -29,6 +29,12 @@ class FileColumns:
     has_class: bool = True
     has_second_guardian: bool = True
 
+    @property
+    def guardians_in_file(self) -> int:
+        """How many of a student's guardians the file speaks for; the others (a third or
+        fourth guardian, which no file column can hold) stay as they are."""
+        return 2 if self.has_second_guardian else 1
+
     @classmethod
     def without(cls, absent: frozenset[str]) -> FileColumns:
         return cls(
@@ -60,8 +66,7 @@ def compare_existing(
     unchanged: list[int] = []
     for row, student in pairs:
         current = [(g.name, g.relation, g.phone_index) for g in guardians.get(student.id, [])]
-        if not columns.has_second_guardian:
-            current = current[:1]
+        current = current[: columns.guardians_in_file]
         same = (
             row.name == student.name
             and row.gender == student.gender
@@ -180,18 +185,23 @@ def _update(
 def _guardian_rows(
     student_id: int, row: ImportRow, columns: FileColumns, old: list[Guardian]
 ) -> list[Guardian]:
-    """The guardians after the import: the file's, then (if the file has no second
-    guardian's columns) the student's guardians after the first, as they were."""
+    """The guardians after the import: the file's, then the student's guardians the file
+    does not speak for (see ``FileColumns.guardians_in_file``), as they were."""
     ring = keyring()
     staged: list[tuple[str, str, str, str]] = [
         (row.g1_name, row.g1_relation, _phone(ring, row.g1_phone_cipher), row.g1_phone_index)
     ]
-    if not columns.has_second_guardian:
-        staged += [(g.name, g.relation, g.phone, g.phone_index) for g in old[1:]]
-    elif row.g2_phone_cipher and row.g2_name and row.g2_relation and row.g2_phone_index:
-        staged.append(
-            (row.g2_name, row.g2_relation, _phone(ring, row.g2_phone_cipher), row.g2_phone_index)
-        )
+    name, relation, cipher, index = (
+        row.g2_name,
+        row.g2_relation,
+        row.g2_phone_cipher,
+        row.g2_phone_index,
+    )
+    if columns.has_second_guardian and name and relation and cipher and index:
+        staged.append((name, relation, _phone(ring, cipher), index))
+    staged += [
+        (g.name, g.relation, g.phone, g.phone_index) for g in old[columns.guardians_in_file :]
+    ]
     rows: list[Any] = []
     for rank, (name, relation, phone, index) in enumerate(staged, start=1):
         rows.append(
