@@ -166,6 +166,7 @@ def test_a_stray_quote_in_a_large_file_is_refused_not_a_crash(tmp_path: Path) ->
     with pytest.raises(ValidationFailed) as caught, read_chunks(path, chunk_rows=5) as chunks:
         list(chunks)
     assert caught.value.code == "IMPORT_CSV_MALFORMED"
+    assert caught.value.message.startswith("第 2 行")
 
 
 def _columns_of(path: Path) -> pl.DataFrame:

@@ -177,21 +177,28 @@ def _plain_lines(lines: bytes, at_start: bool) -> bool:
 
 
 def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Rows read one at a time, so a row the csv module cannot read (a stray quote that
+    runs past its field size limit) is named exactly."""
     rows = csv.reader(handle)
-    first_row = 2
+    first_row, buffer = 2, []
     try:
         headers = [cell.strip() for cell in next(rows, [])]
         mapping = _canonical(headers)
-        while buffer := list(itertools.islice(rows, chunk_rows)):
+        for cells in rows:
+            buffer.append(cells)
+            if len(buffer) == chunk_rows:
+                _refuse_line_breaks(buffer, first_row)
+                yield _columns_frame(buffer, len(headers), mapping, first_row)
+                first_row, buffer = first_row + len(buffer), []
+        if buffer:
             _refuse_line_breaks(buffer, first_row)
             yield _columns_frame(buffer, len(headers), mapping, first_row)
-            first_row += len(buffer)
     except UnicodeDecodeError:
         raise ValidationFailed(
             "无法识别文件编码：请另存为 UTF-8 或 GB18030 编码的 CSV", code="IMPORT_ENCODING"
         ) from None
     except csv.Error:
-        raise _malformed(first_row) from None
+        raise _malformed(first_row + len(buffer)) from None
 
 
 def _refuse_line_breaks(buffer: list[list[str]], first_row: int) -> None:
