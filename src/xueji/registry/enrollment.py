@@ -12,7 +12,7 @@ from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
 from xueji.registry import events, scope
 from xueji.registry.history import record_history
-from xueji.registry.models import Transfer
+from xueji.registry.models import Student, Transfer
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
 from xueji.registry.service import Located, locate, registry_index
@@ -204,6 +204,13 @@ def reject_transfer(
         payload={"transfer_id": transfer.id, "reason": why},
     )
     return transfer
+
+
+def transfer_student(session: Session, transfer: Transfer) -> Student:
+    """The student a transfer is about (never deleted while the transfer exists)."""
+    student = RegistryRepository(session).student_by_id(transfer.student_id, lock=False)
+    assert student is not None
+    return student
 
 
 def knows_student(principal: Principal, transfer: Transfer) -> bool:

@@ -32,7 +32,6 @@ R = ImportRow
 #: would hold all of them in memory for a ten-million-row file.
 NEW = and_(R.code.is_(None), R.kind.is_(None))
 STAGING: Table = ImportRow.__table__  # type: ignore[assignment]
-ADMITTED = {"kind": "admitted"}
 
 
 class ImportRepository(Repository):
@@ -52,16 +51,21 @@ class ImportRepository(Repository):
     def mark_other_school(self, import_id: int, school_code: str) -> None:
         """Rows of students at another school: those still there need a transfer; those
         who graduated or withdrew from it are to be admitted (kind ``admitted``)."""
-        for left, values in ((False, {"code": "STUDENT_AT_OTHER_SCHOOL"}), (True, ADMITTED)):
-            status = Student.status.in_(LEFT)
-            elsewhere = select(Student.registry_no_index).where(
-                Student.school_code != school_code, status if left else ~status
-            )
-            self.session.execute(
-                update(R)
-                .where(R.import_id == import_id, R.code.is_(None), R.registry_index.in_(elsewhere))
-                .values(**values)
-            )
+        left = Student.status.in_(LEFT)
+        self._mark_elsewhere(import_id, school_code, ~left, code="STUDENT_AT_OTHER_SCHOOL")
+        self._mark_elsewhere(import_id, school_code, left, kind="admitted")
+
+    def _mark_elsewhere(self, import_id: int, school_code: str, status: Any, **values: str) -> None:
+        """Sets ``values`` on the unrejected rows of students at another school whose
+        status matches ``status``."""
+        elsewhere = select(Student.registry_no_index).where(
+            Student.school_code != school_code, status
+        )
+        self.session.execute(
+            update(R)
+            .where(R.import_id == import_id, R.code.is_(None), R.registry_index.in_(elsewhere))
+            .values(**values)
+        )
 
     def reject(self, import_id: int, rows: list[int], code: str) -> None:
         self._set(import_id, rows, code=code)

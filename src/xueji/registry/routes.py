@@ -242,8 +242,7 @@ def transfer_inbox(session: DbSession, principal: CurrentPrincipal) -> list[Tran
 
 
 def _transfer_out(session: DbSession, transfer: Transfer, *, show_origin: bool) -> TransferOut:
-    student = RegistryRepository(session).student_by_id(transfer.student_id, lock=False)
-    assert student is not None  # a transfer's student is never deleted while it exists
+    student = enrollment.transfer_student(session, transfer)
     return TransferOut.of(transfer, student, show_origin=show_origin)
 
 

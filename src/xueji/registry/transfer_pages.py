@@ -35,11 +35,14 @@ def _inbox(
         t.id: (repository.school(t.to_school_code), repository.school(t.from_school_code))
         for t in transfers
     }
-    views = {}
-    for t in transfers:
-        student = repository.student_by_id(t.student_id, lock=False)
-        assert student is not None  # a transfer's student is never deleted while it exists
-        views[t.id] = TransferOut.of(t, student, show_origin=enrollment.knows_student(principal, t))
+    views = {
+        t.id: TransferOut.of(
+            t,
+            enrollment.transfer_student(session, t),
+            show_origin=enrollment.knows_student(principal, t),
+        )
+        for t in transfers
+    }
     return render(
         request,
         "transfers.html",
