@@ -23,7 +23,7 @@ from xueji.db.engine import make_engine
 from xueji.db.scope import transaction
 from xueji.domain.roles import Role
 from xueji.registry import schools
-from xueji.registry.importer import run_import
+from xueji.registry.imports.service import run_import
 
 SCHOOL = "1144060401"
 SCHOOL_NAME = "佛山市禅城区海口小学"

@@ -39,7 +39,7 @@ from import_bench_data import plain_rows, write_file
 from import_floor import floor_rows, write_floor
 from xueji.config import normalise_database_url
 from xueji.db.engine import make_engine
-from xueji.registry.import_prep import HELPERS
+from xueji.registry.imports.helpers import HELPERS
 
 
 def import_once(database_url: str, csv: Path, workdir: Path) -> tuple[float, int]:

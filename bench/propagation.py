@@ -41,10 +41,10 @@ from xueji.config import normalise_database_url
 from xueji.container import Container
 from xueji.db.scope import transaction
 from xueji.domain.enrollment import ChangeKind
-from xueji.registry import enrollment
-from xueji.sync import reconcile
+from xueji.registry.enrollment import service as enrollment
 from xueji.sync.models import OutboxEvent
 from xueji.sync.ops import percentile
+from xueji.sync.reconcile import service as reconcile
 
 
 def wait_for_empty_queue(container: Container, seconds: float = 300) -> None:

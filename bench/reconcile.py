@@ -145,7 +145,7 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from bench_common import container_for
-from xueji.sync import reconcile
+from xueji.sync.reconcile import service as reconcile
 container = container_for(sys.argv[2], Path(sys.argv[3]))
 started = time.perf_counter()
 report = reconcile.reconcile_committed(container.sessions, container.clock)
@@ -164,11 +164,11 @@ sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from bench_common import container_for
 from xueji.db.scope import transaction
-from xueji.sync import reconcile
+from xueji.sync.reconcile.read_postgres import load_batch
 container = container_for(sys.argv[2], Path(sys.argv[3]))
-from xueji.sync.reconcile_queries import WHOLE
+from xueji.sync.reconcile.queries import WHOLE
 with transaction(container.sessions) as session:
-    registry, projection, accounts = reconcile.load_batch(session.connection(), WHOLE)
+    registry, projection, accounts = load_batch(session.connection(), WHOLE)
 keys = ["registry_index", "name", "gender", "birth_date", "school_name"]
 right = accounts.rename({"a_name": "name", "a_gender": "gender", "a_birth_date": "birth_date",
                          "a_school_name": "school_name"})

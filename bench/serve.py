@@ -44,10 +44,10 @@ from bench_common import (
     stop,
     wait_until_up,
 )
+from xueji.app import apply_registry_event
 from xueji.config import normalise_database_url
 from xueji.db.scope import transaction
 from xueji.platform import service
-from xueji.platform.tasks import apply_registry_event
 from xueji.sync.worker import run_once
 
 PASSWORD = "bench password 2026"

@@ -17,9 +17,10 @@ from sqlalchemy.engine import make_url
 import xueji.audit.models
 import xueji.parents.models
 import xueji.platform.models
+import xueji.registry.enrollment.models
+import xueji.registry.imports.models
 import xueji.registry.models
-import xueji.sync.models
-import xueji.verification.models  # noqa: F401  (all tables on the metadata)
+import xueji.sync.models  # noqa: F401  (all tables on the metadata)
 from xueji.audit.chain import GENESIS
 from xueji.config import normalise_database_url
 from xueji.db import migrate

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from xueji.registry.import_files import TEMPLATE_HEADERS
+from xueji.registry.imports.files import TEMPLATE_HEADERS
 
 
 def write_csv(path: Path, rows: Iterable[list[str]], *, encoding: str = "utf-8") -> Path:

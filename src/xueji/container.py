@@ -13,7 +13,7 @@ from xueji.db.crypto import Keyring, install_keyring
 from xueji.db.engine import make_engine, make_session_factory
 from xueji.db.keys import load_master_key
 from xueji.domain.clock import Clock, SystemClock
-from xueji.parents.sms import SmsSender, sender_for
+from xueji.sms import SmsSender, sender_for
 
 
 @dataclass

@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from tests.conftest import NOW, TEST_MASTER_KEY
 from tests.databases import BACKENDS, migrated_engine, reset
 from tests.registry_world import PASSWORD, build_world, register
+from xueji.app import create_app
 from xueji.config import Settings
 from xueji.container import Container
 from xueji.db.scope import transaction
 from xueji.domain.clock import FixedClock
-from xueji.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 Headers = Callable[[str], dict[str, str]]

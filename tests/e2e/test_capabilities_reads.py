@@ -16,11 +16,11 @@ from tests.databases import migrated_engine
 from tests.e2e.test_accounts_api import REGISTRATION, register
 from tests.registry_world import PASSWORD, build_world
 from tests.registry_world import register as register_staff
+from xueji.app import create_app
 from xueji.config import Settings
 from xueji.container import Container
 from xueji.db.scope import transaction
 from xueji.domain.clock import FixedClock
-from xueji.web.app import create_app
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import Headers
 from tests.e2e.test_accounts_api import REGISTRATION
 from tests.registry_world import number
-from xueji.platform.tasks import apply_registry_event
+from xueji.app import apply_registry_event
 from xueji.sync.worker import run_once
 
 

@@ -112,7 +112,7 @@ def test_the_committed_state_reader_agrees_with_the_in_transaction_one(
     from sqlalchemy import text
 
     from xueji.db.scope import transaction
-    from xueji.sync import reconcile
+    from xueji.sync.reconcile import service as reconcile
 
     as_user("ops")
     drain(client)
@@ -146,8 +146,9 @@ def test_the_committed_state_reader_finds_the_same_in_batches(
     from sqlalchemy import text
 
     from xueji.db.scope import transaction
-    from xueji.sync import reconcile
-    from xueji.sync.sqlite_snapshot import QUERIES
+    from xueji.sync.reconcile import queries, read_sqlite
+    from xueji.sync.reconcile import service as reconcile
+    from xueji.sync.reconcile.sqlite_reader import QUERIES
 
     admin = as_user("haikou-admin")
     for sequence in ("013", "015", "017"):
@@ -178,9 +179,9 @@ def test_the_committed_state_reader_finds_the_same_in_batches(
         "pending_account_matches": 1,
     }
     assert whole.in_flight == 1 and whole.students == students >= 4
-    monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
+    monkeypatch.setattr(queries, "BATCH_STUDENTS", 1)
     batched = reconcile.reconcile_committed(container.sessions, container.clock)
-    monkeypatch.setattr(reconcile, "READER_GROUPS", [list(QUERIES)])
+    monkeypatch.setattr(read_sqlite, "READER_GROUPS", [list(QUERIES)])
     single = reconcile.reconcile_committed(container.sessions, container.clock)
     for report in (batched, single):
         assert report.as_json()["disagreements"] == whole.as_json()["disagreements"]
@@ -193,16 +194,16 @@ def test_a_sqlite_reader_killed_midway_fails_the_reconciliation_and_stops_the_ot
 ) -> None:
     """No hang and no half report: the comparison ends with an error and no reader is
     left running."""
-    from xueji.sync import reconcile
+    from xueji.sync.reconcile import queries, read_sqlite
 
     container = client.app.state.container  # type: ignore[attr-defined]
     if container.engine.dialect.name != "sqlite":
         pytest.skip("the reader processes are SQLite's")
     as_user("ops")
     drain(client)
-    monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
+    monkeypatch.setattr(queries, "BATCH_STUDENTS", 1)
     database = container.engine.url.database
-    readers = reconcile._Readers(database, 1, 50, reconcile.READER_GROUPS)
+    readers = read_sqlite._Readers(database, 1, 50, read_sqlite.READER_GROUPS)
     victim = readers.by_query["accounts"]
     victim.kill()
     victim.wait()

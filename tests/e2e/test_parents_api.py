@@ -256,7 +256,7 @@ def test_removing_the_guardian_phone_ends_the_binding(client: TestClient, as_use
 
 class FailingGateway:
     def send(self, phone: str, message: str) -> None:
-        from xueji.parents.sms import SmsNotSent
+        from xueji.sms import SmsNotSent
 
         raise SmsNotSent("短信发送失败，请稍后再试")
 

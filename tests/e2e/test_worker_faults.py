@@ -26,11 +26,11 @@ from xueji.container import Container
 from xueji.db.scope import transaction
 from xueji.domain.enrollment import ChangeKind
 from xueji.platform.models import StudentProjection
-from xueji.registry import enrollment
+from xueji.registry.enrollment import service as enrollment
 from xueji.registry.events import publish_resync
 from xueji.registry.models import Student
-from xueji.sync import reconcile
 from xueji.sync.models import OutboxEvent
+from xueji.sync.reconcile import service as reconcile
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, re
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound
-from xueji.registry import enrollment, service
+from xueji.registry import service
+from xueji.registry.enrollment import service as enrollment
 from xueji.registry.repository import RegistryRepository
 from xueji.sync import outbox
 

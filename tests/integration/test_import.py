@@ -16,13 +16,18 @@ from tests.import_files_helper import row, write_csv, write_xlsx
 from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
+from xueji.db.crypto import phone_index
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import ValidationFailed
-from xueji.registry import enrollment, import_prep, service
-from xueji.registry.importer import ImportResult, run_import
+from xueji.registry import service
+from xueji.registry.enrollment import service as enrollment
+from xueji.registry.imports import helpers as import_helpers
+from xueji.registry.imports.models import ImportRun
+from xueji.registry.imports.schemas import ImportResult
+from xueji.registry.imports.service import run_import
 from xueji.registry.lookup import lookup
-from xueji.registry.models import Guardian, ImportRun, SchoolClass, Student
+from xueji.registry.models import Guardian, SchoolClass, Student
 from xueji.registry.validation import GuardianFacts
 from xueji.sync import outbox
 from xueji.sync.models import OutboxEvent
@@ -93,7 +98,7 @@ def test_commit_applies_every_accepted_row_once(
     assert li is not None and li.class_id is not None
     grade_four = session.get(SchoolClass, li.class_id)
     assert grade_four is not None and (grade_four.grade, grade_four.name) == (4, "四年级(2)班")
-    assert li.guardian_phone_indexes == (service.phone_index("13900139001"),)
+    assert li.guardian_phone_indexes == (phone_index("13900139001"),)
     [event] = outbox.events_of(session, record.student_id)
     assert (event.event_type, event.sequence, event.payload) == (
         "student.registered",
@@ -141,8 +146,8 @@ def test_a_file_without_the_optional_columns_leaves_class_and_second_guardian_al
     after = lookup(session, registry_no=number())
     assert after is not None and after.class_id == before.class_id
     assert after.guardian_phone_indexes == (
-        service.phone_index("13700137001"),
-        service.phone_index("13800138002"),
+        phone_index("13700137001"),
+        phone_index("13800138002"),
     )
     last = outbox.events_of(session, after.student_id)[-1]
     assert last.payload["changed"] == ["guardians"]
@@ -308,7 +313,7 @@ def test_a_third_guardian_no_file_column_can_hold_is_kept(
     assert run(session, clock, world, write_csv(tmp_path / "new.csv", [moved])).changed == 1
     record = lookup(session, registry_no=number())
     assert record is not None and record.guardian_phone_indexes == tuple(
-        service.phone_index(phone) for phone in ("13700137001", "13800138002", "13800138003")
+        phone_index(phone) for phone in ("13700137001", "13800138002", "13800138003")
     )
 
 
@@ -423,9 +428,9 @@ def _children_started(
 ) -> list[subprocess.Popen[bytes]]:
     """Every file is prepared by two helper processes, in chunks of two rows; returns the
     helpers as they start (each killed at once if asked)."""
-    monkeypatch.setattr(import_prep, "HELPER_MIN_BYTES", 0)
-    monkeypatch.setattr(import_prep, "HELPERS", 2)
-    monkeypatch.setattr(import_prep, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(import_helpers, "HELPER_MIN_BYTES", 0)
+    monkeypatch.setattr(import_helpers, "HELPERS", 2)
+    monkeypatch.setattr(import_helpers, "CHUNK_ROWS", 2)
     started: list[subprocess.Popen[bytes]] = []
     real_popen = subprocess.Popen
 
@@ -435,7 +440,7 @@ def _children_started(
             started[-1].send_signal(signal.SIGKILL)
         return started[-1]
 
-    monkeypatch.setattr(import_prep.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(import_helpers.subprocess, "Popen", recording_popen)
     return started
 
 

@@ -15,7 +15,8 @@ from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import Forbidden
 from xueji.platform import learning
 from xueji.platform.models import ArchiveEntry
-from xueji.registry import enrollment, service
+from xueji.registry import service
+from xueji.registry.enrollment import service as enrollment
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.registry_world import HUAJING, World, build_world, number, register
+from xueji.app import apply_registry_event
 from xueji.auth import service as auth
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.platform import service as accounts
-from xueji.platform.tasks import apply_registry_event
-from xueji.registry import enrollment, service
+from xueji.registry import service
+from xueji.registry.enrollment import service as enrollment
 from xueji.sync import worker
 from xueji.sync.models import OutboxEvent
 

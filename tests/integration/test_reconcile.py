@@ -15,22 +15,24 @@ from xueji.domain.clock import FixedClock
 from xueji.platform.models import StudentAccount, StudentProjection
 from xueji.registry.events import publish_resync
 from xueji.registry.models import Student
-from xueji.sync import reconcile
 from xueji.sync.models import OutboxEvent
+from xueji.sync.reconcile import queries, read_sqlite
+from xueji.sync.reconcile import service as reconcile
+from xueji.sync.reconcile.report import EXAMPLES, Report
 
 
-def check(session: Session, clock: FixedClock) -> reconcile.Report:
+def check(session: Session, clock: FixedClock) -> Report:
     session.flush()
     return reconcile.reconcile(session, clock)
 
 
-def repair(session: Session, clock: FixedClock, report: reconcile.Report) -> reconcile.Report:
+def repair(session: Session, clock: FixedClock, report: Report) -> Report:
     publish_resync(session, clock, None, report.repairable_students)
     drain(session, clock)
     return check(session, clock)
 
 
-def counts(report: reconcile.Report) -> dict[str, int]:
+def counts(report: Report) -> dict[str, int]:
     return {name: f.count for name, f in report.findings.items() if f.count}
 
 
@@ -140,13 +142,13 @@ def test_batches_of_students_find_what_one_batch_finds(
     )
     session.execute(update(Student).where(Student.id == linked.id).values(name="陈晓明"))
     whole = check(session, clock)
-    monkeypatch.setattr(reconcile, "BATCH_STUDENTS", 1)
+    monkeypatch.setattr(queries, "BATCH_STUDENTS", 1)
     batched = check(session, clock)
     assert counts(whole) == {"projection_stale": 6, "active_account_mismatch": 1}
     assert counts(batched) == counts(whole)
     assert batched.students == whole.students == 1 + len(others)
     assert batched.accounts == whole.accounts == 1
-    assert len(batched.findings["projection_stale"].examples) == reconcile.EXAMPLES
+    assert len(batched.findings["projection_stale"].examples) == EXAMPLES
     assert batched.repairable_students == whole.repairable_students == sorted(drifted)
     assert repair(session, clock, batched).agree
 
@@ -155,5 +157,5 @@ def test_a_sqlite_reader_that_fails_is_reported_with_its_own_error(tmp_path: Pat
     """An operator sees why the read failed, not a bare broken pipe."""
     missing = str(tmp_path / "absent.db")
     with pytest.raises(RuntimeError, match="reading the database failed") as failed:
-        reconcile._Readers(missing, 1, 1, [["registry"], ["once"]])
+        read_sqlite._Readers(missing, 1, 1, [["registry"], ["once"]])
     assert "absent.db" in str(failed.value)

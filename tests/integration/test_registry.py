@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
+from xueji.db.crypto import phone_index
 from xueji.domain.clock import FixedClock
 from xueji.domain.codes import Gender
 from xueji.domain.errors import Conflict, Forbidden, IdentityError, NotFound, ValidationFailed
@@ -50,7 +51,7 @@ def test_registration_stores_encrypted_audits_and_publishes(
     record = lookup(session, student_id=event.student_id)
     assert record is not None and record.registry_no == number()
     assert record.school_name == "佛山市禅城区海口小学"
-    assert record.guardian_phone_indexes == (service.phone_index("13800138001"),)
+    assert record.guardian_phone_indexes == (phone_index("13800138001"),)
     assert lookup(session, registry_no=number()) == record
     assert lookup(session, registry_no=number(sequence="999")) is None
     assert audit.verify(session).ok

@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from polars.testing import assert_frame_equal
 
 from xueji.domain.errors import ValidationFailed
-from xueji.registry import import_files
-from xueji.registry.import_files import TEMPLATE_HEADERS, read_chunks
+from xueji.registry.imports import files as import_files
+from xueji.registry.imports.files import TEMPLATE_HEADERS, read_chunks
 
 HEADER = ",".join(TEMPLATE_HEADERS)
 SHORT_HEADER = " 学籍号 ,姓名,性别,出生日期,监护人姓名,监护人关系,监护人电话"

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xueji.domain import names, phones
-from xueji.registry.import_files import COLUMNS
-from xueji.registry.import_rules import check_chunk, normalise_names, phone_expression
+from xueji.registry.imports.files import COLUMNS
+from xueji.registry.imports.rules import check_chunk, normalise_names, phone_expression
 from xueji.registry.schools import normalise_class_name
 
 NAME_PIECES = ["阿", "卜", "杜", "a", "B", " ", "\u3000", "\t", ".", "·", "Ａ", "ｂ", "-"]

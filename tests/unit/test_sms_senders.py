@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from xueji.domain.clock import FixedClock
-from xueji.parents.sms import DevSmsSender, HttpSmsSender, SmsNotSent
+from xueji.sms import DevSmsSender, HttpSmsSender, SmsNotSent
 
 MESSAGE = "【学迹】您的家长注册验证码是 654321，5 分钟内有效。请勿告诉他人。"
 

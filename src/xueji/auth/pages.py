@@ -1,4 +1,4 @@
-"""Pages: sign-in form, home, sign-out."""
+"""Pages: home, sign-out (the sign-in form: ``platform.signin_pages``)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service
-from xueji.domain.errors import Throttled
+from xueji.auth.deps import CurrentPrincipal
 from xueji.domain.roles import Role
-from xueji.platform import service as platform
 from xueji.web import csrf
 from xueji.web.deps import (
     SESSION_COOKIE,
-    ClockDep,
-    CurrentPrincipal,
     DbSession,
-    OptionalPrincipal,
-    client_address,
-    get_container,
     request_token,
-    set_session_cookie,
 )
 from xueji.web.templating import render
 
@@ -35,45 +28,6 @@ def home(request: Request, principal: CurrentPrincipal) -> Response:
     if principal.role is Role.PARENT:
         return RedirectResponse("/parent", status_code=303)
     return render(request, "home.html", {"principal": principal})
-
-
-@router.get("/login")
-def login_form(request: Request, principal: OptionalPrincipal) -> Response:
-    if principal is not None:
-        return RedirectResponse("/", status_code=303)
-    return render(request, "login.html")
-
-
-@router.post("/login")
-def login(
-    request: Request,
-    session: DbSession,
-    clock: ClockDep,
-    username: Annotated[str, Form(max_length=128)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-    settings = get_container(request).settings
-    result = service.sign_in(
-        session,
-        clock,
-        username=platform.sign_in_name(session, clock, username),
-        password=password,
-        client=client_address(request),
-        session_hours=settings.session_hours,
-    )
-    if isinstance(result, service.SignInRefused):
-        status = 429 if isinstance(result.error, Throttled) else 401
-        return render(
-            request,
-            "login.html",
-            {"error": result.error, "username": username},
-            status_code=status,
-        )
-    response = RedirectResponse("/", status_code=303)
-    set_session_cookie(response, request, result)
-    return response
 
 
 @router.post("/logout")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Table, case, delete, insert, select, update
+from sqlalchemy import Subquery, Table, case, delete, insert, select, update
 
 from xueji.auth.models import Account, AuthSession, ThrottleBucket
 from xueji.db.repository import Repository
@@ -106,3 +106,14 @@ class AuthRepository(Repository):
                 .where(ThrottleBucket.key.in_(keys))
                 .execution_options(synchronize_session=False)
             )
+
+
+def live_session_accounts(token_hash: str, now: dt.datetime) -> Subquery:
+    """The account behind a live session token (``account_id``, ``role``, ``is_active``)
+    as a subquery another module may join in one round trip (the capabilities read)."""
+    return (
+        select(Account.id.label("account_id"), Account.role, Account.is_active)
+        .join(AuthSession, AuthSession.account_id == Account.id)
+        .where(AuthSession.token_hash == token_hash, AuthSession.expires_at > now)
+        .subquery("live_session")
+    )

@@ -9,9 +9,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import Subquery
 from sqlalchemy.orm import Session
 
-from xueji.auth import passwords
+from xueji.auth import passwords, repository
 from xueji.auth.models import Account
 from xueji.auth.repository import AuthRepository
 from xueji.domain import throttling
@@ -202,6 +203,12 @@ def resolve_token(session: Session, clock: Clock, token: str) -> Principal | Non
     if found is None or not found[1].is_active:
         return None
     return Principal.of(found[1])
+
+
+def live_session_accounts(token_hash: str, now: dt.datetime) -> Subquery:
+    """See ``AuthRepository``'s function of that name: for the platform's capabilities
+    read, which must answer in one query."""
+    return repository.live_session_accounts(token_hash, now)
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -27,8 +27,8 @@ def import_file(
 ) -> None:
     from xueji.auth.service import Principal
     from xueji.cli.scope import unit_of_work
-    from xueji.registry import import_report
-    from xueji.registry.importer import run_import
+    from xueji.registry.imports import report as import_report
+    from xueji.registry.imports.service import run_import
 
     operator = Principal.operator(school_code=school, name=getpass.getuser())
     columns = (

@@ -22,10 +22,10 @@ def serve(
     thread. On PostgreSQL: ``workers`` processes; events are applied by ``xueji worker``."""
     import uvicorn
 
+    from xueji.app import consume_in_background, create_app
     from xueji.cli.scope import migrated_container
     from xueji.logs import configure_logging
-    from xueji.parents.sms import warn_if_development
-    from xueji.web.app import create_app
+    from xueji.sms import warn_if_development
 
     try:
         built = migrated_container()
@@ -41,7 +41,7 @@ def serve(
     warn_if_development(built.settings)
     listen_host, listen_port = host or built.settings.host, port or built.settings.port
     if workers > 1:
-        from xueji.web.processes import serve_processes
+        from xueji.cli.serve_processes import serve_processes
 
         built.engine.dispose()  # each server process builds its own from the settings
         try:
@@ -52,21 +52,7 @@ def serve(
             raise fail(error) from None
         raise typer.Exit(status)
     app = create_app(container=built)
-    background = None
-    if sqlite:
-        from xueji.platform.tasks import apply_registry_event
-        from xueji.sync.maintenance import Maintenance
-        from xueji.sync.worker import RetryPolicy, start_in_background
-
-        background = start_in_background(
-            built.sessions,
-            built.clock,
-            apply_registry_event,
-            policy=RetryPolicy(built.settings.sync_max_attempts),
-            on_idle=Maintenance(
-                built.sessions, built.clock, sla_hours=built.settings.sync_sla_hours
-            ),
-        )
+    background = consume_in_background(built) if sqlite else None
     gc.freeze()  # see create_worker_app
     try:
         uvicorn.run(app, host=listen_host, port=listen_port, log_config=None, proxy_headers=True)

@@ -12,7 +12,7 @@ from xueji.cli.output import console, errors, fail, print_json
 from xueji.domain.errors import NotFound, XuejiError
 
 if TYPE_CHECKING:
-    from xueji.sync.reconcile import Report
+    from xueji.sync.reconcile.report import Report
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -25,27 +25,24 @@ def reconcile(
 ) -> None:
     """Compare the registry with the platform; exit 0 only when both sides agree."""
     from xueji.cli.scope import migrated_container
-    from xueji.sync import reconcile as reconciliation
+    from xueji.sync.reconcile import service as reconciliation
 
     try:
         built = migrated_container()
         report = reconciliation.reconcile_committed(built.sessions, built.clock)
         before, published = report, 0
         if repair and report.repairable_students:
+            from xueji import app
             from xueji.auth.service import Principal
             from xueji.db.scope import transaction
-            from xueji.platform.tasks import apply_registry_event
             from xueji.registry.events import publish_resync
-            from xueji.sync import worker
 
             operator = Principal.platform_operator(name=getpass.getuser())
             with transaction(built.sessions) as session:
                 published = publish_resync(
                     session, built.clock, operator, report.repairable_students
                 )
-            policy = worker.RetryPolicy(built.settings.sync_max_attempts)
-            while worker.run_once(built.sessions, built.clock, apply_registry_event, policy=policy):
-                pass
+            app.drain_events(built)
             report = reconciliation.reconcile_committed(built.sessions, built.clock)
     except XuejiError as error:
         raise fail(error) from None
@@ -64,7 +61,7 @@ def reconcile(
 
 
 def _print_report(report: Report, *, repaired: int | None) -> None:
-    from xueji.sync.reconcile import LABELS
+    from xueji.sync.reconcile.report import LABELS
 
     if repaired is not None:
         console.print(f"已为 {repaired} 名学生重放事件。", highlight=False)
@@ -110,14 +107,12 @@ def status(
 ) -> None:
     from xueji.cli.scope import unit_of_work
     from xueji.sync import ops
-    from xueji.sync.repository import OutboxRepository
 
     try:
         with unit_of_work() as (built, session):
             current = ops.status(session, built.clock, sla_hours=built.settings.sync_sla_hours)
             dead = [
-                (e.id, e.student_id, e.attempts, e.last_error)
-                for e in OutboxRepository(session).dead_letters()
+                (e.id, e.student_id, e.attempts, e.last_error) for e in ops.dead_letters(session)
             ]
     except XuejiError as error:
         raise fail(error) from None

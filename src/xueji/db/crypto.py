@@ -109,6 +109,22 @@ def blind_index(value: str, *, purpose: str) -> str:
     return keyring().blind_index(value, purpose=purpose)
 
 
+#: Blind-index purposes shared by the registry and the platform: a registry number (or a
+#: phone) indexed by one side matches the other's without decrypting either.
+REGISTRY_NO_PURPOSE = "registry_no"
+PHONE_PURPOSE = "phone"
+
+
+def registry_no_index(registry_no: str) -> str:
+    """The blind index of a normalised registry number (``G`` + 18 characters…)."""
+    return blind_index(registry_no, purpose=REGISTRY_NO_PURPOSE)
+
+
+def phone_index(phone: str) -> str:
+    """The blind index of a normalised mobile number (11 digits)."""
+    return blind_index(phone, purpose=PHONE_PURPOSE)
+
+
 class EncryptedString(TypeDecorator[str]):
     """A string column stored encrypted; ``purpose`` binds ciphertexts to their column."""
 

@@ -16,12 +16,14 @@ from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.identity import check_character
 from xueji.domain.roles import Role
+from xueji.domain.statuses import LearningAction
 from xueji.parents import applications
 from xueji.parents import service as parents
 from xueji.platform import learning
 from xueji.platform import service as accounts
-from xueji.registry import enrollment, schools, service
-from xueji.registry.repository import RegistryRepository
+from xueji.registry import schools, service
+from xueji.registry.enrollment import service as enrollment
+from xueji.registry.lookup import lookup
 from xueji.registry.validation import GuardianFacts
 
 DEMO_PASSWORD = "xueji-demo-2026"
@@ -127,9 +129,8 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
     """Create what is missing; leave what exists alone. Returns what was created."""
     created = _accounts(session, clock)
     people = {a.username: auth.principal_by_username(session, a.username) for a in DEMO_ACCOUNTS}
-    repository = RegistryRepository(session)
     for owner, code, name, region in SCHOOLS:
-        if repository.school(code) is None:
+        if not schools.school_exists(session, code):
             schools.create_school(
                 session,
                 clock,
@@ -143,7 +144,7 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
     class_id = _demo_class(session, clock, haikou_admin)
     admins = {HAIKOU_SCHOOL_CODE: haikou_admin, HUAJING_SCHOOL_CODE: _must(people["huajing-admin"])}
     for demo in STUDENTS:
-        if repository.student_by_index(service.registry_index(demo.registry_no)) is not None:
+        if lookup(session, registry_no=demo.registry_no) is not None:
             continue
         admin = admins[demo.school_code]
         service.register_student(
@@ -213,9 +214,15 @@ def _learning(session: Session, clock: Clock, class_id: int) -> list[str]:
         class_id=class_id,
     )
     for student in ("chenxm2016", "zhangli2015"):
-        learning.act(session, clock, people[student], resource_id=national.id, action="open")
-    learning.act(session, clock, people["chenxm2016"], resource_id=regional.id, action="open")
-    learning.act(session, clock, people["lihua2016"], resource_id=national.id, action="open")
+        learning.act(
+            session, clock, people[student], resource_id=national.id, action=LearningAction.OPEN
+        )
+    learning.act(
+        session, clock, people["chenxm2016"], resource_id=regional.id, action=LearningAction.OPEN
+    )
+    learning.act(
+        session, clock, people["lihua2016"], resource_id=national.id, action=LearningAction.OPEN
+    )
     return ["学习资源 4 项与学习记录"]
 
 
@@ -312,9 +319,9 @@ def _accounts(session: Session, clock: Clock) -> list[str]:
 
 
 def _demo_class(session: Session, clock: Clock, admin: Principal) -> int:
-    existing = RegistryRepository(session).class_named(HAIKOU_SCHOOL_CODE, 3, "三年级(1)班")
+    existing = schools.class_id_named(session, HAIKOU_SCHOOL_CODE, grade=3, name="三年级(1)班")
     if existing is not None:
-        return existing.id
+        return existing
     return schools.create_class(
         session,
         clock,

@@ -63,6 +63,11 @@ TRANSITIONS: dict[tuple[EnrollmentStatus, ChangeKind], EnrollmentStatus] = {
 }
 
 
+#: The statuses of a student who left a school for good: only admission (by the next
+#: school) moves them on.
+LEFT = frozenset(status for status, change in TRANSITIONS if change is ChangeKind.ADMIT)
+
+
 def apply_change(status: EnrollmentStatus, change: ChangeKind) -> EnrollmentStatus:
     """The status after ``change``, or ``IllegalTransition`` if the table forbids it."""
     try:

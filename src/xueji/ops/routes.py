@@ -9,13 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from xueji.audit.service import Actor
+from xueji.auth.deps import CurrentPrincipal
 from xueji.auth.service import Principal
 from xueji.domain.errors import Forbidden, NotFound
 from xueji.domain.roles import Role
 from xueji.sync import ops, worker
-from xueji.sync.repository import OutboxRepository
 from xueji.web import csrf
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
+from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.templating import render
 
 router = APIRouter(tags=["ops"])
@@ -58,7 +58,7 @@ def ops_page(
         "ops.html",
         {
             "status": _status(request, session, clock),
-            "dead": OutboxRepository(session).dead_letters(),
+            "dead": ops.dead_letters(session),
         },
     )
 

@@ -26,6 +26,7 @@ from xueji.domain.masking import mask, mask_phone
 from xueji.domain.paging import page_size
 from xueji.domain.relations import parse_relation, relation_label
 from xueji.domain.roles import Role
+from xueji.domain.statuses import ApplicationState
 from xueji.domain.throttling import ThrottleRule
 from xueji.parents.models import PhoneChangeApplication
 from xueji.parents.repository import ParentRepository
@@ -36,14 +37,8 @@ from xueji.registry.events import actor_of
 from xueji.registry.lookup import class_info, lookup
 from xueji.registry.validation import GuardianFacts, check_reason
 
-SUBMITTED, FORWARDED, APPROVED, REJECTED = "submitted", "forwarded", "approved", "rejected"
-STATE_LABELS = {
-    SUBMITTED: "待班主任转交",
-    FORWARDED: "待学校审核",
-    APPROVED: "已通过",
-    REJECTED: "未通过",
-}
-OPEN = (SUBMITTED, FORWARDED)
+SUBMITTED, FORWARDED = ApplicationState.SUBMITTED, ApplicationState.FORWARDED
+APPROVED, REJECTED = ApplicationState.APPROVED, ApplicationState.REJECTED
 MAX_GUARDIANS = 2
 #: a mismatching application tells the applicant nothing, but it is still a guess at
 #: a child's data: its own budget per parent.
@@ -95,7 +90,7 @@ def apply(
         raise Conflict("您的手机号已是该学生的监护人手机号，无需申请", code="ALREADY_GUARDIAN")
     repository = ParentRepository(session)
     if any(
-        a.student_id == record.student_id and a.state in OPEN
+        a.student_id == record.student_id and ApplicationState(a.state).is_open
         for a in repository.applications_of_parent(parent.id)
     ):
         raise Conflict("您已为该学生提交过申请，正在处理中", code="APPLICATION_OPEN")
@@ -177,7 +172,7 @@ def forward(
         raise Conflict("该申请已转交或已处理", code="APPLICATION_STATE")
     application.state = FORWARDED
     application.forwarded_by, application.forwarded_at = principal.account_id, clock.now()
-    _decide_audit(session, clock, principal, application, "forwarded")
+    _decide_audit(session, clock, principal, application, FORWARDED)
     return application
 
 
@@ -187,7 +182,7 @@ def _deciding(
     application = _visible(session, principal, application_id)
     if principal.role is not Role.SCHOOL_ADMIN:
         raise NotFound("没有找到该申请")
-    if application.state not in OPEN:
+    if not ApplicationState(application.state).is_open:
         raise Conflict("该申请已处理", code="APPLICATION_STATE")
     return application
 
@@ -220,7 +215,7 @@ def approve(
     )
     application.state, application.reason = APPROVED, why
     application.decided_by, application.decided_at = principal.account_id, clock.now()
-    _decide_audit(session, clock, principal, application, "approved")
+    _decide_audit(session, clock, principal, application, APPROVED)
     return application
 
 
@@ -231,7 +226,7 @@ def reject(
     application.reason = check_reason(reason)
     application.state = REJECTED
     application.decided_by, application.decided_at = principal.account_id, clock.now()
-    _decide_audit(session, clock, principal, application, "rejected")
+    _decide_audit(session, clock, principal, application, REJECTED)
     return application
 
 
@@ -291,7 +286,7 @@ def view(
     body: dict[str, Any] = {
         "id": application.id,
         "state": application.state,
-        "state_label": STATE_LABELS[application.state],
+        "state_label": ApplicationState(application.state).label,
         "student_name": application.student_name,
         "guardian_name": application.guardian_name,
         "relation": application.relation,

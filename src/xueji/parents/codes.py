@@ -16,14 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
-from xueji.db.crypto import blind_index
+from xueji.db.crypto import blind_index, phone_index
 from xueji.domain import phones
 from xueji.domain.clock import Clock
 from xueji.domain.errors import ValidationFailed
 from xueji.domain.throttling import ThrottleRule
 from xueji.parents.models import SmsCode
-from xueji.parents.sms import SmsSender
-from xueji.registry.lookup import phone_key as phone_index
+from xueji.sms import SmsSender
 
 PURPOSES = {"parent_register": "家长注册"}
 LIFETIME = dt.timedelta(minutes=5)

@@ -8,20 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
 from xueji.domain.errors import ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, codes, service
 from xueji.parents.models import PhoneChangeApplication
 from xueji.platform.learning import ACTION_LABELS
 from xueji.web import csrf
-from xueji.web.deps import (
-    ClockDep,
-    CurrentPrincipal,
-    DbSession,
-    client_address,
-    get_container,
-    signed_in_redirect,
-)
+from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
 
 router = APIRouter(tags=["parent pages"], include_in_schema=False)

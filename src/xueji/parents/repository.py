@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from xueji.auth.service import Principal
 from xueji.db.repository import Repository
+from xueji.domain.statuses import OPEN_APPLICATION_STATES
 from xueji.parents.models import ParentAccount, ParentBinding, PhoneChangeApplication
-from xueji.registry import scope
-from xueji.registry.models import School, Student
+from xueji.registry.scope import visible_student_ids
 
 
 class ParentRepository(Repository):
@@ -71,7 +71,7 @@ class ParentRepository(Repository):
             self.session.scalars(
                 select(PhoneChangeApplication).where(
                     PhoneChangeApplication.student_id == student_id,
-                    PhoneChangeApplication.state.in_(("submitted", "forwarded")),
+                    PhoneChangeApplication.state.in_(OPEN_APPLICATION_STATES),
                 )
             )
         )
@@ -93,9 +93,7 @@ class ParentRepository(Repository):
         class); a school's staff only those filed at their school."""
         statement = (
             select(PhoneChangeApplication)
-            .join(Student, Student.id == PhoneChangeApplication.student_id)
-            .join(School, School.code == Student.school_code)
-            .where(scope.student_filter(principal, School.region_code))
+            .where(PhoneChangeApplication.student_id.in_(visible_student_ids(principal)))
             .order_by(PhoneChangeApplication.id.desc())
             .limit(limit)
         )

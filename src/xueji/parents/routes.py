@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.parents import applications, children, codes, service
 from xueji.parents.models import PhoneChangeApplication
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, client_address, get_container
+from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.errors import error_response
 
 router = APIRouter(prefix="/api/v1", tags=["parents"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from xueji.auth import passwords
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
+from xueji.db.crypto import phone_index
 from xueji.domain import phones
 from xueji.domain.clock import Clock
 from xueji.domain.errors import Conflict, Forbidden, ValidationFailed
@@ -27,7 +28,6 @@ from xueji.parents.repository import ParentRepository
 from xueji.registry.lookup import (
     GuardianMatch,
     RegistryRecord,
-    phone_key,
     students_with_guardian_phone,
 )
 
@@ -94,7 +94,7 @@ def create_parent(
     registration above, or the demo loader), bound to every child listing that phone."""
     number, display = phones.parse_mobile(phone), name.strip()
     repository = ParentRepository(session)
-    if repository.by_phone_index(phone_key(number)) is not None:
+    if repository.by_phone_index(phone_index(number)) is not None:
         raise Conflict("该手机号已注册家长账号，请直接登录", code="PARENT_EXISTS")
     try:
         principal = auth.create_account(
@@ -111,7 +111,7 @@ def create_parent(
     account = ParentAccount(
         account_id=principal.account_id,
         phone=number,
-        phone_index=phone_key(number),
+        phone_index=phone_index(number),
         name=display,
         created_at=clock.now(),
     )

@@ -7,31 +7,34 @@ in the electronic archive at once, a pending account's the moment it is activate
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
+from xueji.db.crypto import registry_no_index
 from xueji.domain.capabilities import Capability, capabilities
 from xueji.domain.clock import Clock
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
+from xueji.domain.statuses import AccountStatus, LearningAction, ResourceKind
 from xueji.platform.archive import land
 from xueji.platform.models import ArchiveEntry, LearningRecord, Resource, StudentAccount
 from xueji.platform.repository import PlatformRepository
-from xueji.platform.service import ACTIVE, own_account
-from xueji.registry.lookup import class_info
+from xueji.platform.service import own_account
+from xueji.registry.lookup import RegistryRecord, class_info
 
-COURSE, HOMEWORK, LIVE = "course", "homework", "live"
-KIND_LABELS = {COURSE: "课程", HOMEWORK: "作业", LIVE: "直播课堂"}
-ACTION_LABELS = {"open": "打开课程", "replay": "回放", "submit": "提交作业", "join": "进入直播"}
+COURSE, HOMEWORK, LIVE = ResourceKind.COURSE, ResourceKind.HOMEWORK, ResourceKind.LIVE
+KIND_LABELS = {kind: kind.label for kind in ResourceKind}
+ACTION_LABELS = {action: action.label for action in LearningAction}
 #: action → (kind of resource, capability it needs)
 ACTIONS = {
-    "open": (COURSE, Capability.COURSE_OPEN),
-    "replay": (COURSE, Capability.COURSE_REPLAY_CACHED),
-    "submit": (HOMEWORK, Capability.HOMEWORK_SUBMIT),
-    "join": (LIVE, Capability.LIVE_JOIN),
+    LearningAction.OPEN: (COURSE, Capability.COURSE_OPEN),
+    LearningAction.REPLAY: (COURSE, Capability.COURSE_REPLAY_CACHED),
+    LearningAction.SUBMIT: (HOMEWORK, Capability.HOMEWORK_SUBMIT),
+    LearningAction.JOIN: (LIVE, Capability.LIVE_JOIN),
 }
 
 
@@ -54,7 +57,7 @@ def standing(session: Session, principal: Principal) -> Standing:
     account = own_account(session, principal)
     projection = (
         PlatformRepository(session).projection(account.student_id)
-        if account.status == ACTIVE and account.student_id is not None
+        if account.status == AccountStatus.ACTIVE and account.student_id is not None
         else None
     )
     if projection is None:
@@ -126,7 +129,7 @@ def act(
     principal: Principal,
     *,
     resource_id: int,
-    action: str,
+    action: LearningAction,
     content: str | None = None,
 ) -> LearningRecord:
     """Open or replay a course, submit homework, join a live class — or refuse with the
@@ -139,7 +142,9 @@ def act(
     if resource is None or resource.kind != kind:
         raise NotFound("没有找到该资源")
     _check(state, resource, needed)
-    if action == "replay" and not repository.has_record(state.account.id, resource.id, "open"):
+    if action == LearningAction.REPLAY and not repository.has_record(
+        state.account.id, resource.id, LearningAction.OPEN
+    ):
         raise Forbidden("只能回放打开过（已缓存）的课程", code="NOT_OPENED")
     record = LearningRecord(
         student_account_id=state.account.id,
@@ -179,7 +184,9 @@ def detail(session: Session, principal: Principal, resource_id: int) -> Resource
             continue
         try:
             _check(state, resource, needed)
-            if action == "replay" and not any(r.action == "open" for r in records):
+            if action == LearningAction.REPLAY and not any(
+                r.action == LearningAction.OPEN for r in records
+            ):
                 raise Forbidden("只能回放打开过（已缓存）的课程", code="NOT_OPENED")
             refusals[action] = None
         except Forbidden as refusal:
@@ -227,3 +234,36 @@ def archive(
     if Capability.ARCHIVE_VIEW not in state.granted:
         raise _refusal(state)
     return PlatformRepository(session).archive(state.account.registry_index)
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What a guardian sees of a child on the platform: the status the platform follows,
+    how many resources of each kind the child's pools hold, and the archive."""
+
+    status: EnrollmentStatus
+    resource_counts: dict[ResourceKind, int]
+    archive: list[dict[str, str]]
+
+
+def overview_of(session: Session, record: RegistryRecord) -> Overview:
+    repository = PlatformRepository(session)
+    projection = repository.projection(record.student_id)
+    status = EnrollmentStatus(projection.status if projection else record.status)
+    region = projection.region_code if projection else record.region_code
+    class_id = projection.class_id if projection else record.class_id
+    counts = Counter(ResourceKind(r.kind) for r in repository.visible_resources(region, class_id))
+    archive = repository.archive(registry_no_index(record.registry_no))
+    return Overview(
+        status,
+        {kind: counts.get(kind, 0) for kind in ResourceKind},
+        [
+            {
+                "resource": resource.title,
+                "kind": resource.kind,
+                "action": entry_record.action,
+                "at": entry_record.at.isoformat(),
+            }
+            for _, entry_record, resource in archive
+        ],
+    )

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from xueji.auth.deps import CurrentPrincipal
+from xueji.domain.statuses import LearningAction
 from xueji.platform import learning
 from xueji.platform.models import Resource
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.deps import ClockDep, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["learning"])
 
@@ -85,7 +87,7 @@ def _did(
     clock: ClockDep,
     principal: CurrentPrincipal,
     resource_id: int,
-    action: str,
+    action: LearningAction,
     content: str | None = None,
 ) -> dict[str, Any]:
     record = learning.act(
@@ -103,14 +105,14 @@ def _did(
 def open_course(
     resource_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return _did(session, clock, principal, resource_id, "open")
+    return _did(session, clock, principal, resource_id, LearningAction.OPEN)
 
 
 @router.get("/courses/{resource_id}/replay")
 def replay_course(
     resource_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return _did(session, clock, principal, resource_id, "replay")
+    return _did(session, clock, principal, resource_id, LearningAction.REPLAY)
 
 
 @router.post("/homework/{resource_id}/submissions", status_code=201)
@@ -121,14 +123,14 @@ def submit_homework(
     clock: ClockDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    return _did(session, clock, principal, resource_id, "submit", body.content)
+    return _did(session, clock, principal, resource_id, LearningAction.SUBMIT, body.content)
 
 
 @router.post("/live-classes/{resource_id}/join")
 def join_live_class(
     resource_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    return _did(session, clock, principal, resource_id, "join")
+    return _did(session, clock, principal, resource_id, LearningAction.JOIN)
 
 
 @router.get("/me/archive")

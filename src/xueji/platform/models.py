@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
 from xueji.db.crypto import EncryptedString
+from xueji.domain.five_fields import FiveFields
 
 
 class StudentAccount(Base):
@@ -45,6 +46,12 @@ class StudentAccount(Base):
     active_registry_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def five_fields(self) -> FiveFields:
+        """What the student entered, as the domain compares it with the registry."""
+        return FiveFields(
+            self.registry_no, self.name, self.gender, self.birth_date, self.school_name
+        )
 
 
 class StudentProjection(Base):
@@ -104,3 +111,21 @@ class ArchiveEntry(Base):
         ForeignKey("learning_records.id", ondelete="CASCADE"), unique=True
     )
     landed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AccountNotice(Base):
+    """A school's notice to a student account: "what you entered is wrong here, correct it"
+    (sent from the school's unmatched-accounts queue, shown on the student's home)."""
+
+    __tablename__ = "account_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_account_id: Mapped[int] = mapped_column(
+        ForeignKey("student_accounts.id", ondelete="CASCADE"), index=True
+    )
+    school_code: Mapped[str] = mapped_column(String(10))
+    #: comma-separated field names of the five fields the student should correct
+    fields: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

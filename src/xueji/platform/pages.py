@@ -9,22 +9,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
 from xueji.domain.capabilities import Capability
+from xueji.domain.diagnosis import field_results, next_steps
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Throttled, XuejiError
 from xueji.domain.five_fields import FIELD_LABELS, NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
-from xueji.platform import learning, service
+from xueji.domain.statuses import LearningAction, ResourceKind
+from xueji.platform import learning, service, waiting
 from xueji.platform.routes import GENDERS, parse_birth_date
-from xueji.verification import diagnosis
 from xueji.web import csrf
-from xueji.web.deps import (
-    ClockDep,
-    CurrentPrincipal,
-    DbSession,
-    client_address,
-    signed_in_redirect,
-)
+from xueji.web.deps import ClockDep, DbSession, client_address
 from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
@@ -136,7 +132,6 @@ def _student_page(
     account = service.own_account(session, principal)
     mismatches = service.mismatches_of(session, account)
     state = learning.standing(session, principal)
-    checked = diagnosis.diagnose(session, principal)
     return render(
         request,
         "student_home.html",
@@ -152,8 +147,8 @@ def _student_page(
             "resources": learning.visible(session, principal),
             "kinds": learning.KIND_LABELS,
             "notice": notice,
-            "next_steps": checked["next_steps"],
-            "school_notices": checked["notices"],
+            "next_steps": next_steps(field_results(mismatches)),
+            "school_notices": [n.as_json() for n in waiting.notices_for(session, account.id)],
         },
         status_code=status_code,
     )
@@ -175,10 +170,10 @@ def limits(state: learning.Standing) -> list[str]:
 
 
 ACTION_NOTICES = {
-    "open": "已打开课程（已缓存，可回放）",
-    "replay": "正在回放",
-    "submit": "作业已提交",
-    "join": "已进入直播课堂",
+    LearningAction.OPEN: "已打开课程（已缓存，可回放）",
+    LearningAction.REPLAY: "正在回放",
+    LearningAction.SUBMIT: "作业已提交",
+    LearningAction.JOIN: "已进入直播课堂",
 }
 
 
@@ -208,12 +203,12 @@ def act(
                 clock,
                 principal,
                 resource_id=resource_id,
-                action=action,
+                action=LearningAction(action),
                 content=content or None,
             )
     except XuejiError as refused:
         error = refused
-    notice = None if error else ACTION_NOTICES[action]
+    notice = None if error else ACTION_NOTICES[LearningAction(action)]
     status_code = 403 if error else 200
     if back_to_resource:
         return _resource_page(request, session, principal, resource_id, error, notice, status_code)
@@ -235,7 +230,7 @@ def _resource_page(
         "resource.html",
         {
             "detail": detail,
-            "kind_label": learning.KIND_LABELS[detail.resource.kind],
+            "kind_label": ResourceKind(detail.resource.kind).label,
             "action_labels": learning.ACTION_LABELS,
             "error": error,
             "notice": notice,

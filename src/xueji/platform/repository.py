@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, Row, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func, or_, select
 
-from xueji.auth.models import Account, AuthSession
+from xueji.auth import service as auth
 from xueji.db.repository import Repository
+from xueji.domain.statuses import AccountStatus
 from xueji.platform.models import (
+    AccountNotice,
     ArchiveEntry,
     LearningRecord,
     Resource,
@@ -61,7 +63,7 @@ class PlatformRepository(Repository):
             self.session.scalars(
                 select(StudentAccount).where(
                     StudentAccount.registry_index == registry_index,
-                    StudentAccount.status == "pending",
+                    StudentAccount.status == AccountStatus.PENDING,
                 )
             )
         )
@@ -128,6 +130,59 @@ class PlatformRepository(Repository):
         )
         return [(entry, record, resource) for entry, record, resource in rows]
 
+    def waiting(
+        self,
+        *,
+        registry_indexes: Select[str],
+        school_name: str,
+        after: int | None = None,
+        limit: int,
+    ) -> list[StudentAccount]:
+        """One page of waiting accounts, oldest first (after account ``after`` if given)."""
+        statement = (
+            select(StudentAccount)
+            .where(_waiting_for(registry_indexes, school_name))
+            .order_by(StudentAccount.id)
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(StudentAccount.id > after)
+        return list(self.session.scalars(statement))
+
+    def count_waiting(self, *, registry_indexes: Select[str], school_name: str) -> int:
+        statement = select(func.count()).where(_waiting_for(registry_indexes, school_name))
+        return int(self.session.scalar(statement.select_from(StudentAccount)) or 0)
+
+    def waiting_account(
+        self, *, registry_indexes: Select[str], school_name: str, account_id: int
+    ) -> StudentAccount | None:
+        return self.session.scalar(
+            select(StudentAccount).where(
+                StudentAccount.id == account_id, _waiting_for(registry_indexes, school_name)
+            )
+        )
+
+    def notices_for(self, account_id: int) -> list[AccountNotice]:
+        return list(
+            self.session.scalars(
+                select(AccountNotice)
+                .where(AccountNotice.student_account_id == account_id)
+                .order_by(AccountNotice.created_at.desc(), AccountNotice.id.desc())
+            )
+        )
+
+
+def _waiting_for(registry_indexes: Select[str], school_name: str) -> ColumnElement[bool]:
+    """Pending accounts whose registry number is one of ``registry_indexes``, or which
+    name this school in full (entered names are stored normalised)."""
+    return and_(
+        StudentAccount.status == AccountStatus.PENDING,
+        or_(
+            StudentAccount.registry_index.in_(registry_indexes),
+            StudentAccount.school_name == school_name,
+        ),
+    )
+
 
 CapabilityRow = Row[str, bool, str, int | None, str, str]
 
@@ -142,18 +197,17 @@ def capability_statement(
     token_hash: str, now: dt.datetime
 ) -> Select[str, bool, str, int | None, str, str]:
     """Everything the capabilities answer needs, for a live session, in one round trip."""
+    live = auth.live_session_accounts(token_hash, now)
     return (
         select(
-            Account.role,
-            Account.is_active,
+            live.c.role,
+            live.c.is_active,
             StudentAccount.status.label("account_status"),
             StudentAccount.student_id,
             StudentProjection.status,
             StudentProjection.region_code,
         )
-        .select_from(AuthSession)
-        .join(Account, Account.id == AuthSession.account_id)
-        .outerjoin(StudentAccount, StudentAccount.account_id == Account.id)
+        .select_from(live)
+        .outerjoin(StudentAccount, StudentAccount.account_id == live.c.account_id)
         .outerjoin(StudentProjection, StudentProjection.student_id == StudentAccount.student_id)
-        .where(AuthSession.token_hash == token_hash, AuthSession.expires_at > now)
     )

@@ -8,18 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.auth.service import hash_token
 from xueji.domain.errors import NotAuthenticated
 from xueji.platform import service
 from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn
-from xueji.web.deps import (
-    ClockDep,
-    CurrentPrincipal,
-    DbSession,
-    client_address,
-    get_container,
-    request_token,
-)
+from xueji.web.deps import ClockDep, DbSession, client_address, get_container, request_token
 
 router = APIRouter(prefix="/api/v1", tags=["student accounts"])
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from xueji.auth import passwords
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
-from xueji.db.crypto import blind_index
+from xueji.db.crypto import registry_no_index
 from xueji.domain import capabilities as policy
 from xueji.domain import identity, names, phones, throttling
 from xueji.domain.clock import Clock, china_today
@@ -30,6 +30,7 @@ from xueji.domain.errors import (
 )
 from xueji.domain.five_fields import FiveFields, Mismatch, check_student_no, compare
 from xueji.domain.roles import Role
+from xueji.domain.statuses import AccountStatus
 from xueji.platform.archive import land
 from xueji.platform.models import StudentAccount
 from xueji.platform.projection import project
@@ -41,8 +42,7 @@ from xueji.platform.repository import (
 )
 from xueji.registry.lookup import RegistryRecord, lookup
 
-PENDING, ACTIVE = "pending", "active"
-REGISTRY_PURPOSE = "registry_no"
+PENDING, ACTIVE = AccountStatus.PENDING, AccountStatus.ACTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +94,7 @@ def _malformed(fields: dict[str, str]) -> ValidationFailed:
 
 
 def _registry_fields(record: RegistryRecord | None) -> FiveFields | None:
-    if record is None:
-        return None
-    return FiveFields(
-        record.registry_no, record.name, record.gender, record.birth_date, record.school_name
-    )
+    return None if record is None else record.five_fields()
 
 
 def _budget(index: str, client: str) -> dict[str, throttling.ThrottleRule]:
@@ -130,7 +126,7 @@ def register(
     five = _checked(entered, china_today(clock), fields)
     if five is None or fields:
         raise _malformed(fields)
-    index = blind_index(five.registry_no, purpose=REGISTRY_PURPOSE)
+    index = registry_no_index(five.registry_no)
     _check_budget(session, clock, index, client)
     repository = PlatformRepository(session)
     taken = repository.by_student_no(number_name) is not None
@@ -211,18 +207,11 @@ def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> in
     """After a registry change, activate the waiting account whose five fields now match
     (the first one, if several do and none is active yet). Returns how many activated."""
     repository = PlatformRepository(session)
-    index = blind_index(record.registry_no, purpose=REGISTRY_PURPOSE)
+    index = registry_no_index(record.registry_no)
     if repository.active_for(index) is not None:
         return 0
     for account in repository.pending_for(index):
-        five = FiveFields(
-            account.registry_no,
-            account.name,
-            account.gender,
-            account.birth_date,
-            account.school_name,
-        )
-        if not compare(five, _registry_fields(record)):
+        if not compare(account.five_fields(), record.five_fields()):
             try:
                 _activate(session, clock, account, record)
             except Conflict:  # another worker linked an account for this number first
@@ -234,9 +223,7 @@ def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> in
 def refresh_active(session: Session, clock: Clock, record: RegistryRecord) -> bool:
     """After a correction, the linked account's details follow the registry (the link is
     the registry number; the registry is the authority). True when something changed."""
-    account = PlatformRepository(session).active_for(
-        blind_index(record.registry_no, purpose=REGISTRY_PURPOSE)
-    )
+    account = PlatformRepository(session).active_for(registry_no_index(record.registry_no))
     if account is None:
         return False
     current = (account.name, account.gender, account.birth_date, account.school_name)
@@ -354,7 +341,7 @@ def update_details(
     five = _checked(entered, china_today(clock), fields)
     if five is None:
         raise _malformed(fields)
-    index = blind_index(five.registry_no, purpose=REGISTRY_PURPOSE)
+    index = registry_no_index(five.registry_no)
     _check_budget(session, clock, index, client)
     account.registry_no, account.registry_index = five.registry_no, index
     account.name, account.gender, account.birth_date = five.name, five.gender, five.birth_date
@@ -367,10 +354,8 @@ def mismatches_of(session: Session, account: StudentAccount) -> list[Mismatch]:
     """What still differs for a pending account (empty for an active one)."""
     if account.status == ACTIVE:
         return []
-    five = FiveFields(
-        account.registry_no, account.name, account.gender, account.birth_date, account.school_name
-    )
-    return compare(five, _registry_fields(lookup(session, registry_no=account.registry_no)))
+    record = lookup(session, registry_no=account.registry_no)
+    return compare(account.five_fields(), _registry_fields(record))
 
 
 def sign_in_name(session: Session, clock: Clock, raw: str) -> str:
@@ -384,5 +369,5 @@ def sign_in_name(session: Session, clock: Clock, raw: str) -> str:
         number = identity.parse_number(raw, today=china_today(clock))
     except XuejiError:
         return raw
-    index = blind_index(number.registry_no, purpose=REGISTRY_PURPOSE)
+    index = registry_no_index(number.registry_no)
     return PlatformRepository(session).student_no_for(index) or raw

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from xueji.db.crypto import phone_index, registry_no_index
+from xueji.domain.candidates import Candidate
+from xueji.domain.five_fields import FiveFields
 from xueji.registry.repository import RegistryRepository
-from xueji.registry.service import phone_index, registry_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,12 @@ class RegistryRecord:
     guardian_phone_indexes: tuple[str, ...]
     event_sequence: int
 
+    def five_fields(self) -> FiveFields:
+        """What the registry holds of the five fields a registration must match."""
+        return FiveFields(
+            self.registry_no, self.name, self.gender, self.birth_date, self.school_name
+        )
+
 
 def lookup(
     session: Session, *, student_id: int | None = None, registry_no: str | None = None
@@ -36,7 +44,7 @@ def lookup(
     if student_id is not None:
         student = repository.student_by_id(student_id, lock=False)
     elif registry_no is not None:
-        student = repository.student_by_index(registry_index(registry_no))
+        student = repository.student_by_index(registry_no_index(registry_no))
     else:
         raise ValueError("lookup needs student_id or registry_no")
     if student is None:
@@ -59,6 +67,14 @@ def lookup(
     )
 
 
+def candidates_of_school(session: Session, school_code: str) -> list[Candidate]:
+    """Every student of a school, for ranking who an unmatched account may have meant."""
+    return [
+        Candidate(s.id, s.registry_no, s.name, s.gender, s.birth_date)
+        for s in RegistryRepository(session).students_of_school(school_code)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class ClassInfo:
     id: int
@@ -72,12 +88,6 @@ def class_info(session: Session, class_id: int) -> ClassInfo | None:
     if school_class is None:
         return None
     return ClassInfo(school_class.id, school_class.school_code, school_class.head_teacher_id)
-
-
-def phone_key(phone: str) -> str:
-    """The blind index the registry keeps of a guardian phone: the platform stores the
-    same for a parent's phone, so the two match without decrypting either."""
-    return phone_index(phone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,17 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
 from xueji.domain.errors import Conflict, IllegalTransition, ValidationFailed, XuejiError
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.relations import RELATIONS, relation_label
-from xueji.registry import enrollment, info_sheet, scope, service
+from xueji.registry import info_sheet, scope, service
+from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import Guardian
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import GuardianFacts, check_guardian
 from xueji.web import csrf
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
+from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.errors import status_of
 from xueji.web.templating import render
 

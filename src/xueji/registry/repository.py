@@ -5,15 +5,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, delete, func, select
 
 from xueji.db.repository import Repository
-from xueji.registry.models import (
-    EnrollmentChange,
-    Guardian,
-    Region,
-    School,
-    SchoolClass,
-    Student,
-    Transfer,
-)
+from xueji.domain.statuses import TransferStatus
+from xueji.registry.enrollment.models import EnrollmentChange, Transfer
+from xueji.registry.models import Guardian, Region, School, SchoolClass, Student
 
 
 class RegistryRepository(Repository):
@@ -65,6 +59,13 @@ class RegistryRepository(Repository):
 
     def student_by_id(self, student_id: int, *, lock: bool = True) -> Student | None:
         return self.session.get(Student, student_id, with_for_update=lock)
+
+    def students_of_school(self, school_code: str) -> list[Student]:
+        return list(
+            self.session.scalars(
+                select(Student).where(Student.school_code == school_code).order_by(Student.id)
+            )
+        )
 
     def students_by_index(self, indexes: list[str]) -> list[Student]:
         return list(
@@ -144,7 +145,7 @@ class RegistryRepository(Repository):
     def open_transfer_of(self, student_id: int) -> Transfer | None:
         return self.session.scalar(
             select(Transfer).where(
-                Transfer.student_id == student_id, Transfer.status == "requested"
+                Transfer.student_id == student_id, Transfer.status == TransferStatus.REQUESTED
             )
         )
 

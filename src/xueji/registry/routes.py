@@ -6,17 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.domain.codes import Gender
-from xueji.domain.enrollment import ChangeKind
-from xueji.registry import enrollment, info_sheet, schools, service
-from xueji.registry.models import School, Transfer
+from xueji.registry import info_sheet, schools, service
+from xueji.registry.models import School
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schemas import (
     ClassIn,
     ClassOut,
-    EnrollmentChangeIn,
     GuardianIn,
-    RejectIn,
     SchoolIn,
     SchoolOut,
     SchoolRename,
@@ -25,11 +23,9 @@ from xueji.registry.schemas import (
     StudentOut,
     StudentPatch,
     StudentSummary,
-    TransferIn,
-    TransferOut,
 )
 from xueji.registry.validation import GuardianFacts, check_guardian
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession, get_container
+from xueji.web.deps import ClockDep, DbSession, get_container
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -197,72 +193,3 @@ def correct_student(
         session, clock, principal, registry_no=registry_no, changes=changes, reason=body.reason
     )
     return StudentOut.of(located)
-
-
-@router.post("/students/{registry_no}/enrollment-changes", response_model=StudentOut)
-def change_enrollment(
-    registry_no: str,
-    body: EnrollmentChangeIn,
-    session: DbSession,
-    clock: ClockDep,
-    principal: CurrentPrincipal,
-) -> StudentOut:
-    located = enrollment.change_enrollment(
-        session,
-        clock,
-        principal,
-        registry_no=registry_no,
-        kind=ChangeKind(body.kind),
-        reason=body.reason,
-    )
-    return StudentOut.of(located)
-
-
-@router.post("/transfers", status_code=201, response_model=TransferOut)
-def request_transfer(
-    body: TransferIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
-) -> TransferOut:
-    transfer = enrollment.request_transfer(
-        session,
-        clock,
-        principal,
-        registry_no=body.registry_no,
-        to_school_code=body.to_school_code,
-        reason=body.reason,
-    )
-    return _transfer_out(session, transfer, show_origin=False)
-
-
-@router.get("/transfers", response_model=list[TransferOut])
-def transfer_inbox(session: DbSession, principal: CurrentPrincipal) -> list[TransferOut]:
-    return [
-        _transfer_out(session, t, show_origin=enrollment.knows_student(principal, t))
-        for t in enrollment.transfers_for(session, principal)
-    ]
-
-
-def _transfer_out(session: DbSession, transfer: Transfer, *, show_origin: bool) -> TransferOut:
-    student = enrollment.transfer_student(session, transfer)
-    return TransferOut.of(transfer, student, show_origin=show_origin)
-
-
-@router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut)
-def confirm_transfer(
-    transfer_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
-) -> TransferOut:
-    transfer = enrollment.confirm_transfer(session, clock, principal, transfer_id=transfer_id)
-    return _transfer_out(session, transfer, show_origin=True)
-
-
-@router.post("/transfers/{transfer_id}/reject", response_model=TransferOut)
-def reject_transfer(
-    transfer_id: int,
-    body: RejectIn,
-    session: DbSession,
-    clock: ClockDep,
-    principal: CurrentPrincipal,
-) -> TransferOut:
-    transfer = enrollment.reject_transfer(
-        session, clock, principal, transfer_id=transfer_id, reason=body.reason
-    )
-    return _transfer_out(session, transfer, show_origin=True)

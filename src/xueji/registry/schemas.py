@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.relations import relation_label
-from xueji.registry.models import EnrollmentChange, SchoolClass, Student, Transfer
+from xueji.registry.enrollment.models import EnrollmentChange
+from xueji.registry.models import SchoolClass, Student
 from xueji.registry.service import Located
 
 
@@ -76,21 +77,6 @@ class StudentPatch(BaseModel):
     birth_date: dt.date | None = None
     class_id: int | None = None
     guardians: list[GuardianIn] | None = Field(default=None, max_length=10)
-    reason: str = Field(max_length=1000)
-
-
-class EnrollmentChangeIn(BaseModel):
-    kind: Literal["suspend", "resume", "graduate", "withdraw"]
-    reason: str = Field(max_length=1000)
-
-
-class TransferIn(BaseModel):
-    registry_no: str = Field(max_length=40)
-    to_school_code: str = Field(max_length=20)
-    reason: str = Field(max_length=1000)
-
-
-class RejectIn(BaseModel):
     reason: str = Field(max_length=1000)
 
 
@@ -199,35 +185,3 @@ class StudentSummary(BaseModel):
 class StudentListOut(BaseModel):
     total: int
     items: list[StudentSummary]
-
-
-class TransferOut(BaseModel):
-    """``registry_no`` is masked (the asking school typed it); the origin school and the
-    student's name only for a school that may know them (``enrollment.knows_student``).
-    ``decision_reason``: why the origin school returned the request."""
-
-    id: int
-    status: str
-    from_school_code: str | None
-    to_school_code: str
-    registry_no: str
-    student_name: str | None
-    reason: str
-    decision_reason: str | None
-    requested_at: dt.datetime
-    decided_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, transfer: Transfer, student: Student, *, show_origin: bool) -> TransferOut:
-        return cls(
-            id=transfer.id,
-            status=transfer.status,
-            from_school_code=transfer.from_school_code if show_origin else None,
-            to_school_code=transfer.to_school_code,
-            registry_no=mask(student.registry_no),
-            student_name=student.name if show_origin else None,
-            reason=transfer.reason,
-            decision_reason=transfer.decision_reason,
-            requested_at=transfer.requested_at,
-            decided_at=transfer.decided_at,
-        )

@@ -82,6 +82,16 @@ def visible_school(session: Session, principal: Principal, school_code: str) -> 
     return school
 
 
+def school_exists(session: Session, school_code: str) -> bool:
+    return RegistryRepository(session).school(school_code) is not None
+
+
+def class_id_named(session: Session, school_code: str, *, grade: int, name: str) -> int | None:
+    """The id of the school's class of that grade and (normalised) name, if it exists."""
+    found = RegistryRepository(session).class_named(school_code, grade, normalise_class_name(name))
+    return None if found is None else found.id
+
+
 def normalise_class_name(raw: str) -> str:
     """三年级（1）班, 三年级 (１) 班 and 三年级(1)班 are one class: full-width forms and
     spaces do not make another (an import must not split a class in two)."""

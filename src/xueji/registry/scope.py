@@ -11,13 +11,13 @@ caller cannot learn that a child is enrolled somewhere else.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from xueji.auth.service import Principal
 from xueji.domain.errors import Forbidden
 from xueji.domain.roles import Role
-from xueji.registry.models import SchoolClass, Student
+from xueji.registry.models import School, SchoolClass, Student
 
 STAFF = (Role.PLATFORM_ADMIN, Role.REGION_ADMIN, Role.SCHOOL_ADMIN, Role.HEAD_TEACHER)
 WRITERS = (Role.SCHOOL_ADMIN,)
@@ -74,3 +74,20 @@ def require_writer(principal: Principal) -> None:
     """Only a school administrator maintains student records (学生信息维护)."""
     if principal.role not in WRITERS:
         raise Forbidden("只有学校信息管理员可以维护学籍", code="FORBIDDEN")
+
+
+def visible_student_ids(principal: Principal) -> Select[int]:
+    """The ids of the students the caller sees now, as a subquery another module may
+    filter its own rows by (``WHERE student_id IN …``) without reading the registry's
+    tables itself."""
+    return (
+        select(Student.id)
+        .join(School, School.code == Student.school_code)
+        .where(student_filter(principal, School.region_code))
+    )
+
+
+def registry_indexes_of_school(school_code: str) -> Select[str]:
+    """The blind indexes of the registry numbers of a school's students, as a subquery
+    (the unmatched-accounts queue: accounts whose number belongs to this school)."""
+    return select(Student.registry_no_index).where(Student.school_code == school_code)

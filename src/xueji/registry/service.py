@@ -9,14 +9,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
-from xueji.db.crypto import blind_index
+from xueji.db.crypto import phone_index, registry_no_index
 from xueji.domain import identity
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.names import check_person_name
-from xueji.registry import admission, events, scope
+from xueji.registry import events, scope
+from xueji.registry.enrollment import admission
 from xueji.registry.models import Guardian, School, Student
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
@@ -26,17 +27,6 @@ from xueji.registry.validation import (
     check_guardians,
     check_reason,
 )
-
-REGISTRY_NO_PURPOSE = "registry_no"
-PHONE_PURPOSE = "phone"
-
-
-def registry_index(registry_no: str) -> str:
-    return blind_index(registry_no, purpose=REGISTRY_NO_PURPOSE)
-
-
-def phone_index(phone: str) -> str:
-    return blind_index(phone, purpose=PHONE_PURPOSE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +46,7 @@ def locate(
     scope.require_staff(principal)
     number = identity.parse_number(registry_no, today=china_today(clock))
     repository = RegistryRepository(session)
-    student = repository.student_by_index(registry_index(number.registry_no), lock=lock)
+    student = repository.student_by_index(registry_no_index(number.registry_no), lock=lock)
     return _in_scope(repository, principal, student)
 
 
@@ -105,7 +95,7 @@ def register_student(
     checked = check_guardians(guardians)
     repository = RegistryRepository(session)
     _check_class(repository, school.code, class_id)
-    index = registry_index(number.registry_no)
+    index = registry_no_index(number.registry_no)
     existing = repository.student_by_index(index, lock=True)
     if existing is not None and admission.may_admit(existing, school.code):
         admission.check_same_student(
@@ -254,18 +244,18 @@ def search(
     """Students in scope; ``query`` is part of a name or a whole registry number."""
     scope.require_staff(principal)
     text = query.strip()
-    registry_no_index = None
+    number_index = None
     name = text or None
     if text and (text[0] in "0123456789GJLgjl０１２３４５６７８９" and len(text) >= 15):
         try:
             number = identity.parse_number(text, today=china_today(clock))
-            registry_no_index, name = registry_index(number.registry_no), None
+            number_index, name = registry_no_index(number.registry_no), None
         except ValidationFailed:
             pass
     return RegistryRepository(session).search_students(
         scope.student_filter(principal, School.region_code),
         name=name,
-        registry_no_index=registry_no_index,
+        registry_no_index=number_index,
         school_code=school_code,
         status=status,
         limit=limit,

@@ -7,34 +7,43 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
-from xueji.registry.events import publish_resync
-from xueji.sync import ops, reconcile
+from xueji.sync import ops
+from xueji.sync.reconcile import service as reconcile
+from xueji.sync.reconcile.report import Report
 from xueji.sync.repository import OutboxRepository
+
+#: Publishes resync events for these student ids; returns how many it published. The
+#: registry owns its events, so the composition root hands this in (``xueji.app``).
+Resync = Callable[[Session, Clock, list[int]], int]
 
 log = logging.getLogger("xueji.sync")
 ALARM_EVERY_SECONDS = 60.0
 RECONCILE_EVERY = dt.timedelta(days=1)
 
 
-def reconcile_and_repair(sessions: sessionmaker[Session], clock: Clock) -> reconcile.Report:
+def reconcile_and_repair(sessions: sessionmaker[Session], clock: Clock, resync: Resync) -> Report:
     """Reconcile; for students that disagree, publish resync events (the consumer applies
     them like any other event). Returns the report before repair."""
     report = reconcile.reconcile_committed(sessions, clock)
     students = report.repairable_students
     if students:
         with transaction(sessions) as session:
-            publish_resync(session, clock, None, students)
+            resync(session, clock, students)
     return report
 
 
 class Maintenance:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, *, sla_hours: float):
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, *, sla_hours: float, resync: Resync
+    ):
         self.sessions, self.clock, self.sla_hours = sessions, clock, sla_hours
+        self.resync = resync
         self._last_alarm_check = -ALARM_EVERY_SECONDS
 
     def __call__(self) -> None:
@@ -50,7 +59,7 @@ class Maintenance:
                 "reconcile", now=self.clock.now(), every=RECONCILE_EVERY
             )
         if due:
-            report = reconcile_and_repair(self.sessions, self.clock)
+            report = reconcile_and_repair(self.sessions, self.clock, self.resync)
             if report.agree:
                 log.info("每日对账：学籍与平台一致（%s 名学生）", report.students)
             else:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from xueji.domain.clock import Clock
+from xueji.sync.models import OutboxEvent
 from xueji.sync.repository import OutboxRepository
 
 log = logging.getLogger("xueji.sync")
@@ -105,3 +106,8 @@ def raise_alarms(current: SyncStatus) -> list[str]:
     for alarm in current.alarms:
         log.error("告警：%s", alarm)
     return current.alarms
+
+
+def dead_letters(session: Session) -> list[OutboxEvent]:
+    """Events that failed their last allowed attempt, waiting for an operator's retry."""
+    return OutboxRepository(session).dead_letters()

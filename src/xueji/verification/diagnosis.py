@@ -1,109 +1,26 @@
-"""``GET /api/v1/me/diagnosis``: for each of the five fields, ``match`` or the kind and
-positions of the difference — never a character of the registry's value — and what to do
-next, in Chinese."""
+"""``GET /api/v1/me/diagnosis``: the student's own pending account, field by field (see
+``xueji.domain.diagnosis``), with the notices their school sent."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
-from xueji.domain.five_fields import FIELD_LABELS, FIELDS, NOT_FOUND, Mismatch
-from xueji.platform import service
-from xueji.platform.service import ACTIVE
-from xueji.verification.repository import VerificationRepository
-
-#: what proves the value, to bring to the school
-PROOF = {
-    "registry_no": "身份证或户口簿（学籍号为 G 加本人身份证号）",
-    "name": "户口簿或身份证",
-    "gender": "户口簿或身份证",
-    "birth_date": "户口簿、身份证或出生医学证明",
-    "school_name": "学生证或学校开具的在读证明",
-}
-MATCH, UNCHECKED = "match", "unchecked"
-
-
-@dataclass
-class FieldResult:
-    field: str
-    result: str
-    positions: list[int] = dataclasses.field(default_factory=list)
-    differences: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "result": self.result,
-            "positions": self.positions,
-            "differences": self.differences,
-        }
-
-
-def field_results(mismatches: list[Mismatch]) -> list[FieldResult]:
-    """One result per field, in the order of the five fields. With an unknown number the
-    other four cannot be compared: ``unchecked``."""
-    if any(m.kind == NOT_FOUND for m in mismatches):
-        return [
-            FieldResult(name, NOT_FOUND if name == "registry_no" else UNCHECKED) for name in FIELDS
-        ]
-    results = []
-    for name in FIELDS:
-        mine = [m for m in mismatches if m.field == name]
-        if not mine:
-            results.append(FieldResult(name, MATCH))
-            continue
-        positions = sorted({p for m in mine for p in m.positions})
-        differences = [{"kind": m.kind, "positions": list(m.positions)} for m in mine]
-        results.append(FieldResult(name, mine[0].kind, positions, differences))
-    return results
-
-
-def next_steps(results: list[FieldResult]) -> list[str]:
-    """What the student should do, field by field."""
-    if all(r.result == MATCH for r in results):
-        return []
-    if results[0].result == NOT_FOUND:
-        return [
-            "学籍系统中查不到您填写的学籍号。学籍号是大写字母 G 加本人 18 位身份证号，"
-            "请对照身份证逐位核对后在“更正我填写的信息”中重新提交。",
-            "如果核对无误仍查不到，请带身份证或户口簿到学校，请学校信息管理员在学籍系统中"
-            "核实您的学籍号；学校会在“未激活账号”中看到您的申请。",
-        ]
-    wrong = [r for r in results if r.result != MATCH]
-    labels = "、".join(FIELD_LABELS[r.field] for r in wrong)
-    proofs = "；".join(f"{FIELD_LABELS[r.field]}：{PROOF[r.field]}" for r in wrong)
-    steps = [
-        f"请先对照证件核对您填写的{labels}；如果是自己填错了，在“更正我填写的信息”中改正，"
-        "核对一致后账号立即激活。",
-        f"如果确认自己填写无误，请带上（{proofs}）到学校，请信息管理员打印《学籍基本信息表》，"
-        f"核对学籍中的{labels}，并在“学生信息维护”中更正。",
-        "学校更正后几秒内您的账号会自动激活，之前的学习记录会归入电子学籍档案；"
-        "之后可以用 G 加身份证号或学生号登录。",
-    ]
-    if any(r.field == "school_name" for r in wrong):
-        steps.insert(1, "学校全称必须与学籍登记的完全一致，不能使用简称或旧校名。")
-    return steps
+from xueji.domain.diagnosis import field_results, next_steps
+from xueji.domain.statuses import AccountStatus
+from xueji.platform import service, waiting
 
 
 def diagnose(session: Session, principal: Principal) -> dict[str, Any]:
     account = service.own_account(session, principal)
     results = field_results(service.mismatches_of(session, account))
-    notices = VerificationRepository(session).notices_for(account.id)
+    notices = waiting.notices_for(session, account.id)
     return {
         "status": account.status,
-        "linked": account.status == ACTIVE,
+        "linked": account.status == AccountStatus.ACTIVE,
         "fields": [r.as_json() for r in results],
         "next_steps": next_steps(results),
-        "notices": [
-            {
-                "fields": notice.fields.split(",") if notice.fields else [],
-                "message": notice.message,
-                "at": notice.created_at.isoformat(),
-            }
-            for notice in notices
-        ],
+        "notices": [notice.as_json() for notice in notices],
     }

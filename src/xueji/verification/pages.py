@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.domain.errors import XuejiError
 from xueji.domain.five_fields import FIELD_LABELS
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.verification import queue
 from xueji.web import csrf
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
 router = APIRouter(tags=["verification pages"], include_in_schema=False)

@@ -19,18 +19,16 @@ from xueji.auth.service import Principal
 from xueji.domain import candidates, names
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotFound, ValidationFailed
-from xueji.domain.five_fields import FIELDS
+from xueji.domain.five_fields import FIELDS, FiveFields
 from xueji.domain.masking import mask
 from xueji.domain.paging import page_size
 from xueji.domain.roles import Role
-from xueji.platform.models import StudentAccount
+from xueji.platform import waiting
+from xueji.platform.waiting import Notice, Queue, WaitingAccount
 from xueji.registry import scope
 from xueji.registry.events import actor_of
-from xueji.registry.lookup import RegistryRecord, lookup
-from xueji.registry.models import School
+from xueji.registry.lookup import RegistryRecord, candidates_of_school, lookup
 from xueji.registry.schools import visible_school
-from xueji.verification.models import AccountNotice
-from xueji.verification.repository import VerificationRepository
 
 GENDER_LABELS = {"1": "男", "2": "女"}
 QUEUE_ROLES = (Role.PLATFORM_ADMIN, Role.REGION_ADMIN, Role.SCHOOL_ADMIN)
@@ -38,7 +36,7 @@ QUEUE_ROLES = (Role.PLATFORM_ADMIN, Role.REGION_ADMIN, Role.SCHOOL_ADMIN)
 
 @dataclass(frozen=True, slots=True)
 class UnmatchedAccount:
-    account: StudentAccount
+    account: WaitingAccount
     record: RegistryRecord | None
     differences: dict[str, list[dict[str, Any]]]
     candidates: list[candidates.Ranked]
@@ -46,13 +44,13 @@ class UnmatchedAccount:
     def entered(self) -> dict[str, str]:
         """What the student typed. A registry number with no record at this school is
         masked: it may be another school's child, which this school must not learn."""
-        values = _values(self.account)
+        values = _values(self.account.fields)
         if self.record is None:
             values["registry_no"] = mask(values["registry_no"])
         return values
 
     def registry(self) -> dict[str, str] | None:
-        return _values(self.record) if self.record else None
+        return _values(self.record.five_fields()) if self.record else None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,14 +76,14 @@ class UnmatchedAccount:
         }
 
 
-def _values(source: StudentAccount | RegistryRecord) -> dict[str, str]:
+def _values(five: FiveFields) -> dict[str, str]:
     """The five fields as shown side by side: what was entered, what the registry holds."""
     return {
-        "registry_no": source.registry_no,
-        "name": source.name,
-        "gender": GENDER_LABELS.get(source.gender, source.gender),
-        "birth_date": source.birth_date.isoformat(),
-        "school_name": source.school_name,
+        "registry_no": five.registry_no,
+        "name": five.name,
+        "gender": GENDER_LABELS.get(five.gender, five.gender),
+        "birth_date": five.birth_date.isoformat(),
+        "school_name": five.school_name,
     }
 
 
@@ -111,11 +109,15 @@ def _differences(entered: dict[str, str], registry: dict[str, str]) -> dict[str,
     return found
 
 
-def _visible_queue_school(session: Session, principal: Principal, school_code: str) -> School:
+def _school_queue(session: Session, principal: Principal, school_code: str) -> tuple[str, Queue]:
+    """The school (if the caller may see its queue) and its queue: accounts whose number
+    belongs to one of its students, or which typed its full name."""
     if principal.role not in QUEUE_ROLES:
         scope.require_staff(principal)
         raise NotFound("没有找到该学校")
-    return visible_school(session, principal, school_code)
+    school = visible_school(session, principal, school_code)
+    queue = Queue(scope.registry_indexes_of_school(school.code), names.normalise(school.name))
+    return school.code, queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,29 +140,27 @@ def unmatched_accounts(
     limit: int | None = None,
 ) -> QueuePage:
     """One page of the school's waiting accounts, oldest first; the look is audited."""
-    school = _visible_queue_school(session, principal, school_code)
+    code, queue = _school_queue(session, principal, school_code)
     limit = page_size(limit)
-    repository = VerificationRepository(session)
-    name = names.normalise(school.name)
-    found = repository.unmatched_for_school(school.code, name, after=after, limit=limit + 1)
+    found = queue.page(session, after=after, limit=limit + 1)
     accounts = found[:limit]
     next_after = accounts[-1].id if len(found) > limit else None
     own_students: list[candidates.Candidate] | None = None
     items = []
     for account in accounts:
-        record = lookup(session, registry_no=account.registry_no)
-        if record is not None and record.school_code != school.code:
+        entered = account.fields
+        record = lookup(session, registry_no=entered.registry_no)
+        if record is not None and record.school_code != code:
             record = None  # another school's child: not this school's to see
-        differences = _differences(_values(account), _values(record)) if record else {}
+        differences = (
+            _differences(_values(entered), _values(record.five_fields())) if record else {}
+        )
         ranked: list[candidates.Ranked] = []
         if record is None or {"name", "birth_date"} <= differences.keys():
             if own_students is None:
-                own_students = [
-                    candidates.Candidate(s.id, s.registry_no, s.name, s.gender, s.birth_date)
-                    for s in repository.students_of(school.code)
-                ]
+                own_students = candidates_of_school(session, code)
             typed = candidates.Typed(
-                account.registry_no, account.name, account.gender, account.birth_date
+                entered.registry_no, entered.name, entered.gender, entered.birth_date
             )
             ranked = [
                 r
@@ -173,11 +173,11 @@ def unmatched_accounts(
         clock,
         actor_of(principal),
         action="unmatched_accounts.viewed",
-        subject=f"school:{school.code}",
-        school_code=school.code,
+        subject=f"school:{code}",
+        school_code=code,
         payload={"account_ids": [item.account.id for item in items]},
     )
-    return QueuePage(items, repository.count_unmatched(school.code, name), next_after)
+    return QueuePage(items, queue.count(session), next_after)
 
 
 NOTICE_FIELDS = frozenset(FIELDS)
@@ -192,13 +192,12 @@ def notify_student(
     account_id: int,
     fields: list[str],
     message: str,
-) -> AccountNotice:
+) -> Notice:
     """Tell a student in this school's queue that their own entry is wrong."""
-    school = _visible_queue_school(session, principal, school_code)
+    code, queue = _school_queue(session, principal, school_code)
     if principal.role is not Role.SCHOOL_ADMIN:
         scope.require_writer(principal)
-    repository = VerificationRepository(session)
-    account = repository.unmatched_account(school.code, names.normalise(school.name), account_id)
+    account = queue.account(session, account_id)
     if account is None:
         raise NotFound("该未激活账号不在本校待处理列表中")
     chosen = [f for f in dict.fromkeys(fields) if f in NOTICE_FIELDS]
@@ -207,22 +206,22 @@ def notify_student(
         raise ValidationFailed("请选择学生填错的项目", code="NOTICE_FIELDS_INVALID")
     if len(text) > 500:
         raise ValidationFailed("说明不超过 500 个字符", code="NOTICE_TOO_LONG")
-    notice = AccountNotice(
-        student_account_id=account.id,
-        school_code=school.code,
-        fields=",".join(chosen),
+    notice = waiting.add_notice(
+        session,
+        clock,
+        account_id=account.id,
+        school_code=code,
+        fields=chosen,
         message=text,
         created_by=principal.account_id,
-        created_at=clock.now(),
     )
-    repository.add(notice)
     audit.record(
         session,
         clock,
         actor_of(principal),
         action="unmatched_accounts.notified",
         subject=f"student_account:{account.id}",
-        school_code=school.code,
+        school_code=code,
         payload={"fields": chosen},
     )
     return notice

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.verification import diagnosis, queue
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.deps import ClockDep, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["verification"])
 
@@ -66,4 +67,4 @@ def notify(
         fields=body.fields,
         message=body.message,
     )
-    return {"id": notice.id, "fields": notice.fields.split(","), "message": notice.message}
+    return {"id": notice.id, "fields": notice.fields, "message": notice.message}

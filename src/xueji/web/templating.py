@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from xueji.domain.clock import CHINA
 from xueji.web import csrf
 
+STATIC_DIR = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 

@@ -13,9 +13,10 @@ import xueji.audit.models
 import xueji.auth.models
 import xueji.parents.models
 import xueji.platform.models
+import xueji.registry.enrollment.models
+import xueji.registry.imports.models
 import xueji.registry.models
 import xueji.sync.models
-import xueji.verification.models
 from xueji.config import get_settings
 from xueji.db.base import Base, UTCDateTime
 from xueji.db.crypto import EncryptedString

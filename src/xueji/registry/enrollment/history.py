@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
-from xueji.registry.models import EnrollmentChange
+from xueji.registry.enrollment.models import EnrollmentChange
 from xueji.registry.repository import RegistryRepository
 
 

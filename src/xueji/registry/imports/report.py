@@ -21,9 +21,9 @@ from xueji.auth.service import Principal
 from xueji.db.crypto import keyring
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotFound
-from xueji.registry.import_files import COLUMNS, TEMPLATE_HEADERS, read_chunks
-from xueji.registry.import_repository import ImportRepository
-from xueji.registry.models import ImportReport
+from xueji.registry.imports.files import COLUMNS, TEMPLATE_HEADERS, read_chunks
+from xueji.registry.imports.models import ImportReport
+from xueji.registry.imports.repository import ImportRepository
 
 REASON, ROW = "错误原因", "行号"
 PURPOSE = "import.report"

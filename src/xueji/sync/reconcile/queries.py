@@ -15,6 +15,10 @@ Batch = tuple[int | None, int | None]
 WHOLE: Batch = (None, None)
 
 
+#: students compared at a time: memory follows this, not the size of the province
+BATCH_STUDENTS = 50_000
+
+
 def batches(low: int | None, high: int | None, size: int) -> list[Batch]:
     """The students' ids ``low``..``high`` in half-open ranges of ``size`` ids, covering
     every integer: the first and the last are unbounded, so a student added after

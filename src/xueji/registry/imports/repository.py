@@ -7,10 +7,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Table,
     and_,
-    cast,
     delete,
     func,
     insert,
@@ -22,9 +20,10 @@ from sqlalchemy import (
 )
 
 from xueji.db.repository import Repository
-from xueji.registry.admission import LEFT
-from xueji.registry.models import Guardian, ImportReport, ImportRow, SchoolClass, Student
-from xueji.sync.models import OutboxEvent
+from xueji.domain.enrollment import LEFT
+from xueji.registry.imports.models import ImportReport, ImportRow
+from xueji.registry.models import Guardian, SchoolClass, Student
+from xueji.sync import outbox
 
 R = ImportRow
 #: A staged row is new when nothing rejected it and it matched no existing student
@@ -51,7 +50,7 @@ class ImportRepository(Repository):
     def mark_other_school(self, import_id: int, school_code: str) -> None:
         """Rows of students at another school: those still there need a transfer; those
         who graduated or withdrew from it are to be admitted (kind ``admitted``)."""
-        left = Student.status.in_(LEFT)
+        left = Student.status.in_(sorted(LEFT))
         self._mark_elsewhere(import_id, school_code, ~left, code="STUDENT_AT_OTHER_SCHOOL")
         self._mark_elsewhere(import_id, school_code, left, kind="admitted")
 
@@ -236,12 +235,12 @@ class ImportRepository(Repository):
         return [students, *guardians]
 
     def _events_from(self, rows: Any, import_id: int, event_type: str, now: dt.datetime) -> Any:
-        payload: Any = literal({"import_id": import_id}, JSON)
-        if self.dialect == "postgresql":
-            payload = cast(literal(f'{{"import_id": {import_id}}}'), JSON)
-        return insert(OutboxEvent).from_select(
-            ["event_type", "student_id", "sequence", "payload", "created_at"],
-            select(literal(event_type), rows.c.sid, literal(1), payload, literal(now)),
+        return outbox.bulk_publish(
+            rows.c.sid,
+            dialect=self.dialect,
+            event_type=event_type,
+            payload={"import_id": import_id},
+            created_at=now,
         )
 
     def add_report(self, report: ImportReport) -> None:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
+from xueji.db.crypto import registry_no_index
 from xueji.domain import identity
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus, apply_change
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
+from xueji.domain.statuses import TransferStatus
 from xueji.registry import events, scope
-from xueji.registry.history import record_history
-from xueji.registry.models import Student, Transfer
+from xueji.registry.enrollment.history import record_history
+from xueji.registry.enrollment.models import Transfer
+from xueji.registry.models import Student
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
-from xueji.registry.service import Located, locate, registry_index
+from xueji.registry.service import Located, locate
 from xueji.registry.validation import check_reason
 
 LOCAL_CHANGES = (ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.GRADUATE, ChangeKind.WITHDRAW)
@@ -92,7 +95,7 @@ def request_transfer(
     why = check_reason(reason)
     number = identity.parse_number(registry_no, today=china_today(clock))
     repository = RegistryRepository(session)
-    student = repository.student_by_index(registry_index(number.registry_no), lock=True)
+    student = repository.student_by_index(registry_no_index(number.registry_no), lock=True)
     if student is None or student.status != EnrollmentStatus.ENROLLED:
         raise NotFound("没有找到可转学的在籍学生（请核对学籍号）", code="TRANSFER_NOT_POSSIBLE")
     if student.school_code == to_school_code:
@@ -103,7 +106,7 @@ def request_transfer(
         student_id=student.id,
         from_school_code=student.school_code,
         to_school_code=to_school_code,
-        status="requested",
+        status=TransferStatus.REQUESTED,
         reason=why,
         requested_by=principal.account_id,
         requested_at=clock.now(),
@@ -128,7 +131,7 @@ def _open_transfer_for_origin(session: Session, principal: Principal, transfer_i
     )
     if transfer is None or not visible:
         raise NotFound("没有找到该转学申请")
-    if transfer.status != "requested":
+    if transfer.status != TransferStatus.REQUESTED:
         raise Conflict("该转学申请已处理", code="TRANSFER_DECIDED")
     return transfer
 
@@ -148,7 +151,7 @@ def confirm_transfer(
     after = apply_change(before, ChangeKind.TRANSFER)
     student.school_code, student.class_id, student.status = target.code, None, str(after)
     student.updated_at = transfer.decided_at = clock.now()
-    transfer.status, transfer.decided_by = "confirmed", principal.account_id
+    transfer.status, transfer.decided_by = TransferStatus.CONFIRMED, principal.account_id
     record_history(
         session,
         clock,
@@ -189,7 +192,7 @@ def reject_transfer(
     transfer = _open_transfer_for_origin(session, principal, transfer_id)
     why = check_reason(reason)
     transfer.status, transfer.decided_by, transfer.decided_at = (
-        "rejected",
+        TransferStatus.REJECTED,
         principal.account_id,
         clock.now(),
     )
@@ -217,7 +220,10 @@ def knows_student(principal: Principal, transfer: Transfer) -> bool:
     """Whether the caller's school may see who the transfer's student is and where from:
     the origin school always, the asking school once the record is handed over (before
     that it learns nothing about a child from a request)."""
-    return transfer.status == "confirmed" or principal.school_code == transfer.from_school_code
+    return (
+        transfer.status == TransferStatus.CONFIRMED
+        or principal.school_code == transfer.from_school_code
+    )
 
 
 def transfers_for(session: Session, principal: Principal) -> list[Transfer]:

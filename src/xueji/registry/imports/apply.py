@@ -8,12 +8,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.db.crypto import Keyring, keyring
 from xueji.domain.clock import Clock
-from xueji.registry import admission, events, schools
-from xueji.registry.import_repository import ImportRepository
-from xueji.registry.models import Guardian, ImportRow, Student
+from xueji.registry import events, schools
+from xueji.registry.enrollment import admission
+from xueji.registry.imports.models import ImportRow, ImportRun
+from xueji.registry.imports.repository import ImportRepository
+from xueji.registry.imports.schemas import ImportResult
+from xueji.registry.models import Guardian, Student
 from xueji.registry.repository import RegistryRepository
 
 IMPORT_REASON = "批量导入"
@@ -219,3 +223,41 @@ def _guardian_rows(
 
 def _phone(ring: Keyring, cipher: bytes) -> str:
     return ring.decrypt(cipher, purpose="guardian.phone")
+
+
+def apply_import(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    run: ImportRun,
+    result: ImportResult,
+    columns: FileColumns,
+) -> None:
+    """Write a checked import: its classes, new students set-wise, changed and admitted
+    students one by one, the run's counts and one summary audit entry; then drop the
+    staging table."""
+    repository = ImportRepository(session)
+    now = clock.now()
+    ensure_classes(session, clock, principal, run.id, run.school_code)
+    repository.insert_new(run.id, run.school_code, now, events.STUDENT_REGISTERED)
+    apply_changed(session, clock, principal, run.id, columns)
+    apply_admissions(session, clock, principal, run.id, run.school_code, columns)
+    run.new, run.changed = result.new, result.changed
+    run.unchanged, run.rejected = result.unchanged, result.rejected
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="registry.imported",
+        subject=f"import:{run.id}",
+        school_code=run.school_code,
+        payload={
+            "file": run.filename,
+            "sha256": run.sha256,
+            "new": result.new,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+            "rejected": result.rejected,
+        },
+    )
+    repository.drop_staging()

@@ -1,11 +1,11 @@
 """Bulk import of a school's students (学籍导入) — all or nothing.
 
-1. Every row is checked column-wise (``import_rules``); accepted rows are encrypted (for a
-   large file by helper processes, see ``import_prep``) and staged in ``import_rows``
+1. Every row is checked column-wise (``rules``); accepted rows are encrypted (for a
+   large file by helper processes, see ``helpers``) and staged in ``import_rows``
    inside the import's transaction.
 2. The database classifies the staged rows: repeated in the file, at another school
    (still there: rejected; graduated or withdrawn from it: to be admitted, see
-   ``admission``), new, or existing here (then compared: changed or unchanged).
+   ``enrollment.admission``), new, or existing here (then compared: changed or unchanged).
 3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
    changed rows through the same audit-and-event path as a correction, admissions one by
    one like a registration by hand, records the run, and drops the (temporary) staging
@@ -19,61 +19,74 @@ changed or admitted student gets its own entry with before and after.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock, china_today
-from xueji.domain.errors import Forbidden
-from xueji.registry import events, scope
-from xueji.registry.import_apply import (
+from xueji.domain.errors import Forbidden, ValidationFailed
+from xueji.registry import scope
+from xueji.registry.imports import report
+from xueji.registry.imports.apply import (
     FileColumns,
-    apply_admissions,
-    apply_changed,
+    apply_import,
     check_admissions,
     compare_existing,
-    ensure_classes,
 )
-from xueji.registry.import_prep import prepared_chunks
-from xueji.registry.import_repository import FastStager, ImportRepository
-from xueji.registry.import_rules import message_for
-from xueji.registry.models import ImportRun
+from xueji.registry.imports.files import SUFFIXES
+from xueji.registry.imports.helpers import prepared_chunks
+from xueji.registry.imports.models import ImportRun
+from xueji.registry.imports.repository import FastStager, ImportRepository
+from xueji.registry.imports.rules import message_for
+from xueji.registry.imports.schemas import ImportResult
 from xueji.registry.schools import visible_school
 
-MAX_ERROR_DETAILS = 100_000
 
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "code": self.code, "message": self.message}
-
-
-@dataclass
-class ImportResult:
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    import_id: int | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "errors": [e.as_dict() for e in self.errors],
-        }
+def import_upload(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    school_code: str,
+    filename: str,
+    content: BinaryIO,
+    dry_run: bool,
+) -> tuple[ImportResult, str | None]:
+    """The use case behind the API and the page: run an uploaded file through the import,
+    and keep an error report for its uploader if rows failed (returns the report's token)."""
+    filename = Path(filename).name
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValidationFailed("只能导入 .xlsx 或 .csv 文件", code="IMPORT_FILE_TYPE")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as target:
+            shutil.copyfileobj(content, target)
+        result = run_import(
+            session,
+            clock,
+            principal,
+            school_code=school_code,
+            path=path,
+            filename=filename,
+            dry_run=dry_run,
+        )
+        token = None
+        if result.errors:
+            reasons = {error.row: error.message for error in result.errors}
+            token = report.keep(
+                session,
+                clock,
+                principal,
+                school_code=school_code,
+                content=report.error_report(path, reasons),
+            )
+    return result, token
 
 
 def run_import(
@@ -111,7 +124,7 @@ def run_import(
             savepoint.rollback()
             result.import_id = None
             return result
-        _apply(session, clock, principal, run, result, columns)
+        apply_import(session, clock, principal, run, result, columns)
         savepoint.commit()
         return result
     except BaseException:
@@ -143,17 +156,11 @@ def _stage_file(
         for chunk in chunks:
             columns = FileColumns.without(chunk.absent)
             for row, code, message in chunk.errors:
-                _note_error(result, row, code, message)
+                result.note_error(row, code, message)
             stager.stage(chunk.rows)
             if progress is not None:
                 progress(chunk.height)
     return columns
-
-
-def _note_error(result: ImportResult, row: int, code: str, message: str) -> None:
-    result.rejected += 1
-    if len(result.errors) < MAX_ERROR_DETAILS:
-        result.errors.append(RowError(row, code, message))
 
 
 def _classify(
@@ -170,44 +177,9 @@ def _classify(
     check_admissions(session, import_id)
     compare_existing(session, import_id, school_code, columns)
     for row, code in repository.rejected(import_id):
-        _note_error(result, row, code, message_for(code, None, today=china_today(clock)))
+        result.note_error(row, code, message_for(code, None, today=china_today(clock)))
     result.errors.sort(key=lambda error: error.row)
     kinds = repository.count_kinds(import_id)
     result.new = kinds.get(None, 0) + kinds.get("admitted", 0)  # new to this school
     result.changed = kinds.get("changed", 0)
     result.unchanged = kinds.get("unchanged", 0)
-
-
-def _apply(
-    session: Session,
-    clock: Clock,
-    principal: Principal,
-    run: ImportRun,
-    result: ImportResult,
-    columns: FileColumns,
-) -> None:
-    repository = ImportRepository(session)
-    now = clock.now()
-    ensure_classes(session, clock, principal, run.id, run.school_code)
-    repository.insert_new(run.id, run.school_code, now, events.STUDENT_REGISTERED)
-    apply_changed(session, clock, principal, run.id, columns)
-    apply_admissions(session, clock, principal, run.id, run.school_code, columns)
-    run.new, run.changed = result.new, result.changed
-    run.unchanged, run.rejected = result.unchanged, result.rejected
-    audit.record(
-        session,
-        clock,
-        events.actor_of(principal),
-        action="registry.imported",
-        subject=f"import:{run.id}",
-        school_code=run.school_code,
-        payload={
-            "file": run.filename,
-            "sha256": run.sha256,
-            "new": result.new,
-            "changed": result.changed,
-            "unchanged": result.unchanged,
-            "rejected": result.rejected,
-        },
-    )
-    repository.drop_staging()

@@ -10,7 +10,7 @@ copies of SQLite in one process release each other's POSIX file locks when eithe
 the file — which can corrupt a database the service is writing. Another process is just
 another reader of the WAL database, which SQLite supports.
 
-    python -m xueji.sync.sqlite_snapshot DATABASE LOW HIGH SIZE [QUERY…]
+    python -m xueji.sync.reconcile.sqlite_reader DATABASE LOW HIGH SIZE [QUERY…]
 
 The batches are ``SIZE`` student ids each, cut between ``LOW`` and ``HIGH`` (``-`` when
 there are no students) exactly as the comparing process cuts them; the QUERYs are among
@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
-    from xueji.sync.reconcile_queries import Batch
+    from xueji.sync.reconcile.queries import Batch
 
 #: the three read per batch, then what is read once (unusual events, number of accounts)
 BATCHED = ("registry", "projection", "accounts")
@@ -76,7 +76,7 @@ def export(database: str, out: IO[bytes], batches: list[Batch], names: tuple[str
     import adbc_driver_sqlite.dbapi as adbc
     import polars as pl
 
-    from xueji.sync import reconcile_queries as q
+    from xueji.sync.reconcile import queries as q
 
     batched: dict[str, tuple[Callable[[q.Batch], str], dict[str, Any]]] = {
         "registry": (q.registry_sql, q.REGISTRY_SCHEMA),
@@ -116,7 +116,7 @@ def export(database: str, out: IO[bytes], batches: list[Batch], names: tuple[str
 
 
 if __name__ == "__main__":
-    from xueji.sync.reconcile_queries import batches
+    from xueji.sync.reconcile.queries import batches
 
     low, high, size = parse_bound(sys.argv[2]), parse_bound(sys.argv[3]), int(sys.argv[4])
     export(sys.argv[1], sys.stdout.buffer, batches(low, high, size), tuple(sys.argv[5:]) or QUERIES)

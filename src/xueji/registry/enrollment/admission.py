@@ -14,15 +14,14 @@ from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
-from xueji.domain.enrollment import ChangeKind, EnrollmentStatus, apply_change
+from xueji.domain.enrollment import LEFT, ChangeKind, EnrollmentStatus, apply_change
 from xueji.domain.errors import Conflict
 from xueji.registry import events
-from xueji.registry.history import record_history
+from xueji.registry.enrollment.history import record_history
 from xueji.registry.models import Guardian, School, Student
 from xueji.registry.repository import RegistryRepository
 
 #: Statuses in which a student has left their school and may be admitted by another.
-LEFT = frozenset({str(EnrollmentStatus.GRADUATED), str(EnrollmentStatus.WITHDRAWN)})
 ADMISSION_REASON = "升学入学"
 
 

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.domain.errors import XuejiError
 from xueji.registry import scope
-from xueji.registry.import_routes import import_upload
+from xueji.registry.imports.service import import_upload
 from xueji.web import csrf
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
 router = APIRouter(tags=["registry pages"], include_in_schema=False)
@@ -43,7 +44,8 @@ def import_file(
                 clock,
                 principal,
                 school_code=principal.school_code or "",
-                upload=file,
+                filename=file.filename or "",
+                content=file.file,
                 dry_run=dry_run,
             )
     except XuejiError as error:

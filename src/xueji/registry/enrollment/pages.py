@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from xueji.auth.deps import CurrentPrincipal
 from xueji.domain.errors import XuejiError
-from xueji.registry import enrollment
+from xueji.registry.enrollment import service as enrollment
+from xueji.registry.enrollment.schemas import TransferOut
 from xueji.registry.repository import RegistryRepository
-from xueji.registry.schemas import TransferOut
 from xueji.web import csrf
-from xueji.web.deps import ClockDep, CurrentPrincipal, DbSession
+from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
 router = APIRouter(tags=["registry pages"], include_in_schema=False)

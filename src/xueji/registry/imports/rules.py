@@ -13,7 +13,7 @@ from xueji.domain import identity, names
 from xueji.domain.errors import IdentityError
 from xueji.domain.identity_bulk import validate_many
 from xueji.domain.relations import ALIASES, RELATIONS
-from xueji.registry.import_files import COLUMNS
+from xueji.registry.imports.files import COLUMNS
 
 #: A name after normalisation: letters and marks of any script, single separators.
 NAME_PATTERN = r"^[\p{L}\p{M}]+(?:[· ][\p{L}\p{M}]+)*$"

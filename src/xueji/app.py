@@ -1,0 +1,174 @@
+"""The composition root: the one place that knows every room.
+
+* ``create_app`` / ``create_worker_app``: the HTTP service (``xueji serve``);
+* ``apply_registry_event`` and ``REACTIONS``: what the platform side does with a registry
+  change event (``xueji serve`` on SQLite, ``xueji worker``, ``xueji reconcile --repair``);
+* ``maintenance`` and ``resync``: what an idle consumer does, wired to the registry's
+  resync events.
+
+Nothing below imports this module except the CLI and the tests: ``web/`` is a toolkit
+that knows no feature, and feature modules learn of each other only through their
+services and the change feed.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+
+from xueji import __version__
+from xueji.auth import pages as auth_pages
+from xueji.auth import routes as auth_routes
+from xueji.config import Settings, get_settings
+from xueji.container import Container
+from xueji.domain.clock import Clock
+from xueji.ops import routes as ops_routes
+from xueji.parents import pages as parent_pages
+from xueji.parents import routes as parent_routes
+from xueji.parents import tasks as parent_tasks
+from xueji.platform import learning_routes, signin_pages, signin_routes
+from xueji.platform import pages as platform_pages
+from xueji.platform import routes as platform_routes
+from xueji.platform import tasks as platform_tasks
+from xueji.registry import pages as registry_pages
+from xueji.registry import routes as registry_routes
+from xueji.registry.enrollment import pages as enrollment_pages
+from xueji.registry.enrollment import routes as enrollment_routes
+from xueji.registry.events import publish_resync
+from xueji.registry.imports import pages as import_pages
+from xueji.registry.imports import routes as import_routes
+from xueji.registry.lookup import RegistryRecord, lookup
+from xueji.sync import worker
+from xueji.sync.maintenance import Maintenance
+from xueji.sync.outbox import Event
+from xueji.verification import pages as verification_pages
+from xueji.verification import routes as verification_routes
+from xueji.web import errors
+from xueji.web.templating import STATIC_DIR
+
+ROUTERS = (
+    auth_routes,
+    signin_routes,
+    registry_routes,
+    enrollment_routes,
+    import_routes,
+    platform_routes,
+    learning_routes,
+    ops_routes,
+    verification_routes,
+    parent_routes,
+    auth_pages,
+    signin_pages,
+    registry_pages,
+    enrollment_pages,
+    import_pages,
+    platform_pages,
+    verification_pages,
+    parent_pages,
+)
+
+Reaction = Callable[[Session, Clock, RegistryRecord, int], None]
+#: Who follows a registry change, in order: the platform's projection and student
+#: accounts first, then the parents' bindings.
+REACTIONS: tuple[Reaction, ...] = (platform_tasks.follow_registry, parent_tasks.follow_registry)
+
+
+def apply_registry_event(session: Session, clock: Clock, event: Event) -> None:
+    """The consumer's handler: read the student's current state once through the
+    registry's lookup and let each reaction follow it (a student since removed: nothing
+    to follow)."""
+    record = lookup(session, student_id=event.student_id)
+    if record is None:
+        return
+    for react in REACTIONS:
+        react(session, clock, record, event.sequence)
+
+
+def resync(session: Session, clock: Clock, student_ids: list[int]) -> int:
+    """The reconciliation's repair: the registry republishes these students."""
+    return publish_resync(session, clock, None, student_ids)
+
+
+def maintenance(container: Container) -> Maintenance:
+    return Maintenance(
+        container.sessions,
+        container.clock,
+        sla_hours=container.settings.sync_sla_hours,
+        resync=resync,
+    )
+
+
+def retry_policy(container: Container) -> worker.RetryPolicy:
+    return worker.RetryPolicy(container.settings.sync_max_attempts)
+
+
+def drain_events(container: Container) -> int:
+    """Apply every due event now; returns how many were handled."""
+    total = 0
+    policy = retry_policy(container)
+    while handled := worker.run_once(
+        container.sessions, container.clock, apply_registry_event, policy=policy
+    ):
+        total += handled
+    return total
+
+
+def consume_forever(container: Container, stop: threading.Event) -> None:
+    worker.run_forever(
+        container.sessions,
+        container.clock,
+        apply_registry_event,
+        stop,
+        policy=retry_policy(container),
+        on_idle=maintenance(container),
+    )
+
+
+def consume_in_background(container: Container) -> tuple[threading.Thread, threading.Event]:
+    return worker.start_in_background(
+        container.sessions,
+        container.clock,
+        apply_registry_event,
+        policy=retry_policy(container),
+        on_idle=maintenance(container),
+    )
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    container = container or Container.build(settings or get_settings())
+    reads = container.async_reads
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if reads is not None:
+            await reads.dispose()  # this event loop's connections
+
+    app = FastAPI(title="xueji 学籍与平台账号服务", version=__version__, lifespan=lifespan)
+    app.state.container = container
+    errors.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def create_worker_app() -> FastAPI:
+    """The factory each ``xueji serve --workers N`` process calls: its own logging (with
+    the redacting formatter) and its own container from the settings.
+
+    Everything loaded at start-up is then frozen out of the garbage collector: otherwise
+    every full collection walks the whole framework and ORM, and pauses the process for
+    tens of milliseconds — the slowest requests were those pauses."""
+    from xueji.logs import configure_logging
+
+    configure_logging()
+    app = create_app()
+    gc.freeze()
+    return app

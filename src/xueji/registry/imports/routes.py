@@ -1,0 +1,66 @@
+"""JSON API of bulk imports: template, upload (dry run or commit), error report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from xueji.auth.deps import CurrentPrincipal
+from xueji.registry import scope
+from xueji.registry.imports import report as import_report
+from xueji.registry.imports.service import import_upload
+from xueji.web.deps import ClockDep, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["registry import"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/import-template.xlsx", response_class=Response)
+def template(principal: CurrentPrincipal) -> Response:
+    scope.require_staff(principal)
+    return Response(
+        import_report.template_xlsx(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="import-template.xlsx"'},
+    )
+
+
+@router.post("/schools/{school_code}/imports")
+def upload(
+    school_code: str,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="学生名单 .xlsx 或 .csv")],
+    dry_run: Annotated[bool, Form()] = False,
+    dry_run_query: Annotated[bool, Query(alias="dry_run")] = False,
+) -> dict[str, Any]:
+    dry = dry_run or dry_run_query
+    result, token = import_upload(
+        session,
+        clock,
+        principal,
+        school_code=school_code,
+        filename=file.filename or "",
+        content=file.file,
+        dry_run=dry,
+    )
+    return {
+        **result.as_dict(),
+        "dry_run": dry,
+        "report_url": f"/api/v1/import-reports/{token}.xlsx" if token else None,
+    }
+
+
+@router.get("/import-reports/{token}.xlsx", response_class=Response)
+def report(
+    token: str, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+) -> Response:
+    content = import_report.fetch(session, clock, principal, token)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="import-errors.xlsx"'},
+    )
