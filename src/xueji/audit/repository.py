@@ -33,10 +33,6 @@ class AuditRepository(Repository):
             raise RuntimeError("audit_head row missing: run `xueji db upgrade`")
         return head
 
-    def add(self, entry: AuditEntry) -> None:
-        self.session.add(entry)
-        self.session.flush()
-
     def raw_entries(self, batch: int = 1000) -> Iterator[RawEntry]:
         """Stored columns in id order, exactly as stored, streamed in batches."""
         statement = text(

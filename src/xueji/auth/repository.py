@@ -20,11 +20,6 @@ class AuthRepository(Repository):
     def account_by_id(self, account_id: int) -> Account | None:
         return self.session.get(Account, account_id)
 
-    def add_account(self, account: Account) -> Account:
-        self.session.add(account)
-        self.session.flush()
-        return account
-
     def add_session(
         self, *, token_hash: str, account_id: int, created_at: dt.datetime, expires_at: dt.datetime
     ) -> None:

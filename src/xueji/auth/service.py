@@ -96,18 +96,17 @@ def create_account(
     repository = AuthRepository(session)
     if repository.account_by_username(name) is not None:
         raise Conflict(f"用户名 {name} 已被使用", code="USERNAME_TAKEN")
-    account = repository.add_account(
-        Account(
-            username=name,
-            role=str(role),
-            region_code=region_code,
-            school_code=school_code,
-            display_name=display_name.strip(),
-            password_hash=passwords.hash_password(password),
-            is_active=True,
-            created_at=clock.now(),
-        )
+    account = Account(
+        username=name,
+        role=str(role),
+        region_code=region_code,
+        school_code=school_code,
+        display_name=display_name.strip(),
+        password_hash=passwords.hash_password(password),
+        is_active=True,
+        created_at=clock.now(),
     )
+    repository.add(account)
     return Principal.of(account)
 
 

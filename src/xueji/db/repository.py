@@ -14,6 +14,11 @@ class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def add(self, row: object) -> None:
+        """Add a new row and flush, so its generated id and defaults can be read at once."""
+        self.session.add(row)
+        self.session.flush()
+
     @property
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name

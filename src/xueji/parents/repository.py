@@ -12,10 +12,6 @@ from xueji.registry.scope import visible_student_ids
 
 
 class ParentRepository(Repository):
-    def add(self, row: object) -> None:
-        self.session.add(row)
-        self.session.flush()
-
     def by_account(self, account_id: int) -> ParentAccount | None:
         return self.session.scalar(
             select(ParentAccount).where(ParentAccount.account_id == account_id)

@@ -20,10 +20,6 @@ from xueji.platform.models import (
 
 
 class PlatformRepository(Repository):
-    def add(self, row: object) -> None:
-        self.session.add(row)
-        self.session.flush()
-
     def by_student_no(self, student_no: str) -> StudentAccount | None:
         return self.session.scalar(
             select(StudentAccount).where(StudentAccount.student_no == student_no)

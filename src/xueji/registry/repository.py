@@ -15,10 +15,6 @@ class RegistryRepository(Repository):
     def region(self, code: str) -> Region | None:
         return self.session.get(Region, code)
 
-    def add(self, row: object) -> None:
-        self.session.add(row)
-        self.session.flush()
-
     def school(self, code: str) -> School | None:
         return self.session.get(School, code)
 

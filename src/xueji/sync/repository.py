@@ -12,10 +12,6 @@ from xueji.sync.models import OutboxEvent, ScheduledJob
 
 
 class OutboxRepository(Repository):
-    def add(self, event: OutboxEvent) -> None:
-        self.session.add(event)
-        self.session.flush()
-
     def events_of(self, student_id: int) -> list[OutboxEvent]:
         return list(
             self.session.scalars(

@@ -103,7 +103,7 @@ def keep(
     repository = ImportRepository(session)
     repository.forget_reports_before(now - KEEP)
     token = secrets.token_urlsafe(24)
-    repository.add_report(
+    repository.add(
         ImportReport(
             token=token,
             school_code=school_code,

@@ -243,10 +243,6 @@ class ImportRepository(Repository):
             created_at=now,
         )
 
-    def add_report(self, report: ImportReport) -> None:
-        self.session.add(report)
-        self.session.flush()
-
     def report(self, token: str) -> ImportReport | None:
         return self.session.get(ImportReport, token)
 
