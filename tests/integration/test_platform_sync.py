@@ -14,6 +14,7 @@ from xueji.app import apply_registry_event
 from xueji.auth import service as auth
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
+from xueji.platform import capabilities
 from xueji.platform import service as accounts
 from xueji.registry import service
 from xueji.registry.enrollment import service as enrollment
@@ -69,7 +70,7 @@ def test_permissions_follow_suspension_and_resumption(
     register(session, clock, world)
     student = sign_up(session, clock)
     assert drain(session, clock) == 1
-    full = accounts.capabilities_of(session, student)
+    full = capabilities.capabilities_of(session, student)
     assert full["linked"] is True and full["status"] == "enrolled"
     assert full["region_code"] == "440604" and "homework.submit" in full["capabilities"]
     enrollment.change_enrollment(
@@ -82,7 +83,7 @@ def test_permissions_follow_suspension_and_resumption(
     )
     clock.advance(seconds=2)
     assert drain(session, clock) == 1
-    suspended = accounts.capabilities_of(session, student)
+    suspended = capabilities.capabilities_of(session, student)
     assert suspended["status"] == "suspended"
     assert suspended["capabilities"] == ["course.replay_cached"]
     enrollment.change_enrollment(
@@ -94,7 +95,7 @@ def test_permissions_follow_suspension_and_resumption(
         reason="康复",
     )
     drain(session, clock)
-    assert accounts.capabilities_of(session, student)["capabilities"] == full["capabilities"]
+    assert capabilities.capabilities_of(session, student)["capabilities"] == full["capabilities"]
 
 
 def test_a_graduate_admitted_by_another_school_regains_its_permissions_there(
@@ -111,11 +112,11 @@ def test_a_graduate_admitted_by_another_school_regains_its_permissions_there(
         reason="小学毕业",
     )
     drain(session, clock)
-    graduated = accounts.capabilities_of(session, student)
+    graduated = capabilities.capabilities_of(session, student)
     assert graduated["status"] == "graduated" and "homework.submit" not in graduated["capabilities"]
     register(session, clock, world, school=HUAJING, admin=world.huajing_admin)
     drain(session, clock)
-    admitted = accounts.capabilities_of(session, student)
+    admitted = capabilities.capabilities_of(session, student)
     assert (admitted["status"], admitted["region_code"]) == ("enrolled", "440106")
     assert "homework.submit" in admitted["capabilities"]
 
@@ -137,7 +138,7 @@ def test_a_registry_correction_activates_the_waiting_account(
     register(session, clock, world, name="陈晓明")  # the school typed the name wrong
     student = sign_up(session, clock, name="陈小明")
     assert accounts.own_account(session, student).status == "pending"
-    assert accounts.capabilities_of(session, student)["linked"] is False
+    assert capabilities.capabilities_of(session, student)["linked"] is False
     service.correct_student(
         session,
         clock,
@@ -148,14 +149,14 @@ def test_a_registry_correction_activates_the_waiting_account(
     )
     drain(session, clock)
     assert accounts.own_account(session, student).status == "active"
-    assert accounts.capabilities_of(session, student)["status"] == "enrolled"
+    assert capabilities.capabilities_of(session, student)["status"] == "enrolled"
 
 
 def test_unlinked_account_sees_national_courses_only(
     session: Session, clock: FixedClock, world: World
 ) -> None:
     student = sign_up(session, clock)  # the registry has no such number yet
-    assert accounts.capabilities_of(session, student) == {
+    assert capabilities.capabilities_of(session, student) == {
         "linked": False,
         "status": None,
         "region_code": None,

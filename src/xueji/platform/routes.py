@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from xueji.auth.deps import CurrentPrincipal
 from xueji.auth.service import hash_token
 from xueji.domain.errors import NotAuthenticated
-from xueji.platform import service
+from xueji.platform import capabilities, service
 from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container, request_token
 
@@ -96,10 +96,10 @@ async def my_capabilities(request: Request) -> dict[str, object]:
     token_hash, now = hash_token(token), container.clock.now()
     if container.async_reads is not None:
         engine = container.async_reads.engine()
-        return await service.capabilities_for_token_async(engine, token_hash, now)
+        return await capabilities.capabilities_for_token_async(engine, token_hash, now)
 
     def read() -> dict[str, object]:
         with container.engine.connect() as connection:
-            return service.capabilities_for_token(connection, token_hash, now)
+            return capabilities.capabilities_for_token(connection, token_hash, now)
 
     return await run_in_threadpool(read)
