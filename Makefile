@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/propagation.py
+	$(BIN)/python bench/concurrency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -51,6 +51,7 @@ from xueji.verification import pages as verification_pages
 from xueji.verification import routes as verification_routes
 from xueji.web import errors
 from xueji.web.templating import STATIC_DIR
+from xueji.web.writes import SerialWrites
 
 ROUTERS = (
     auth_routes,
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app = FastAPI(title="xueji 学籍与平台账号服务", version=__version__, lifespan=lifespan)
     app.state.container = container
     errors.install(app)
+    app.add_middleware(SerialWrites, sqlite=container.engine.dialect.name == "sqlite")
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

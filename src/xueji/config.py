@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     sms_gateway_token: str = Field(default="", description="bearer token of the gateway")
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses whose X-Forwarded-For is believed; none by default",
+    )
+
+    def uvicorn_proxy_options(self) -> dict[str, object]:
+        """``X-Forwarded-For`` and ``-Proto`` are honoured only from the listed proxies:
+        anyone else could otherwise pick the address their sign-in attempts are throttled
+        and audited under."""
+        proxies = ",".join(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+        if not proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
     def model_post_init(self, __context: object) -> None:
         self.var_dir = self.var_dir.expanduser().resolve()

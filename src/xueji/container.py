@@ -20,7 +20,10 @@ from xueji.sms import SmsSender, sender_for
 class Container:
     settings: Settings
     engine: Engine
+    #: sessions for work that writes (on SQLite they take the write lock when they begin)
     sessions: sessionmaker[Session]
+    #: sessions for reading (GET requests, reconciliation): never wait for a writer
+    read_sessions: sessionmaker[Session]
     clock: Clock
     sms: SmsSender
     #: the hottest reads awaited on the event loop (PostgreSQL only)
@@ -39,6 +42,7 @@ class Container:
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
+            read_sessions=make_session_factory(engine, writes=False),
             clock=clock,
             sms=sender_for(settings, clock),
             async_reads=AsyncReads.for_engine(engine),

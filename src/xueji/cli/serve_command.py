@@ -46,7 +46,10 @@ def serve(
         built.engine.dispose()  # each server process builds its own from the settings
         try:
             status = serve_processes(
-                listen_host, listen_port, workers, {"log_config": None, "proxy_headers": True}
+                listen_host,
+                listen_port,
+                workers,
+                {"log_config": None, **built.settings.uvicorn_proxy_options()},
             )
         except XuejiError as error:
             raise fail(error) from None
@@ -55,7 +58,13 @@ def serve(
     background = consume_in_background(built) if sqlite else None
     gc.freeze()  # see create_worker_app
     try:
-        uvicorn.run(app, host=listen_host, port=listen_port, log_config=None, proxy_headers=True)
+        uvicorn.run(
+            app,
+            host=listen_host,
+            port=listen_port,
+            log_config=None,
+            **built.settings.uvicorn_proxy_options(),  # type: ignore[arg-type]
+        )
     finally:
         if background is not None:
             thread, stop = background

@@ -27,7 +27,7 @@ from xueji.domain.errors import XuejiError
 
 log = logging.getLogger("xueji.serve")
 
-APP_FACTORY = "xueji.web.app:create_worker_app"
+APP_FACTORY = "xueji.app:create_worker_app"
 #: a process that dies sooner than this after starting counts as failing to start
 STARTUP_GRACE_S = 10.0
 MAX_QUICK_DEATHS = 3

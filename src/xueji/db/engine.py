@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: execution option naming how a SQLite transaction begins (``DEFERRED`` or ``IMMEDIATE``)
+SQLITE_BEGIN = "sqlite_begin"
 #: Page cache per connection (KiB): bulk work inserts into indexes keyed by random-looking
 #: blind indexes, which thrash the default 2 MiB cache.
 SQLITE_CACHE_KIB = 64 * 1024
@@ -27,6 +32,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        for ended in ("commit", "rollback"):
+            event.listen(engine, ended, _release_writer)
+        event.listen(engine.pool, "checkin", _release_writer_on_checkin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # Connections are kept up to the number of requests a process serves at once (its
@@ -55,8 +63,65 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """``BEGIN IMMEDIATE`` for a transaction that will write: it takes the write lock up
+    front, instead of reading first and then failing at once with ``database is locked``
+    when another writer committed in between — SQLite cannot upgrade a read snapshot that
+    is no longer the latest. Reads begin ``DEFERRED`` and never wait for a writer (WAL).
+
+    Writers of this process queue for the lock on a mutex first. Left to SQLite, each
+    waiter polls with growing sleeps (up to 100 ms between tries), and under fifty
+    concurrent requests some waiter loses every round until its busy timeout runs out;
+    a mutex wakes the next waiter as soon as the lock is free. Other processes (a CLI
+    import) still meet SQLite's busy timeout."""
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    if mode != "IMMEDIATE":
+        connection.exec_driver_sql("BEGIN")
+        return
+    queue = _writer_queue(connection.engine.url.database or "")
+    if not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError(BUSY))
+    connection.info[_WRITER] = queue
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_writer(connection)
+        raise
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+_WRITER = "xueji_sqlite_writer"
+BUSY = "database is locked"
+_queues: dict[str, threading.Lock] = {}
+_queues_lock = threading.Lock()
+
+
+def _writer_queue(database: str) -> threading.Lock:
+    with _queues_lock:
+        return _queues.setdefault(database, threading.Lock())
+
+
+def _release_writer(connection: Any) -> None:
+    """At commit or rollback (just before SQLite's own, which the next writer's
+    ``BEGIN IMMEDIATE`` then waits out through the busy timeout: a few milliseconds)."""
+    queue = connection.info.pop(_WRITER, None)
+    if queue is not None:
+        queue.release()
+
+
+def _release_writer_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    """A connection returned to the pool without commit or rollback events (closed while
+    its transaction was open): the pool rolls it back; the mutex must follow."""
+    queue = record.info.pop(_WRITER, None)
+    if queue is not None:
+        queue.release()
+
+
+def make_session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+    """Sessions for work that writes take SQLite's write lock when they begin; read
+    sessions (``writes=False``) do not. PostgreSQL ignores the option."""
+    bind = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if writes else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLite refused because another connection holds the lock it needs."""
+    return isinstance(error, OperationalError) and BUSY in str(error.orig)

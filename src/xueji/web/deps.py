@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from xueji.container import Container
 from xueji.domain.clock import Clock
+from xueji.web.writes import AS_WRITER
 
 SESSION_COOKIE = "xueji_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -23,8 +24,14 @@ def get_container(request: Request) -> Container:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back
-    if the handler raises."""
-    session = get_container(request).sessions()
+    if the handler raises. A request that may change something (POST, PUT, PATCH,
+    DELETE) takes SQLite's write lock when its transaction begins; a read does not, and
+    the rare read that writes (an audit entry) is run again as a writer if it meets one
+    (``web.writes``)."""
+    container = get_container(request)
+    writes = request.method in UNSAFE_METHODS or getattr(request.state, AS_WRITER, False)
+    factory = container.sessions if writes else container.read_sessions
+    session = factory()
     try:
         yield session
         session.commit()

@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from xueji.db.engine import SQLITE_BEGIN
 from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
 from xueji.sync.reconcile.compare import compare
@@ -22,6 +23,8 @@ def reconcile_committed(sessions: sessionmaker[Session], clock: Clock) -> Report
     started = time.perf_counter()
     with transaction(sessions) as session:
         if session.get_bind().dialect.name == "sqlite":
+            # a long read: it must not hold the write lock
+            session.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
             with sqlite_snapshot(session) as (once, frames):
                 return compare(once, frames, clock, started)
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
