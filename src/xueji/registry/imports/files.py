@@ -29,6 +29,14 @@ import polars as pl
 from python_calamine import CalamineWorkbook
 
 from xueji.domain.errors import ValidationFailed
+from xueji.registry.imports.limits import (
+    MAX_COLUMNS,
+    MAX_LINE_BYTES,
+    MAX_ROWS,
+    broken,
+    check_xlsx,
+    too_large,
+)
 
 #: Canonical column → the headers accepted for it (the first is the template's).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -48,6 +56,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("registry_no", "name", "gender", "birth_date", "g1_name", "g1_relation", "g1_phone")
 TEMPLATE_HEADERS = [names[0] for names in COLUMNS.values()]
 CHUNK_ROWS = 50_000
+#: bytes ``_inspect`` reads at a time
+INSPECT_BLOCK = 1 << 20
 SUFFIXES = (".csv", ".xlsx")
 
 
@@ -61,7 +71,10 @@ def _canonical(headers: list[str]) -> dict[int, str]:
     """Column position → canonical name. A second set of 监护人姓名/关系/电话 headers is
     the second guardian (as many schools lay it out) unless the file also names the
     second guardian's columns; any other repeated column is refused, since which one
-    holds the data cannot be guessed. Refuses a file missing a required column."""
+    holds the data cannot be guessed. Refuses a file missing a required column, or with
+    more columns than a roster has."""
+    if len(headers) > MAX_COLUMNS:
+        raise too_large(f"文件有 {len(headers):,} 列", columns=len(headers))
     by_alias = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
     found = [(index, by_alias.get(_header_key(header))) for index, header in enumerate(headers)]
     named = {key for _, key in found if key is not None}
@@ -122,6 +135,7 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Iterator[p
             else:
                 yield _csv_chunks(handle, chunk_rows)
     elif suffix == ".xlsx":
+        check_xlsx(path)
         yield _xlsx_chunks(path, chunk_rows)
     else:
         raise ValidationFailed("只能导入 .xlsx 或 .csv 文件", code="IMPORT_FILE_TYPE")
@@ -136,8 +150,11 @@ def _inspect(path: Path) -> tuple[bool, bool]:
     quoting (``"张"三``, ``a"b``, a line break in a cell) is the one people's files get."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     utf8, plain, tail, at_start = True, True, b"", True
+    lines_seen = carried = 0  # lines so far, length of the unfinished line
     with path.open("rb") as source:
-        while block := source.read(1 << 20):
+        while block := source.read(INSPECT_BLOCK):
+            lines_seen += block.count(b"\n")
+            carried = _check_csv_shape(block, carried, lines_seen)
             if utf8:
                 try:
                     decoder.decode(block)
@@ -155,6 +172,18 @@ def _inspect(path: Path) -> tuple[bool, bool]:
             utf8 = False
     last_line_ok = b"\r" not in tail and _plain_lines(tail + b"\n", at_start)
     return utf8, plain and last_line_ok
+
+
+def _check_csv_shape(block: bytes, carried: int, lines_seen: int) -> int:
+    """No line longer than a roster row can be, no more rows than a roster has; returns
+    the length of the line the block leaves unfinished."""
+    if lines_seen > MAX_ROWS + 1:
+        raise too_large(f"文件超过 {MAX_ROWS:,} 行", rows=lines_seen)
+    lines = block.split(b"\n")
+    longest = max(carried + len(lines[0]), max(map(len, lines[1:]), default=0))
+    if longest > MAX_LINE_BYTES:
+        raise too_large("文件中有一行过长（列数过多）")
+    return (carried if len(lines) == 1 else 0) + len(lines[-1])
 
 
 def _plain_lines(lines: bytes, at_start: bool) -> bool:
@@ -281,9 +310,7 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except Exception as error:  # calamine raises its own error types for broken files
-        raise ValidationFailed(
-            f"无法读取该 Excel 文件：{error}", code="IMPORT_FILE_BROKEN"
-        ) from None
+        raise broken(error) from None
     rows = sheet.iter_rows()
     headers = [str(cell).strip() for cell in next(rows, [])]
     mapping = _canonical(headers)
@@ -300,7 +327,8 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
 
 
 def _frame(rows: list[list[str | None]], mapping: dict[int, str], first_row: int) -> pl.DataFrame:
-    frame = pl.DataFrame(rows, schema=list(mapping.values()), orient="row")
+    schema = dict.fromkeys(mapping.values(), pl.String)  # text, never a type guessed from rows
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
     return _shape(frame, first_row)
 
 

