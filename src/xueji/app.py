@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from xueji import __version__
 from xueji.auth import pages as auth_pages
 from xueji.auth import routes as auth_routes
+from xueji.auth.deps import is_signed_in
 from xueji.config import Settings, get_settings
 from xueji.container import Container
 from xueji.domain.clock import Clock
@@ -50,6 +51,7 @@ from xueji.sync.outbox import Event
 from xueji.verification import pages as verification_pages
 from xueji.verification import routes as verification_routes
 from xueji.web import errors
+from xueji.web.body_limit import MIB, BodyLimit
 from xueji.web.templating import STATIC_DIR
 from xueji.web.writes import SerialWrites
 
@@ -155,6 +157,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = container
     errors.install(app)
     app.add_middleware(SerialWrites, sqlite=container.engine.dialect.name == "sqlite")
+    upload_limit = container.settings.max_upload_mb * MIB
+    app.add_middleware(BodyLimit, upload_limit=upload_limit, authenticated=is_signed_in)
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

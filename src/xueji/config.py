@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     sms_gateway_token: str = Field(default="", description="bearer token of the gateway")
     host: str = "127.0.0.1"
     port: int = 8000
+    max_upload_mb: int = Field(
+        default=20, ge=1, le=1024, description="largest file a page or the API accepts (MiB)"
+    )
     trusted_proxies: str = Field(
         default="",
         description="comma-separated addresses whose X-Forwarded-For is believed; none by default",

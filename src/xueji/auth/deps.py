@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal, SignedIn, resolve_token, sign_in
+from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotAuthenticated
 from xueji.web import csrf
@@ -84,3 +86,18 @@ def current_principal(
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def is_signed_in(request: Request) -> bool:
+    """Whether the request carries a live session (for checks made before the body is
+    read: ``web.body_limit``). One indexed read, outside the request's transaction."""
+    token = request_token(request)
+    if not token:
+        return False
+    container = get_container(request)
+
+    def check() -> bool:
+        with transaction(container.read_sessions) as session:
+            return resolve_token(session, container.clock, token) is not None
+
+    return await run_in_threadpool(check)

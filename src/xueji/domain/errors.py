@@ -4,8 +4,9 @@ The tree::
 
     XuejiError                      base: code, message, details
     ├── ValidationFailed            bad input; nothing was changed
-    │   └── IdentityError           a resident ID or registry number is invalid
-    │       (ID_FORMAT, ID_LENGTH, ID_BIRTH_DATE, ID_REGION, ID_CHECKSUM)
+    │   ├── IdentityError           a resident ID or registry number is invalid
+    │   │   (ID_FORMAT, ID_LENGTH, ID_BIRTH_DATE, ID_REGION, ID_CHECKSUM)
+    │   └── TooLarge                a request or upload over its size limit; not read
     ├── IllegalTransition           an enrollment change the status table forbids
     ├── AuthFailed                  wrong username or password
     ├── Throttled                   too many attempts; retry_after seconds
@@ -61,6 +62,10 @@ class Throttled(XuejiError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class TooLarge(ValidationFailed):
+    code = "REQUEST_TOO_LARGE"
 
 
 class NotAuthenticated(XuejiError):

@@ -15,6 +15,7 @@ from xueji.domain import errors as e
 from xueji.web.templating import render
 
 STATUS = {
+    e.TooLarge: 413,
     e.ValidationFailed: 422,
     e.IllegalTransition: 409,
     e.AuthFailed: 401,
