@@ -50,8 +50,9 @@ from xueji.sync.maintenance import Maintenance
 from xueji.sync.outbox import Event
 from xueji.verification import pages as verification_pages
 from xueji.verification import routes as verification_routes
-from xueji.web import errors
+from xueji.web import api_docs, errors
 from xueji.web.body_limit import MIB, BodyLimit
+from xueji.web.security import SecurityHeaders
 from xueji.web.templating import STATIC_DIR
 from xueji.web.writes import SerialWrites
 
@@ -153,15 +154,23 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if reads is not None:
             await reads.dispose()  # this event loop's connections
 
-    app = FastAPI(title="xueji 学籍与平台账号服务", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="xueji 学籍与平台账号服务",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,  # served by web.api_docs, without a CDN
+        redoc_url=None,
+    )
     app.state.container = container
     errors.install(app)
     app.add_middleware(SerialWrites, sqlite=container.engine.dialect.name == "sqlite")
     upload_limit = container.settings.max_upload_mb * MIB
     app.add_middleware(BodyLimit, upload_limit=upload_limit, authenticated=is_signed_in)
+    app.add_middleware(SecurityHeaders, hsts=container.settings.cookie_secure)
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_docs.install(app)
     return app
 
 
