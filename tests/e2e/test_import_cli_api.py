@@ -52,7 +52,7 @@ def test_cli_import_contract(tmp_path: Path) -> None:
         "--json",
         var_dir=var,
     )
-    assert dry.returncode == 0, dry.stderr
+    assert dry.returncode == 1, dry.stderr  # a row was rejected
     assert json.loads(dry.stdout) == {
         "new": 1,
         "changed": 0,
@@ -86,6 +86,56 @@ def test_cli_import_contract(tmp_path: Path) -> None:
         "registry", "import", str(path), "--school", HAIKOU_SCHOOL_CODE, "--json", var_dir=var
     )
     assert json.loads(again.stdout)["unchanged"] == 1
+
+
+def _import(var: Path, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("registry", "import", str(path), *extra, var_dir=var)
+
+
+def test_cli_exit_status_says_whether_rows_were_rejected(tmp_path: Path) -> None:
+    """0 when nothing was rejected, 1 whenever any row was (one or all), never a
+    traceback."""
+    var = demo_registry(tmp_path / "var")
+    good = [
+        row(demo_number("440604", "20170301", f"{i:03d}"), "周一", birth="2017-03-01")
+        for i in (11, 13)
+    ]
+    bad = row("G445222202508211234", "错号", birth="2025-08-21")
+    school = ("--school", HAIKOU_SCHOOL_CODE, "--dry-run")
+    clean = _import(var, write_csv(tmp_path / "clean.csv", good), *school)
+    assert clean.returncode == 0, clean.stderr
+    some = _import(var, write_csv(tmp_path / "some.csv", [*good, bad]), *school)
+    every = _import(var, write_csv(tmp_path / "every.csv", [bad, bad]), *school)
+    assert (some.returncode, every.returncode) == (1, 1)
+    assert "拒绝 1" in some.stdout and "拒绝 2" in every.stdout
+    assert "Traceback" not in some.stderr + every.stderr
+
+
+def test_cli_refusals_are_chinese_with_a_code_and_change_nothing(tmp_path: Path) -> None:
+    """The file or the command line refused: exit 2, the code and a Chinese message, no
+    traceback, nothing written — an unwritable report path is found before importing."""
+    var = demo_registry(tmp_path / "var")
+    before = _counts(var / "xueji.db")
+    good = write_csv(
+        tmp_path / "good.csv",
+        [row(demo_number("440604", "20170301", "011"), "周一", birth="2017-03-01")],
+    )
+    garbage = tmp_path / "garbage.xlsx"
+    garbage.write_bytes(b"this is not a workbook")
+    school = ("--school", HAIKOU_SCHOOL_CODE)
+    cases = {
+        "FILE_NOT_FOUND": _import(var, tmp_path / "missing.csv", *school),
+        "REPORT_PATH_UNWRITABLE": _import(var, good, *school, "--report", "/nonexistent/r.xlsx"),
+        "NOT_FOUND": _import(var, good, "--school", "9999999999"),
+        "IMPORT_FILE_BROKEN": _import(var, garbage, *school),
+        "CLI_USAGE": _import(var, good),
+    }
+    for code, done in cases.items():
+        assert done.returncode == 2, (code, done.stderr)
+        assert f"错误 {code}" in done.stderr, (code, done.stderr)
+        assert "Traceback" not in done.stderr and "Error:" not in done.stderr, code
+    assert "缺少必需的参数 --school" in cases["CLI_USAGE"].stderr
+    assert _counts(var / "xueji.db") == before
 
 
 def _counts(database: Path) -> tuple[int, ...]:

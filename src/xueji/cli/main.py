@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import typer
-
 from xueji.cli import (
     audit_commands,
     db_commands,
@@ -15,8 +13,9 @@ from xueji.cli import (
     user_commands,
     worker_command,
 )
+from xueji.cli.usage import ChineseTyper
 
-app = typer.Typer(
+app = ChineseTyper(
     help="学迹：学籍与智慧教育平台账号服务",
     no_args_is_help=True,
     add_completion=False,

@@ -11,8 +11,8 @@ from rich.console import Console
 
 from xueji.domain.errors import XuejiError
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # a message is never cut into lines mid-word
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:

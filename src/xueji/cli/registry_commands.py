@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from xueji.cli.output import console, errors, fail, print_json
-from xueji.domain.errors import XuejiError
+from xueji.cli.usage import EXIT_REFUSED
+from xueji.domain.errors import ValidationFailed, XuejiError
+
+if TYPE_CHECKING:
+    from xueji.registry.imports.schemas import ImportResult
+
+#: some rows were rejected (the others were imported, or would be on a dry run)
+EXIT_REJECTED = 1
 
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("import", help="导入本校学生名单（.xlsx 或 .csv）；全部成功或全部不变")
 def import_file(
-    file: Annotated[Path, typer.Argument(help="学生名单文件", exists=True, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="学生名单文件")],
     school: Annotated[str, typer.Option("--school", help="学校标识码")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查并统计，不写入")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
@@ -30,6 +38,12 @@ def import_file(
     from xueji.registry.imports import report as import_report
     from xueji.registry.imports.service import run_import
 
+    try:
+        check_readable(file)
+        if report is not None:
+            check_writable(report)
+    except XuejiError as error:
+        raise fail(error, exit_code=EXIT_REFUSED) from None
     operator = Principal.operator(school_code=school, name=getpass.getuser())
     columns = (
         SpinnerColumn(),
@@ -55,13 +69,27 @@ def import_file(
                 progress=lambda rows: progress.advance(task, rows),
             )
     except XuejiError as error:
-        raise fail(error) from None
+        raise fail(error, exit_code=EXIT_REFUSED) from None
     if report is not None and result.errors:
         reasons = {row_error.row: row_error.message for row_error in result.errors}
-        report.write_bytes(import_report.error_report(file, reasons))
+        try:
+            report.write_bytes(import_report.error_report(file, reasons))
+        except OSError as error:
+            done = "检查" if dry_run else "导入"
+            refused = XuejiError(
+                f"{done}已完成，但错误报告未能写入 {report}：{error.strerror}",
+                code="REPORT_WRITE_FAILED",
+            )
+            raise fail(refused, exit_code=EXIT_REFUSED) from None
     if as_json:
         print_json(result.as_dict())
-        return
+    else:
+        _print_summary(result, dry_run=dry_run)
+    if result.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _print_summary(result: ImportResult, *, dry_run: bool) -> None:
     action = "检查完成（未写入）" if dry_run else "导入完成"
     console.print(
         f"{action}：新增 {result.new}，修改 {result.changed}，未变 {result.unchanged}，"
@@ -75,4 +103,26 @@ def import_file(
     if result.rejected > 20:
         console.print(
             f"  …… 另有 {result.rejected - 20} 行，完整原因请用 --report 导出", highlight=False
+        )
+
+
+def check_readable(file: Path) -> None:
+    if not file.is_file():
+        raise ValidationFailed(f"找不到文件：{file}", code="FILE_NOT_FOUND")
+    if not os.access(file, os.R_OK):
+        raise ValidationFailed(f"没有读取该文件的权限：{file}", code="FILE_UNREADABLE")
+
+
+def check_writable(report: Path) -> None:
+    """Before anything is imported: a report that cannot be written afterwards would make
+    a finished import look failed."""
+    folder = report.parent if str(report.parent) else Path(".")
+    writable = (
+        os.access(report, os.W_OK) and report.is_file()
+        if report.exists()
+        else folder.is_dir() and os.access(folder, os.W_OK)
+    )
+    if not writable:
+        raise ValidationFailed(
+            f"无法写入错误报告：{report}（目录不存在或没有写权限）", code="REPORT_PATH_UNWRITABLE"
         )
