@@ -45,12 +45,22 @@ from bench_common import (
     wait_until_up,
 )
 from xueji.app import apply_registry_event
+from xueji.auth import service as auth
 from xueji.config import normalise_database_url
 from xueji.db.scope import transaction
-from xueji.platform import service
+from xueji.domain.errors import XuejiError
+from xueji.platform import consent, service
+from xueji.registry import activation as sheet_codes
+from xueji.registry.lookup import lookup
 from xueji.sync.worker import run_once
 
 PASSWORD = "bench password 2026"
+
+
+def _student_id(session, registry_no: str) -> int:  # type: ignore[no-untyped-def]
+    record = lookup(session, registry_no=registry_no)
+    assert record is not None
+    return record.student_id
 
 
 def register_accounts(container, csv: Path, count: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -73,7 +83,18 @@ def register_accounts(container, csv: Path, count: int) -> list[str]:  # type: i
                     school_name=SCHOOL_NAME,
                 ),
             )
-            assert registration.status == "active", registration.mismatches
+            assert isinstance(registration, service.Registration), registration
+            assert registration.status == "awaiting_guardian", registration.mismatches
+            student = auth.principal_by_username(session, f"bench{index:06d}")
+            assert student is not None
+            code = sheet_codes.issue(
+                session,
+                container.clock,
+                student_id=_student_id(session, row["学籍号"]),
+                issued_by=None,
+            )
+            verified = consent.verify(session, container.clock, student, code=code)
+            assert not isinstance(verified, XuejiError), verified
         numbers.append(row["学籍号"])
     while run_once(container.sessions, container.clock, apply_registry_event):
         pass

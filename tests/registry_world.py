@@ -140,3 +140,19 @@ def register(
         class_id=world.class_id if class_id is None and school == HAIKOU else class_id,
         guardians=[GuardianFacts("陈大明", "51", phone)],
     )
+
+
+def guardian_consents(session: Session, clock: Clock, student: Principal) -> None:
+    """The student's guardian types the activation code of a freshly printed info sheet
+    into the student's account (the consent every activation now needs)."""
+    from xueji.domain.errors import XuejiError
+    from xueji.platform import consent
+    from xueji.platform.service import own_account
+    from xueji.registry import activation
+    from xueji.registry.lookup import lookup
+
+    record = lookup(session, registry_no=own_account(session, student).registry_no)
+    assert record is not None, "the account's number is on no record"
+    code = activation.issue(session, clock, student_id=record.student_id, issued_by=None)
+    verified = consent.verify(session, clock, student, code=code)
+    assert not isinstance(verified, XuejiError), verified

@@ -187,3 +187,29 @@ def create_student(
         headers=admin,
     )
     assert created.status_code == 201, created.text
+
+
+def guardian_sms_code(client: TestClient) -> str:
+    """The latest guardian-consent code the development SMS sender wrote."""
+    import json
+    import re
+
+    outbox = Path(client.app.state.container.settings.var_dir) / "sms-outbox.jsonl"  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    message = next(m["message"] for m in reversed(lines) if "学生账号激活确认" in m["message"])
+    found = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", message)
+    assert found, message
+    return found.group(0)
+
+
+def guardian_consents(client: TestClient, student: dict[str, str]) -> dict[str, object]:
+    """The student asks for guardian codes; the guardian reads the code out; the student
+    types it. Returns the account as answered."""
+    asked = client.post("/api/v1/me/guardian-codes", headers=student)
+    assert asked.status_code == 202, asked.text
+    verified = client.post(
+        "/api/v1/me/verification", json={"code": guardian_sms_code(client)}, headers=student
+    )
+    assert verified.status_code == 200, verified.text
+    body: dict[str, object] = verified.json()
+    return body

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from tests.conftest import NOW, TEST_MASTER_KEY
 from tests.databases import migrated_engine
-from tests.e2e.test_accounts_api import REGISTRATION, register
+from tests.e2e.test_accounts_api import register_and_consent
 from tests.registry_world import PASSWORD, build_world
 from tests.registry_world import register as register_staff
 from xueji.app import create_app
@@ -43,11 +43,7 @@ def test_capabilities_survive_the_database_dropping_connections(
     assert client.app.state.container.async_reads is not None  # type: ignore[attr-defined]
     admin = client.post("/api/v1/session", json={"username": "haikou-admin", "password": PASSWORD})
     assert admin.status_code == 200
-    assert register(client).json()["status"] == "active"
-    signed = client.post(
-        "/api/v1/session", json={"username": "chen2016", "password": REGISTRATION["password"]}
-    ).json()
-    student = {"Authorization": f"Bearer {signed['token']}"}
+    student = register_and_consent(client)
     assert client.get("/api/v1/me/capabilities", headers=student).json()["linked"] is True
     engine = client.app.state.container.engine  # type: ignore[attr-defined]
     with engine.connect() as connection:

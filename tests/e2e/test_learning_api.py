@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Headers
-from tests.e2e.test_accounts_api import REGISTRATION
+from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.registry_world import number
 from xueji.app import apply_registry_event
 from xueji.sync.worker import run_once
@@ -19,7 +19,7 @@ def drain(client: TestClient) -> None:
 
 def test_suspended_student_is_told_why(client: TestClient, as_user: Headers) -> None:
     admin, teacher = as_user("haikou-admin"), as_user("haikou-teacher")
-    assert client.post("/api/v1/accounts", json=REGISTRATION).json()["status"] == "active"
+    register_and_consent(client)
     signed = client.post(
         "/api/v1/session", json={"username": number(), "password": REGISTRATION["password"]}
     )

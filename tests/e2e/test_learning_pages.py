@@ -6,14 +6,14 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Headers
-from tests.e2e.test_accounts_api import REGISTRATION
+from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.e2e.test_learning_api import drain
 from tests.registry_world import number
 
 
 def student_page_login(client: TestClient) -> str:
     """Registers the matching student and signs in through the login form (cookie)."""
-    assert client.post("/api/v1/accounts", json=REGISTRATION).json()["status"] == "active"
+    register_and_consent(client)
     drain(client)
     client.get("/login")
     token = client.cookies.get("xueji_csrf")

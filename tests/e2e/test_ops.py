@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Headers, create_student, run_cli
-from tests.e2e.test_accounts_api import REGISTRATION
+from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.e2e.test_learning_api import drain
 from tests.registry_world import HAIKOU, number
 
@@ -153,7 +153,7 @@ def test_the_committed_state_reader_finds_the_same_in_batches(
     admin = as_user("haikou-admin")
     for sequence in ("013", "015", "017"):
         create_student(client, admin, number(sequence=sequence), "周末", HAIKOU)
-    assert client.post("/api/v1/accounts", json=REGISTRATION).json()["status"] == "active"
+    register_and_consent(client)
     typo = REGISTRATION | {"student_no": "zhou2016", "registry_no": number(sequence="013")}
     assert (
         client.post("/api/v1/accounts", json=typo | {"name": "周未"}).json()["status"] == "pending"

@@ -4,13 +4,14 @@ school's notice, and the refresh after the school corrects the registry."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.e2e.conftest import Headers
+from tests.e2e.conftest import Headers, guardian_consents
 from tests.e2e.test_accounts_api import register
 from tests.e2e.test_learning_api import drain
 from tests.e2e.test_registry_pages import page_login
@@ -45,7 +46,13 @@ def test_diagnosis_names_the_field_and_position_but_no_registry_character(
 ) -> None:
     as_user("haikou-admin")
     assert register(client, school_name=TYPO_SCHOOL).json()["status"] == "pending"
-    response = client.get("/api/v1/me/diagnosis", headers=signed_in(client, "chen2016"))
+    student = signed_in(client, "chen2016")
+    named = client.get("/api/v1/me/diagnosis", headers=student).json()
+    # before a guardian vouches for the account: which field, nothing of how
+    assert by_field(named)["school_name"] == {"field": "school_name", "result": "differs"}
+    assert "positions" not in json.dumps(named) and "differences" not in json.dumps(named)
+    guardian_consents(client, student)
+    response = client.get("/api/v1/me/diagnosis", headers=student)
     assert response.status_code == 200
     body = response.json()
     fields = by_field(body)
@@ -70,7 +77,7 @@ def test_diagnosis_of_an_unknown_number_checks_nothing_else(
     as_user("haikou-admin")
     register(client, registry_no=number(sequence="011"))
     body = client.get("/api/v1/me/diagnosis", headers=signed_in(client, "chen2016")).json()
-    assert [f["result"] for f in body["fields"]] == ["not_found"] + ["unchecked"] * 4
+    assert [f["result"] for f in body["fields"]] == ["differs"] + ["unchecked"] * 4
     assert "G 加本人 18 位身份证号" in body["next_steps"][0]
 
 
@@ -191,6 +198,7 @@ def test_after_the_school_corrects_the_registry_the_account_activates_and_signs_
     register(client, name="陈小明")  # the child's real name; the registry now differs
     student = signed_in(client, "chen2016")
     assert client.get("/api/v1/me/diagnosis", headers=student).json()["status"] == "pending"
+    guardian_consents(client, student)  # the family vouches while the record is still wrong
     fixed = client.patch(
         f"/api/v1/students/{number()}",
         json={"name": "陈小明", "reason": "按户口簿更正"},

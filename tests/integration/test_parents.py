@@ -17,13 +17,14 @@ from tests.integration.test_platform_sync import sign_up as sign_up_student
 from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
+from xueji.auth import codes
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from xueji.domain.roles import Role
-from xueji.parents import applications, children, codes
+from xueji.parents import applications, children
 from xueji.parents import service as parents
 from xueji.parents.models import ParentBinding, PhoneChangeApplication
 from xueji.platform import learning

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.registry_world import HUAJING, World, build_world, number, register
+from tests.registry_world import HUAJING, World, build_world, guardian_consents, number, register
 from xueji.app import apply_registry_event
 from xueji.auth import service as auth
 from xueji.domain.clock import FixedClock
@@ -46,8 +46,11 @@ def student_principal(session: Session, student_no: str) -> auth.Principal:
     return principal
 
 
-def sign_up(session: Session, clock: FixedClock, *, name: str = "陈小明") -> auth.Principal:
-    accounts.register(
+def sign_up(
+    session: Session, clock: FixedClock, *, name: str = "陈小明", consented: bool = True
+) -> auth.Principal:
+    """A student account for 陈小明's number; by default its guardian has consented."""
+    registered = accounts.register(
         session,
         clock,
         student_no="chen2016",
@@ -61,7 +64,11 @@ def sign_up(session: Session, clock: FixedClock, *, name: str = "陈小明") -> 
             school_name="佛山市禅城区海口小学",
         ),
     )
-    return student_principal(session, "chen2016")
+    assert isinstance(registered, accounts.Registration), registered
+    student = student_principal(session, "chen2016")
+    if consented:
+        guardian_consents(session, clock, student)
+    return student
 
 
 def test_permissions_follow_suspension_and_resumption(
@@ -155,7 +162,7 @@ def test_a_registry_correction_activates_the_waiting_account(
 def test_unlinked_account_sees_national_courses_only(
     session: Session, clock: FixedClock, world: World
 ) -> None:
-    student = sign_up(session, clock)  # the registry has no such number yet
+    student = sign_up(session, clock, consented=False)  # the registry has no such number yet
     assert capabilities.capabilities_of(session, student) == {
         "linked": False,
         "status": None,

@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.integration.test_platform_sync import drain
-from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
+from tests.registry_world import (
+    HAIKOU,
+    HUAJING,
+    World,
+    build_world,
+    guardian_consents,
+    number,
+    register,
+)
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
 from xueji.auth import service as auth
@@ -174,30 +182,23 @@ def test_a_schools_queue_holds_accounts_with_its_numbers_or_its_full_name(
         gender="2",
         birth_date=dt.date(2015, 9, 23),
     )
+    guardian_consents(session, clock, student(session, "linked"))
     assert linked.status == "active"
     other_school = "佛山市禅城区海口中学"
     waiting(session, clock, "nowhere", registry_no=number(sequence="012"), school_name=other_school)
 
     haikou = page(session, clock, world.haikou_admin)
-    assert [item.account.student_no for item in haikou.items] == [
-        "misnamed",
-        "nameonly",
-        "crossing",
-    ]
-    assert (haikou.total, haikou.next_after) == (3, None)
+    # 华景's child typed 海口's name: the number is on 华景's record, so only 华景 sees it
+    assert [item.account.student_no for item in haikou.items] == ["misnamed", "nameonly"]
+    assert (haikou.total, haikou.next_after) == (2, None)
     assert listed(session, clock, world.huajing_admin, HUAJING) == ["theirs", "crossing"]
+    assert HUAJING_CHILD not in json.dumps([item.as_json() for item in haikou.items])
 
-    misnamed, nameonly, crossing = (item.as_json() for item in haikou.items)
+    misnamed, nameonly = (item.as_json() for item in haikou.items)
     assert misnamed["entered"]["registry_no"] == number()
     assert misnamed["student_id"] is not None and misnamed["registry"] is not None
     assert nameonly["registry"] is None and nameonly["student_id"] is None
     assert nameonly["entered"]["school_name"] == HAIKOU_NAME
-    # another school's child: neither the number nor the registry's values are shown
-    assert crossing["registry"] is None and crossing["student_id"] is None
-    assert crossing["differences"] == {}
-    assert crossing["entered"]["registry_no"] == masked(HUAJING_CHILD) != HUAJING_CHILD
-    assert HUAJING_CHILD not in json.dumps(crossing)
-    assert "黄小华" not in [c["name"] for c in crossing["candidates"]]
 
 
 @pytest.mark.parametrize(
@@ -476,7 +477,9 @@ def test_a_notice_goes_only_to_an_account_in_this_schools_queue(
         gender="2",
         birth_date=dt.date(2015, 9, 23),
     )
+    guardian_consents(session, clock, student(session, "linked"))
     fixed = waiting(session, clock, "fixed", name="陈晓明")
+    guardian_consents(session, clock, student(session, "fixed"))  # verified while pending
     notify(session, clock, world.haikou_admin, fixed.id)  # in the queue: accepted
     registry.correct_student(
         session,
@@ -531,8 +534,9 @@ def test_the_diagnosis_names_fields_positions_and_steps_but_no_registry_characte
 ) -> None:
     register(session, clock, world)
     waiting(session, clock, "misnamed", name="陈晓明", school_name=TYPO_SCHOOL)
+    guardian_consents(session, clock, student(session, "misnamed"))
     result = diagnosis.diagnose(session, student(session, "misnamed"))
-    assert (result["status"], result["linked"]) == ("pending", False)
+    assert (result["status"], result["linked"], result["verified"]) == ("pending", False, True)
     assert result["fields"] == [
         {"field": "registry_no", "result": "match", "positions": [], "differences": []},
         {
@@ -566,8 +570,10 @@ def test_the_diagnosis_of_an_unknown_number_checks_nothing_else(
     register(session, clock, world)
     waiting(session, clock, "unknown", registry_no=number(sequence="011"), name="陈晓明")
     result = diagnosis.diagnose(session, student(session, "unknown"))
+    # nobody has verified this account (its number is on no record to verify against):
+    # the field is named, not the kind of difference
     assert [(f["field"], f["result"]) for f in result["fields"]] == [
-        ("registry_no", "not_found"),
+        ("registry_no", "differs"),
         ("name", "unchecked"),
         ("gender", "unchecked"),
         ("birth_date", "unchecked"),
@@ -604,6 +610,7 @@ def test_after_the_school_corrects_the_registry_the_diagnosis_is_clear_and_the_q
     register(session, clock, world, name="陈晓明")  # the school typed the name wrong
     drain(session, clock)
     waiting(session, clock, "chen2016")
+    guardian_consents(session, clock, student(session, "chen2016"))
     assert listed(session, clock, world.haikou_admin, HAIKOU) == ["chen2016"]
     registry.correct_student(
         session,

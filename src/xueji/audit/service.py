@@ -61,6 +61,7 @@ def record(
     entry.entry_hash = entry_hash(entry)
     repository.add(entry)
     head.last_id, head.last_hash = entry.id, entry.entry_hash
+    session.flush()  # the head with the entry: nothing may see one without the other
     return entry
 
 

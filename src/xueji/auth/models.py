@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -47,3 +47,20 @@ class ThrottleBucket(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsCode(Base):
+    """One code sent to a phone for a purpose. Only a keyed hash of the code is kept; a
+    newer code for the same phone and purpose replaces the older one."""
+
+    __tablename__ = "sms_codes"
+    __table_args__ = (Index("ix_sms_codes_lookup", "phone_index", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_index: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

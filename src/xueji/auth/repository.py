@@ -47,6 +47,9 @@ class AuthRepository(Repository):
     def delete_session(self, token_hash: str) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
 
+    def delete_sessions_of(self, account_id: int) -> None:
+        self.session.execute(delete(AuthSession).where(AuthSession.account_id == account_id))
+
     def delete_expired_sessions(self, account_id: int, now: dt.datetime) -> None:
         """Expired sessions of one account, removed when it signs in again. No session
         objects are loaded, so the ORM need not synchronise any (sign-in is hot)."""

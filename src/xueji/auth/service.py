@@ -210,6 +210,11 @@ def live_session_accounts(token_hash: str, now: dt.datetime) -> Subquery:
     return repository.live_session_accounts(token_hash, now)
 
 
+def end_sessions(session: Session, account_id: int) -> None:
+    """Every session of the account ends now (its link to a student was revoked)."""
+    AuthRepository(session).delete_sessions_of(account_id)
+
+
 def sign_out(session: Session, token: str) -> None:
     AuthRepository(session).delete_session(hash_token(token))
 

@@ -20,6 +20,7 @@ def load() -> None:
         PARENT_NOTES,
         PARENTS,
         STUDENT_ACCOUNTS,
+        STUDENT_NOTES,
         load_demo,
     )
 
@@ -35,8 +36,9 @@ def load() -> None:
     for account in DEMO_ACCOUNTS:
         scope = account.region_code or account.school_code or "全部"
         table.add_row(account.username, account.role.label, scope)
-    for student_no, registry_no, _, _, _ in STUDENT_ACCOUNTS:
-        table.add_row(student_no, "学生", f"也可用学籍号 {registry_no} 登录")
+    for student_no, registry_no, *_ in STUDENT_ACCOUNTS:
+        note = STUDENT_NOTES[student_no]
+        table.add_row(student_no, "学生", f"{note}；也可用学籍号 {registry_no} 登录")
     for phone, _ in PARENTS:
         table.add_row(phone, "家长", PARENT_NOTES[phone])
     console.print(table)

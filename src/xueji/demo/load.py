@@ -14,13 +14,15 @@ from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
+from xueji.domain.errors import XuejiError
 from xueji.domain.identity import check_character
 from xueji.domain.roles import Role
-from xueji.domain.statuses import LearningAction
+from xueji.domain.statuses import AccountStatus, LearningAction
 from xueji.parents import applications
 from xueji.parents import service as parents
-from xueji.platform import learning
+from xueji.platform import consent, learning
 from xueji.platform import service as accounts
+from xueji.registry import activation as sheet_codes
 from xueji.registry import schools, service
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.lookup import lookup
@@ -226,18 +228,27 @@ def _learning(session: Session, clock: Clock, class_id: int) -> list[str]:
     return ["学习资源 4 项与学习记录"]
 
 
-#: (student number, registry number, name, gender, birth date, school name as entered):
-#: 陈小明 typed everything right; 李华 typed 禅成 for 禅城 and stays unactivated.
+#: (student number, registry number, name, gender, school name as entered, consented):
+#: 陈小明 typed everything right and his guardian typed the code of his 学籍基本信息表:
+#: active. 李华 typed 禅成 for 禅城: pending. 张丽 typed everything right and waits for a
+#: guardian's consent (a code to her guardian's phone, the sheet's code, or a parent).
 STUDENT_ACCOUNTS = (
-    ("chenxm2016", STUDENTS[0].registry_no, "陈小明", "1", "佛山市禅城区海口小学"),
-    ("lihua2016", STUDENTS[1].registry_no, "李华", "2", "佛山市禅成区海口小学"),
-    ("zhangli2015", STUDENTS[3].registry_no, "张丽", "2", "佛山市禅城区海口小学"),
+    ("chenxm2016", STUDENTS[0].registry_no, "陈小明", "1", "佛山市禅城区海口小学", True),
+    ("lihua2016", STUDENTS[1].registry_no, "李华", "2", "佛山市禅成区海口小学", False),
+    ("zhangli2015", STUDENTS[3].registry_no, "张丽", "2", "佛山市禅城区海口小学", False),
 )
+
+
+STUDENT_NOTES = {
+    "chenxm2016": "已激活（监护人已确认）",
+    "lihua2016": "未激活：学校全称填错一字",
+    "zhangli2015": "五项一致，待监护人确认",
+}
 
 
 def _student_accounts(session: Session, clock: Clock) -> list[str]:
     created = []
-    for student_no, registry_no, name, gender, school_name in STUDENT_ACCOUNTS:
+    for student_no, registry_no, name, gender, school_name, consented in STUDENT_ACCOUNTS:
         if auth.principal_by_username(session, student_no) is not None:
             continue
         registration = accounts.register(
@@ -254,9 +265,19 @@ def _student_accounts(session: Session, clock: Clock) -> list[str]:
             ),
             client="demo",
         )
-        created.append(
-            f"学生账号 {student_no}（{'已激活' if registration.status == 'active' else '未激活'}）"
-        )
+        if isinstance(registration, XuejiError):
+            raise registration
+        account = registration.account
+        if consented:
+            student = _must(auth.principal_by_username(session, student_no))
+            record = lookup(session, registry_no=registry_no)
+            assert record is not None  # registered above
+            code = sheet_codes.issue(session, clock, student_id=record.student_id, issued_by=None)
+            verified = consent.verify(session, clock, student, code=code)
+            if isinstance(verified, XuejiError):
+                raise verified
+        label = AccountStatus(account.status).label
+        created.append(f"学生账号 {student_no}（{label}）")
     return created
 
 

@@ -18,7 +18,7 @@ PROOF = {
     "birth_date": "户口簿、身份证或出生医学证明",
     "school_name": "学生证或学校开具的在读证明",
 }
-MATCH, UNCHECKED = "match", "unchecked"
+MATCH, UNCHECKED, DIFFERS = "match", "unchecked", "differs"
 
 
 @dataclass
@@ -35,6 +35,11 @@ class FieldResult:
             "positions": self.positions,
             "differences": self.differences,
         }
+
+    def named_only(self) -> dict[str, Any]:
+        """Whether the field matches, and nothing of how it differs."""
+        shown = self.result if self.result in (MATCH, UNCHECKED) else DIFFERS
+        return {"field": self.field, "result": shown}
 
 
 def field_results(mismatches: list[Mismatch]) -> list[FieldResult]:

@@ -9,10 +9,31 @@ from enum import StrEnum
 
 
 class AccountStatus(StrEnum):
-    """A student account: waiting for an exact match with the registry, or linked."""
+    """A student account: waiting for an exact match with the registry (``pending``);
+    matching it but waiting for a guardian's consent (``awaiting_guardian``); linked
+    (``active``); or unlinked because the rightful student reclaimed the number
+    (``revoked``)."""
 
     PENDING = "pending"
+    AWAITING_GUARDIAN = "awaiting_guardian"
     ACTIVE = "active"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return _ACCOUNT_LABELS[self]
+
+
+class ConsentMethod(StrEnum):
+    """How a guardian consented to a student account's activation."""
+
+    SMS = "sms"  # a code sent to a guardian phone of the registry record
+    SHEET = "sheet"  # the activation code printed on the 学籍基本信息表
+    PARENT = "parent"  # a parent account bound to the child
+
+    @property
+    def label(self) -> str:
+        return _CONSENT_LABELS[self]
 
 
 class TransferStatus(StrEnum):
@@ -64,6 +85,17 @@ class LearningAction(StrEnum):
         return _ACTION_LABELS[self]
 
 
+_ACCOUNT_LABELS = {
+    AccountStatus.PENDING: "未激活（信息与学籍不一致）",
+    AccountStatus.AWAITING_GUARDIAN: "待监护人确认",
+    AccountStatus.ACTIVE: "已激活",
+    AccountStatus.REVOKED: "已解除关联",
+}
+_CONSENT_LABELS = {
+    ConsentMethod.SMS: "监护人手机验证码",
+    ConsentMethod.SHEET: "学籍基本信息表上的激活码",
+    ConsentMethod.PARENT: "已绑定的家长账号",
+}
 _APPLICATION_LABELS = {
     ApplicationState.SUBMITTED: "待班主任转交",
     ApplicationState.FORWARDED: "待学校审核",

@@ -34,7 +34,21 @@ ADDRESS = ThrottleRule(free=20, base_seconds=1, cap_seconds=15 * 60)
 #: real owner wait a minute at most, never lock them out.
 ACCOUNT = ThrottleRule(free=10, base_seconds=1, cap_seconds=60)
 
+DAY = dt.timedelta(hours=24)
 #: Registration checks confirm someone's personal data when they match, so they have
-#: their own budget: per registry number, and per client address.
-REGISTRATION_NUMBER = ThrottleRule(free=5, base_seconds=30, cap_seconds=60 * 60)
+#: their own budget. Per registry number: ten attempts (registrations and corrections of
+#: one's details, matching or not) and then a day's wait, whatever the address or the
+#: account; the failures are forgotten only after a quiet day, so waiting in between does
+#: not buy more guesses.
+REGISTRATION_NUMBER = ThrottleRule(free=10, base_seconds=86_400, cap_seconds=86_400, window=DAY)
 REGISTRATION_ADDRESS = ThrottleRule(free=20, base_seconds=30, cap_seconds=60 * 60)
+#: Answers that tell whether something exists (a student number taken, a parent already
+#: registered): per client address.
+EXISTENCE_ADDRESS = ThrottleRule(
+    free=20, base_seconds=60, cap_seconds=60 * 60, window=dt.timedelta(hours=1)
+)
+#: Verification codes typed by a student account (guardian SMS code, info-sheet code).
+VERIFICATION_ACCOUNT = ThrottleRule(free=5, base_seconds=60, cap_seconds=60 * 60, window=DAY)
+VERIFICATION_NUMBER = ThrottleRule(free=10, base_seconds=600, cap_seconds=86_400, window=DAY)
+#: Guardian codes asked for one registry number (each sends a text to every guardian).
+GUARDIAN_CODES_NUMBER = ThrottleRule(free=3, base_seconds=600, cap_seconds=86_400, window=DAY)

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
+from xueji.domain.clock import Clock
+from xueji.domain.errors import NotFound
 from xueji.domain.masking import mask
 from xueji.parents.repository import ParentRepository
 from xueji.parents.service import own_parent_account
-from xueji.platform import learning
+from xueji.platform import consent, learning
 from xueji.registry.lookup import lookup
 
 
@@ -33,6 +35,34 @@ def children_of(session: Session, principal: Principal) -> list[dict[str, Any]]:
                 "status_label": overview.status.label,
                 "resources": {str(k): n for k, n in overview.resource_counts.items()},
                 "archive": overview.archive,
+                "awaiting_consent": [
+                    {
+                        "account_id": account.id,
+                        "student_no": account.student_no,
+                        "registered_at": account.created_at.isoformat(),
+                    }
+                    for account in consent.awaiting_children(session, record.registry_no)
+                ],
             }
         )
     return result
+
+
+def consent_for_child(
+    session: Session, clock: Clock, principal: Principal, *, student_id: int, account_id: int
+) -> dict[str, Any]:
+    """A parent bound to the child consents to an account registered for the child: the
+    student sees which account it was (its student number) before asking."""
+    parent = own_parent_account(session, principal)
+    record = lookup(session, student_id=student_id)
+    if record is None or student_id not in ParentRepository(session).live_children(parent.id):
+        raise NotFound("没有找到该孩子")
+    account = consent.consent_as_parent(
+        session,
+        clock,
+        principal,
+        record=record,
+        account_id=account_id,
+        parent_phone=parent.phone,
+    )
+    return {"student_no": account.student_no, "status": account.status}

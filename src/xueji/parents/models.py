@@ -11,23 +11,6 @@ from xueji.db.base import Base, UTCDateTime
 from xueji.db.crypto import EncryptedString
 
 
-class SmsCode(Base):
-    """One code sent to a phone for a purpose. Only a keyed hash of the code is kept; a
-    newer code for the same phone and purpose replaces the older one."""
-
-    __tablename__ = "sms_codes"
-    __table_args__ = (Index("ix_sms_codes_lookup", "phone_index", "purpose", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    phone_index: Mapped[str] = mapped_column(String(64))
-    purpose: Mapped[str] = mapped_column(String(32))
-    code_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-
 class ParentAccount(Base):
     """A parent's platform account (sign-in in ``accounts``, username = the phone). It
     holds no registry data: children are reached only through bindings."""

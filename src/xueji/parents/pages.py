@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from xueji.auth import codes
 from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
 from xueji.domain.errors import ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
-from xueji.parents import applications, children, codes, service
+from xueji.parents import applications, children, service
 from xueji.parents.models import PhoneChangeApplication
 from xueji.platform.learning import ACTION_LABELS
 from xueji.web import csrf

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from xueji.auth import codes
 from xueji.auth.deps import CurrentPrincipal
-from xueji.parents import applications, children, codes, service
+from xueji.parents import applications, children, service
 from xueji.parents.models import PhoneChangeApplication
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.errors import error_response
@@ -73,6 +74,24 @@ def register(
 @router.get("/parents/me/children")
 def my_children(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return children.children_of(session, principal)
+
+
+class ConsentIn(BaseModel):
+    account_id: int = Field(ge=1, le=2**31 - 1)
+
+
+@router.post("/parents/me/children/{student_id}/consent")
+def consent(
+    student_id: int,
+    body: ConsentIn,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    """A guardian's consent to the activation of an account registered for the child."""
+    return children.consent_for_child(
+        session, clock, principal, student_id=student_id, account_id=body.account_id
+    )
 
 
 @router.post("/phone-change-applications", status_code=201, response_model=None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from xueji.auth import passwords
+from xueji.auth import codes, passwords
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.db.crypto import phone_index
@@ -22,7 +22,6 @@ from xueji.domain.clock import Clock
 from xueji.domain.errors import Conflict, Forbidden, ValidationFailed
 from xueji.domain.masking import mask
 from xueji.domain.roles import Role
-from xueji.parents import codes
 from xueji.parents.models import ParentAccount, ParentBinding
 from xueji.parents.repository import ParentRepository
 from xueji.registry.lookup import (

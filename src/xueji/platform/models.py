@@ -41,11 +41,19 @@ class StudentAccount(Base):
     gender: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[dt.date] = mapped_column(Date)
     school_name: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
     student_id: Mapped[int | None] = mapped_column(Integer, index=True)
     active_registry_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: when a guardian consented (see ``GuardianConsent``): the account is the rightful
+    #: student's, and may be told how its details differ from the registry's
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: the city (first four digits of the area code) of the number typed: a waiting
+    #: account whose number is not on record reaches only that city's schools' queues
+    area_prefix: Mapped[str | None] = mapped_column(String(4))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
 
     def five_fields(self) -> FiveFields:
         """What the student entered, as the domain compares it with the registry."""
@@ -129,3 +137,21 @@ class AccountNotice(Base):
     message: Mapped[str] = mapped_column(String(500))
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class GuardianConsent(Base):
+    """A guardian's consent to a student account's activation (PIPL art. 31): which
+    guardian (masked), how, when. Kept when the account is later revoked."""
+
+    __tablename__ = "guardian_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_account_id: Mapped[int] = mapped_column(
+        ForeignKey("student_accounts.id", ondelete="CASCADE"), index=True
+    )
+    student_id: Mapped[int] = mapped_column(Integer, index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    #: the guardian phone (masked) or parent account that consented
+    guardian: Mapped[str] = mapped_column(String(40))
+    parent_account_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, and_, false, func, or_, select
 
@@ -17,6 +19,22 @@ from xueji.platform.models import (
     StudentAccount,
     StudentProjection,
 )
+
+WAITING = (AccountStatus.PENDING, AccountStatus.AWAITING_GUARDIAN)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRoute:
+    """Which waiting accounts reach one school's queue (see ``_waiting_for``)."""
+
+    #: the blind indexes of the school's students' numbers (a registry subquery)
+    registry_indexes: Select[str]
+    #: the school's full name, normalised as entered names are
+    school_name: str
+    #: the city of the school (first four digits of its region code)
+    area_prefix: str
+    #: whether a number (an index column) is on any record (a registry condition)
+    on_record: Callable[[ColumnElement[str]], ColumnElement[bool]]
 
 
 class PlatformRepository(Repository):
@@ -41,7 +59,10 @@ class PlatformRepository(Repository):
         of one column: sign-in is hot."""
         rows = self.session.execute(
             select(StudentAccount.student_no, StudentAccount.active_registry_index)
-            .where(StudentAccount.registry_index == registry_index)
+            .where(
+                StudentAccount.registry_index == registry_index,
+                StudentAccount.status != AccountStatus.REVOKED,
+            )
             .order_by(StudentAccount.active_registry_index.is_(None))
             .limit(2)
         ).all()
@@ -54,13 +75,17 @@ class PlatformRepository(Repository):
     def projection(self, student_id: int) -> StudentProjection | None:
         return self.session.get(StudentProjection, student_id)
 
-    def pending_for(self, registry_index: str) -> list[StudentAccount]:
+    def waiting_for(self, registry_index: str) -> list[StudentAccount]:
+        """Accounts for the number not linked yet (pending or awaiting a guardian), the
+        verified first, then the oldest."""
         return list(
             self.session.scalars(
-                select(StudentAccount).where(
+                select(StudentAccount)
+                .where(
                     StudentAccount.registry_index == registry_index,
-                    StudentAccount.status == AccountStatus.PENDING,
+                    StudentAccount.status.in_(WAITING),
                 )
+                .order_by(StudentAccount.verified_at.is_(None), StudentAccount.id)
             )
         )
 
@@ -127,17 +152,12 @@ class PlatformRepository(Repository):
         return [(entry, record, resource) for entry, record, resource in rows]
 
     def waiting(
-        self,
-        *,
-        registry_indexes: Select[str],
-        school_name: str,
-        after: int | None = None,
-        limit: int,
+        self, route: QueueRoute, *, after: int | None = None, limit: int
     ) -> list[StudentAccount]:
         """One page of waiting accounts, oldest first (after account ``after`` if given)."""
         statement = (
             select(StudentAccount)
-            .where(_waiting_for(registry_indexes, school_name))
+            .where(_waiting_for(route))
             .order_by(StudentAccount.id)
             .limit(limit)
         )
@@ -145,17 +165,13 @@ class PlatformRepository(Repository):
             statement = statement.where(StudentAccount.id > after)
         return list(self.session.scalars(statement))
 
-    def count_waiting(self, *, registry_indexes: Select[str], school_name: str) -> int:
-        statement = select(func.count()).where(_waiting_for(registry_indexes, school_name))
+    def count_waiting(self, route: QueueRoute) -> int:
+        statement = select(func.count()).where(_waiting_for(route))
         return int(self.session.scalar(statement.select_from(StudentAccount)) or 0)
 
-    def waiting_account(
-        self, *, registry_indexes: Select[str], school_name: str, account_id: int
-    ) -> StudentAccount | None:
+    def waiting_account(self, route: QueueRoute, account_id: int) -> StudentAccount | None:
         return self.session.scalar(
-            select(StudentAccount).where(
-                StudentAccount.id == account_id, _waiting_for(registry_indexes, school_name)
-            )
+            select(StudentAccount).where(StudentAccount.id == account_id, _waiting_for(route))
         )
 
     def notices_for(self, account_id: int) -> list[AccountNotice]:
@@ -168,14 +184,20 @@ class PlatformRepository(Repository):
         )
 
 
-def _waiting_for(registry_indexes: Select[str], school_name: str) -> ColumnElement[bool]:
-    """Pending accounts whose registry number is one of ``registry_indexes``, or which
-    name this school in full (entered names are stored normalised)."""
+def _waiting_for(queue: QueueRoute) -> ColumnElement[bool]:
+    """Pending accounts routed to one school: those whose registry number belongs to one
+    of its students — and those whose number is on no record that typed its full name
+    (stored normalised), if the number's city is the school's. An account whose number is
+    on record goes to that record's school only, whatever name it typed."""
     return and_(
         StudentAccount.status == AccountStatus.PENDING,
         or_(
-            StudentAccount.registry_index.in_(registry_indexes),
-            StudentAccount.school_name == school_name,
+            StudentAccount.registry_index.in_(queue.registry_indexes),
+            and_(
+                StudentAccount.school_name == queue.school_name,
+                StudentAccount.area_prefix == queue.area_prefix,
+                ~queue.on_record(StudentAccount.__table__.c.registry_index),
+            ),
         ),
     )
 

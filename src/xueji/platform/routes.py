@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from xueji.auth.deps import CurrentPrincipal
 from xueji.auth.service import hash_token
-from xueji.domain.errors import NotAuthenticated
-from xueji.platform import capabilities, service
-from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn
+from xueji.domain.errors import NotAuthenticated, XuejiError
+from xueji.platform import capabilities, consent, service
+from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn, VerificationIn
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container, request_token
+from xueji.web.errors import error_response
 
 router = APIRouter(prefix="/api/v1", tags=["student accounts"])
 
@@ -48,10 +49,10 @@ def register(body: RegistrationIn, request: Request, session: DbSession, clock: 
         entered=entered_from(body),
         client=client_address(request),
     )
-    return JSONResponse(
-        AccountOut.of(registration.account, registration.mismatches).model_dump(),
-        status_code=201,
-    )
+    if isinstance(registration, XuejiError):
+        return error_response(registration, request)  # the spent try is committed
+    body_out = AccountOut.of(registration.account, registration.mismatches).answer()
+    return JSONResponse(body_out, status_code=201)
 
 
 @router.patch("/me/details", response_model=AccountOut)
@@ -61,7 +62,7 @@ def update_details(
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-) -> AccountOut:
+) -> object:
     changes: dict[str, object] = {
         field: getattr(body, field)
         for field in body.model_fields_set
@@ -75,13 +76,41 @@ def update_details(
     registration = service.update_details(
         session, clock, principal, changes=changes, client=client_address(request)
     )
-    return AccountOut.of(registration.account, registration.mismatches)
+    return JSONResponse(AccountOut.of(registration.account, registration.mismatches).answer())
 
 
 @router.get("/me/account", response_model=AccountOut)
-def my_account(session: DbSession, principal: CurrentPrincipal) -> AccountOut:
+def my_account(session: DbSession, principal: CurrentPrincipal) -> object:
     account = service.own_account(session, principal)
-    return AccountOut.of(account, service.mismatches_of(session, account))
+    return JSONResponse(AccountOut.of(account, service.mismatches_of(session, account)).answer())
+
+
+@router.post("/me/guardian-codes", status_code=202)
+def guardian_codes(
+    request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+) -> dict[str, str]:
+    """The same answer whatever the record holds. The codes are committed before the
+    gateway is called (a failing gateway cannot undo the count that limits it)."""
+    messages = consent.request_guardian_codes(session, clock, principal)
+    session.commit()
+    sender = get_container(request).sms
+    for message in messages:
+        message.send(sender)
+    return {"message": consent.CODES_SENT}
+
+
+@router.post("/me/verification", response_model=AccountOut)
+def verification(
+    body: VerificationIn,
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+) -> object:
+    verified = consent.verify(session, clock, principal, code=body.code)
+    if isinstance(verified, XuejiError):
+        return error_response(verified, request)  # the spent try is committed
+    return JSONResponse(AccountOut.of(verified, service.mismatches_of(session, verified)).answer())
 
 
 @router.get("/me/capabilities")

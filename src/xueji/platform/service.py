@@ -1,5 +1,6 @@
-"""Student accounts: registration that activates only on an exact five-field match,
-correction of one's own entered details, and sign-in by registry number."""
+"""Student accounts: registration, which reaches the registry only on an exact
+five-field match (and a guardian's consent, see ``activation``), correction of one's own
+entered details, and sign-in by registry number."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xueji.auth import passwords
@@ -20,18 +20,16 @@ from xueji.domain.errors import (
     Conflict,
     Forbidden,
     IdentityError,
+    Throttled,
     ValidationFailed,
     XuejiError,
 )
 from xueji.domain.five_fields import FiveFields, Mismatch, check_student_no, compare
 from xueji.domain.roles import Role
 from xueji.domain.statuses import AccountStatus
-from xueji.platform.archive import land
+from xueji.platform import activation
 from xueji.platform.models import StudentAccount
-from xueji.platform.projection import project
-from xueji.platform.repository import (
-    PlatformRepository,
-)
+from xueji.platform.repository import PlatformRepository
 from xueji.registry.lookup import RegistryRecord, lookup
 
 PENDING, ACTIVE = AccountStatus.PENDING, AccountStatus.ACTIVE
@@ -89,11 +87,16 @@ def _registry_fields(record: RegistryRecord | None) -> FiveFields | None:
     return None if record is None else record.five_fields()
 
 
-def _budget(index: str, client: str) -> dict[str, throttling.ThrottleRule]:
-    return {
-        f"reg:number:{index}": throttling.REGISTRATION_NUMBER,
-        f"reg:addr:{client}": throttling.REGISTRATION_ADDRESS,
-    }
+def _number_budget(index: str) -> dict[str, throttling.ThrottleRule]:
+    return {f"reg:number:{index}": throttling.REGISTRATION_NUMBER}
+
+
+def _address_budget(client: str) -> dict[str, throttling.ThrottleRule]:
+    return {f"reg:addr:{client}": throttling.REGISTRATION_ADDRESS}
+
+
+def _existence_budget(client: str) -> dict[str, throttling.ThrottleRule]:
+    return {f"exists:addr:{client}": throttling.EXISTENCE_ADDRESS}
 
 
 def register(
@@ -104,8 +107,10 @@ def register(
     password: str,
     entered: Entered,
     client: str,
-) -> Registration:
-    """Create the account; it is active only if all five fields equal the registry's."""
+) -> Registration | XuejiError:
+    """Create the account: awaiting a guardian's consent if all five fields equal the
+    registry's, pending otherwise (see ``activation``). A student number already taken is
+    returned as the refusal, not raised: the caller commits the try it cost."""
     fields: dict[str, str] = {}
     try:
         number_name = check_student_no(student_no)
@@ -119,13 +124,13 @@ def register(
     if five is None or fields:
         raise _malformed(fields)
     index = registry_no_index(five.registry_no)
-    _check_budget(session, clock, index, client)
+    _check_budget(session, clock, {**_number_budget(index), **_address_budget(client)})
+    _check_budget(session, clock, _existence_budget(client))
     repository = PlatformRepository(session)
     taken = repository.by_student_no(number_name) is not None
     if taken or auth.principal_by_username(session, number_name) is not None:
-        raise Conflict("该学生号已被使用，请换一个", code="STUDENT_NO_TAKEN")
-    record = lookup(session, registry_no=five.registry_no)
-    mismatches = compare(five, _registry_fields(record))
+        auth.spend(session, clock, _existence_budget(client))
+        return Conflict("该学生号已被使用，请换一个", code="STUDENT_NO_TAKEN")
     principal = auth.create_account(
         session,
         clock,
@@ -140,6 +145,7 @@ def register(
         student_no=number_name,
         registry_no=five.registry_no,
         registry_index=index,
+        area_prefix=five.registry_no[1:5],
         name=five.name,
         gender=five.gender,
         birth_date=five.birth_date,
@@ -148,68 +154,40 @@ def register(
         created_at=clock.now(),
     )
     repository.add(account)
-    return _settle(session, clock, account, record, mismatches, client)
+    return _attempt(session, clock, account, five, client)
 
 
-def _check_budget(session: Session, clock: Clock, index: str, client: str) -> None:
-    refusal = auth.blocked_for(session, clock, list(_budget(index, client)))
-    if refusal is not None:
-        raise refusal
-
-
-def _settle(
-    session: Session,
-    clock: Clock,
-    account: StudentAccount,
-    record: RegistryRecord | None,
-    mismatches: list[Mismatch],
-    client: str,
-) -> Registration:
-    """Activate on a full match; otherwise stay pending and spend the attempt budget."""
-    if mismatches or record is None:
-        auth.spend(session, clock, _budget(account.registry_index, client))
-        return Registration(account, mismatches)
-    if PlatformRepository(session).active_for(account.registry_index) is not None:
-        raise Conflict(
-            "该学籍号已有激活的账号。如不是您本人注册，请持身份证到学校核实。",
-            code="ACCOUNT_ALREADY_ACTIVE",
-        )
-    _activate(session, clock, account, record)
-    return Registration(account, [])
-
-
-def _activate(
-    session: Session, clock: Clock, account: StudentAccount, record: RegistryRecord
+def _check_budget(
+    session: Session, clock: Clock, budget: dict[str, throttling.ThrottleRule]
 ) -> None:
-    """Link the account; the database refuses a second active account for one number."""
-    try:
-        with session.begin_nested():
-            account.status, account.student_id = ACTIVE, record.student_id
-            account.active_registry_index = account.registry_index
-            account.activated_at = clock.now()
-            session.flush()
-    except IntegrityError:
-        raise Conflict("该学籍号已有激活的账号", code="ACCOUNT_ALREADY_ACTIVE") from None
-    if PlatformRepository(session).projection(record.student_id) is None:
-        project(session, clock, record, sequence=0)
-    land(session, clock, account)
+    refusal = auth.blocked_for(session, clock, list(budget))
+    if refusal is None:
+        return
+    if any(key.startswith("reg:number:") for key in budget):
+        refusal = Throttled(
+            "该学籍号的注册与信息更正尝试次数已达上限，请 24 小时后再试；"
+            "如确认信息无误，请带身份证或户口簿到就读学校核对学籍信息。",
+            retry_after=refusal.retry_after,
+        )
+    raise refusal
+
+
+def _attempt(
+    session: Session, clock: Clock, account: StudentAccount, five: FiveFields, client: str
+) -> Registration:
+    """One attempt at the five fields: counted against the number's daily budget (and,
+    when it fails, the address's), then settled."""
+    record = lookup(session, registry_no=five.registry_no)
+    matched = activation.settle(session, clock, account, record)
+    auth.spend(session, clock, _number_budget(account.registry_index))
+    if not matched:
+        auth.spend(session, clock, _address_budget(client))
+    return Registration(account, [] if matched else compare(five, _registry_fields(record)))
 
 
 def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> int:
-    """After a registry change, activate the waiting account whose five fields now match
-    (the first one, if several do and none is active yet). Returns how many activated."""
-    repository = PlatformRepository(session)
-    index = registry_no_index(record.registry_no)
-    if repository.active_for(index) is not None:
-        return 0
-    for account in repository.pending_for(index):
-        if not compare(account.five_fields(), record.five_fields()):
-            try:
-                _activate(session, clock, account, record)
-            except Conflict:  # another worker linked an account for this number first
-                return 0
-            return 1
-    return 0
+    """After a registry change: see ``activation.relink``."""
+    return activation.relink(session, clock, record)
 
 
 def refresh_active(session: Session, clock: Clock, record: RegistryRecord) -> bool:
@@ -244,10 +222,13 @@ def update_details(
     changes: dict[str, Any],
     client: str,
 ) -> Registration:
-    """A pending student corrects what they entered; a match activates at once."""
+    """A student not yet linked corrects what they entered (``_attempt``). A new registry
+    number voids an earlier guardian's consent: that consent was for another child."""
     account = own_account(session, principal)
     if account.status == ACTIVE:
         raise Conflict("账号已激活，信息以学籍为准；如有错误请联系学校更正", code="ALREADY_ACTIVE")
+    if account.status == AccountStatus.REVOKED:
+        raise Conflict("该账号与学籍的关联已被解除，请用新的学生号注册", code="ACCOUNT_REVOKED")
     entered = Entered(
         registry_no=changes.get("registry_no", account.registry_no),
         name=changes.get("name", account.name),
@@ -260,16 +241,18 @@ def update_details(
     if five is None:
         raise _malformed(fields)
     index = registry_no_index(five.registry_no)
-    _check_budget(session, clock, index, client)
+    _check_budget(session, clock, {**_number_budget(index), **_address_budget(client)})
+    if index != account.registry_index:
+        account.verified_at = None
     account.registry_no, account.registry_index = five.registry_no, index
+    account.area_prefix = five.registry_no[1:5]
     account.name, account.gender, account.birth_date = five.name, five.gender, five.birth_date
     account.school_name = five.school_name
-    record = lookup(session, registry_no=five.registry_no)
-    return _settle(session, clock, account, record, compare(five, _registry_fields(record)), client)
+    return _attempt(session, clock, account, five, client)
 
 
 def mismatches_of(session: Session, account: StudentAccount) -> list[Mismatch]:
-    """What still differs for a pending account (empty for an active one)."""
+    """What still differs for an account not linked (empty for an active one)."""
     if account.status == ACTIVE:
         return []
     record = lookup(session, registry_no=account.registry_no)

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
 
 from xueji.domain.clock import Clock
 from xueji.domain.five_fields import FiveFields
 from xueji.platform.models import AccountNotice, StudentAccount
-from xueji.platform.repository import PlatformRepository
+from xueji.platform.repository import PlatformRepository, QueueRoute
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,32 +41,30 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """A school's queue: pending accounts whose number is one of ``registry_indexes`` (a
-    subquery from the registry) or which typed ``school_name`` (normalised) in full."""
+    """A school's queue of waiting accounts (routing: ``PlatformRepository._waiting_for``)."""
 
-    registry_indexes: Select[str]
-    school_name: str
+    route: QueueRoute
+
+    @classmethod
+    def of_school(
+        cls,
+        *,
+        registry_indexes: Select[str],
+        school_name: str,
+        region_code: str,
+        on_record: Callable[[ColumnElement[str]], ColumnElement[bool]],
+    ) -> Queue:
+        return cls(QueueRoute(registry_indexes, school_name, region_code[:4], on_record))
 
     def page(self, session: Session, *, after: int | None, limit: int) -> list[WaitingAccount]:
-        found = PlatformRepository(session).waiting(
-            registry_indexes=self.registry_indexes,
-            school_name=self.school_name,
-            after=after,
-            limit=limit,
-        )
+        found = PlatformRepository(session).waiting(self.route, after=after, limit=limit)
         return [WaitingAccount.of(account) for account in found]
 
     def count(self, session: Session) -> int:
-        return PlatformRepository(session).count_waiting(
-            registry_indexes=self.registry_indexes, school_name=self.school_name
-        )
+        return PlatformRepository(session).count_waiting(self.route)
 
     def account(self, session: Session, account_id: int) -> WaitingAccount | None:
-        found = PlatformRepository(session).waiting_account(
-            registry_indexes=self.registry_indexes,
-            school_name=self.school_name,
-            account_id=account_id,
-        )
+        found = PlatformRepository(session).waiting_account(self.route, account_id)
         return None if found is None else WaitingAccount.of(found)
 
 

@@ -21,7 +21,7 @@ from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import Forbidden, XuejiError
 from xueji.domain.masking import mask_phone
 from xueji.domain.relations import relation_label
-from xueji.registry import events, scope
+from xueji.registry import activation, events, scope
 from xueji.registry.models import SchoolClass
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.service import Located, locate
@@ -34,7 +34,12 @@ ROW_HEIGHT = 11
 
 
 def render(
-    located: Located, school_class: SchoolClass | None, *, issued: dt.date, font: Path
+    located: Located,
+    school_class: SchoolClass | None,
+    *,
+    issued: dt.date,
+    font: Path,
+    activation_code: str,
 ) -> bytes:
     if not font.is_file():
         raise XuejiError(
@@ -63,6 +68,7 @@ def render(
     for label, value in _rows(located, school_class):
         _row(pdf, label, value)
     pdf.ln(6)
+    _activation(pdf, activation_code)
     pdf.cell(0, 8, f"打印日期：{issued.isoformat()}", new_x="LMARGIN", new_y="NEXT")
     _seal_box(pdf)
     return bytes(pdf.output())
@@ -97,6 +103,26 @@ def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.cell(0, ROW_HEIGHT, " " + value, border=1, new_x="LMARGIN", new_y="NEXT")
 
 
+def _activation(pdf: FPDF, code: str) -> None:
+    """The code a guardian types into the student's account to consent to its activation;
+    this sheet's only: printing a new one voids it."""
+    pdf.set_font(FONT, size=12)
+    pdf.cell(LABEL_WIDTH, ROW_HEIGHT, "激活码", border=1, align="C")
+    pdf.set_font(FONT, size=16)
+    spaced = f"{code[:4]} {code[4:]}"
+    pdf.cell(0, ROW_HEIGHT, " " + spaced, border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=9)
+    pdf.multi_cell(
+        0,
+        5,
+        "监护人确认后，在学生账号中输入此激活码即可激活账号；只能使用一次，"
+        "重新打印本表后旧的激活码作废。请妥善保管，不要交给他人。",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+
+
 def _seal_box(pdf: FPDF) -> None:
     size = 45
     x = pdf.w - pdf.r_margin - size
@@ -118,7 +144,12 @@ def issue(
     school_class = (
         repository.school_class(located.student.class_id) if located.student.class_id else None
     )
-    document = render(located, school_class, issued=china_today(clock), font=font)
+    code = activation.issue(
+        session, clock, student_id=located.student.id, issued_by=principal.account_id
+    )
+    document = render(
+        located, school_class, issued=china_today(clock), font=font, activation_code=code
+    )
     events.audit_student(
         session,
         clock,
@@ -126,6 +157,6 @@ def issue(
         student_id=located.student.id,
         school_code=located.student.school_code,
         action="student.info_sheet_issued",
-        payload={"issued": china_today(clock).isoformat()},
+        payload={"issued": china_today(clock).isoformat(), "activation_code": "issued"},
     )
     return f"info-sheet-{located.student.registry_no[-4:]}.pdf", document

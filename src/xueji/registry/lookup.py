@@ -67,6 +67,11 @@ def lookup(
     )
 
 
+def guardian_phones(session: Session, student_id: int) -> list[str]:
+    """The guardian phones on the student's record (for codes sent to guardians)."""
+    return [g.phone for g in RegistryRepository(session).guardians_of(student_id)]
+
+
 def candidates_of_school(session: Session, school_code: str) -> list[Candidate]:
     """Every student of a school, for ranking who an unmatched account may have meant."""
     return [

@@ -80,3 +80,18 @@ class Guardian(Base):
     relation: Mapped[str] = mapped_column(String(2))
     phone: Mapped[str] = mapped_column(EncryptedString("guardian.phone"))
     phone_index: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ActivationCode(Base):
+    """The one-time activation code (激活码) printed on a student's 学籍基本信息表: only a
+    keyed hash is kept; printing a new sheet replaces it; it is spent when used."""
+
+    __tablename__ = "activation_codes"
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[int | None] = mapped_column(Integer)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

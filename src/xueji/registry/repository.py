@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from xueji.db.repository import Repository
 from xueji.domain.statuses import TransferStatus
 from xueji.registry.enrollment.models import EnrollmentChange, Transfer
-from xueji.registry.models import Guardian, Region, School, SchoolClass, Student
+from xueji.registry.models import ActivationCode, Guardian, Region, School, SchoolClass, Student
 
 
 class RegistryRepository(Repository):
@@ -55,6 +55,10 @@ class RegistryRepository(Repository):
 
     def student_by_id(self, student_id: int, *, lock: bool = True) -> Student | None:
         return self.session.get(Student, student_id, with_for_update=lock)
+
+    def activation_code(self, student_id: int, *, lock: bool = False) -> ActivationCode | None:
+        statement = select(ActivationCode).where(ActivationCode.student_id == student_id)
+        return self.session.scalar(statement.with_for_update() if lock else statement)
 
     def students_of_school(self, school_code: str) -> list[Student]:
         return list(

@@ -11,7 +11,7 @@ caller cannot learn that a child is enrolled somewhere else.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from xueji.auth.service import Principal
@@ -85,6 +85,12 @@ def visible_student_ids(principal: Principal) -> Select[int]:
         .join(School, School.code == Student.school_code)
         .where(student_filter(principal, School.region_code))
     )
+
+
+def on_record(registry_index: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether a registry number (by its blind index, a column of the caller's query) is
+    on record: a correlated ``EXISTS`` on the unique index."""
+    return exists().where(Student.registry_no_index == registry_index)
 
 
 def registry_indexes_of_school(school_code: str) -> Select[str]:

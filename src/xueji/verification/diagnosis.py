@@ -14,13 +14,18 @@ from xueji.platform import service, waiting
 
 
 def diagnose(session: Session, principal: Principal) -> dict[str, Any]:
+    """Field by field. Until a guardian has verified the account, only whether each field
+    matches: no kind, no position — whoever typed them may be a stranger with a child's
+    ID number (``docs/verification.md``)."""
     account = service.own_account(session, principal)
     results = field_results(service.mismatches_of(session, account))
     notices = waiting.notices_for(session, account.id)
+    verified = account.verified_at is not None
     return {
         "status": account.status,
         "linked": account.status == AccountStatus.ACTIVE,
-        "fields": [r.as_json() for r in results],
+        "verified": verified,
+        "fields": [r.as_json() if verified else r.named_only() for r in results],
         "next_steps": next_steps(results),
         "notices": [notice.as_json() for notice in notices],
     }

@@ -116,7 +116,12 @@ def _school_queue(session: Session, principal: Principal, school_code: str) -> t
         scope.require_staff(principal)
         raise NotFound("没有找到该学校")
     school = visible_school(session, principal, school_code)
-    queue = Queue(scope.registry_indexes_of_school(school.code), names.normalise(school.name))
+    queue = Queue.of_school(
+        registry_indexes=scope.registry_indexes_of_school(school.code),
+        school_name=names.normalise(school.name),
+        region_code=school.region_code,
+        on_record=scope.on_record,
+    )
     return school.code, queue
 
 

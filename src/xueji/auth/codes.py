@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
+from xueji.auth.models import SmsCode
 from xueji.db.crypto import blind_index, phone_index
 from xueji.domain import phones
 from xueji.domain.clock import Clock
 from xueji.domain.errors import ValidationFailed
 from xueji.domain.throttling import ThrottleRule
-from xueji.parents.models import SmsCode
 from xueji.sms import SmsSender
 
 PURPOSES = {"parent_register": "家长注册"}
@@ -73,23 +73,29 @@ def request_code(
     refusal = auth.blocked_for(session, clock, list(budget))
     if refusal is not None:
         raise refusal
+    auth.spend(session, clock, budget)
+    return issue_code(session, clock, phone=number, purpose=purpose, label=PURPOSES[purpose])
+
+
+def issue_code(
+    session: Session, clock: Clock, *, phone: str, purpose: str, label: str
+) -> PendingMessage:
+    """A new code for ``phone`` (normalised) and ``purpose``, replacing any older one, as
+    a message to send once committed; the caller has checked and counted its limits."""
     code = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
     row = SmsCode(
-        phone_index=phone_index(number),
+        phone_index=phone_index(phone),
         purpose=purpose,
-        code_hash=_code_hash(number, purpose, code),
+        code_hash=_code_hash(phone, purpose, code),
         created_at=now,
         expires_at=now + LIFETIME,
         attempts=0,
     )
     session.add(row)
     session.flush()
-    auth.spend(session, clock, budget)
     return PendingMessage(
-        number,
-        f"【学迹】您的{PURPOSES[purpose]}验证码是 {code}，5 分钟内有效。请勿告诉他人。",
-        row.expires_at,
+        phone, f"【学迹】您的{label}验证码是 {code}，5 分钟内有效。请勿告诉他人。", row.expires_at
     )
 
 
