@@ -14,17 +14,11 @@ from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, codes, service
 from xueji.parents.models import PhoneChangeApplication
 from xueji.platform.learning import ACTION_LABELS
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
 
 router = APIRouter(tags=["parent pages"], include_in_schema=False)
-FIELD_ERRORS = {
-    "PHONE_INVALID": "手机号应为 11 位中国大陆手机号码",
-    "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
-    "SMS_CODE_INVALID": "验证码不正确或已失效，请重新获取",
-    "NAME_INVALID": "姓名不超过 50 个字符",
-}
 
 
 def _register_page(
@@ -34,14 +28,13 @@ def _register_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    fields = error.details.get("fields", {}) if error else {}
     return render(
         request,
         "parent_register.html",
         {
             "values": values,
             "error": error,
-            "errors": {f: FIELD_ERRORS.get(c, "格式不对") for f, c in fields.items()},
+            "errors": forms.field_messages(error),
             "notice": notice,
         },
         status_code=status_code,

@@ -19,25 +19,11 @@ from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.domain.statuses import LearningAction, ResourceKind
 from xueji.platform import learning, service, waiting
 from xueji.platform.routes import GENDERS, parse_birth_date
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address
 from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
-
-FIELD_ERRORS = {
-    "STUDENT_NO_INVALID": "学生号须以字母开头，由 4–20 位字母和数字组成",
-    "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
-    "GENDER_INVALID": "请选择性别",
-    "BIRTH_DATE_INVALID": "出生日期格式应为 2016-02-11，且不能晚于今天",
-    "NAME_INVALID": "姓名为空或含有姓名不可用的字符",
-    "SCHOOL_NAME_INVALID": "请填写学校全称",
-    "ID_FORMAT": "学籍号含有不该有的字符：应为 G 加 18 位身份证号（最后一位可以是 X）",
-    "ID_LENGTH": "学籍号位数不对：应为 G 加 18 位身份证号",
-    "ID_BIRTH_DATE": "学籍号中的出生日期不存在，请逐位核对",
-    "ID_REGION": "学籍号前 6 位不是有效的地区代码，请逐位核对",
-    "ID_CHECKSUM": "学籍号最后一位（校验码）与前面的数字对不上，请逐位核对",
-}
 
 
 def explain(mismatch: Mismatch) -> str:
@@ -51,11 +37,6 @@ def explain(mismatch: Mismatch) -> str:
     places = "、".join(f"第 {p + 1} 个字符" for p in mismatch.positions)
     where = f"（您填写的{places}处）" if places else ""
     return f"{field}与学籍登记的不一致：{kind}{where}"
-
-
-def _field_messages(error: XuejiError) -> dict[str, str]:
-    fields = error.details.get("fields", {})
-    return {field: FIELD_ERRORS.get(code, "格式不对") for field, code in fields.items()}
 
 
 @router.get("/register")
@@ -111,7 +92,7 @@ def register(
             "register.html",
             {
                 "values": values,
-                "errors": _field_messages(error),
+                "errors": forms.field_messages(error),
                 "error": error,
             },
             status_code=status,
@@ -141,7 +122,7 @@ def _student_page(
             "mismatched": {m.field for m in mismatches},
             "labels": FIELD_LABELS,
             "error": error,
-            "errors": _field_messages(error) if error else {},
+            "errors": forms.field_messages(error),
             "status_label": state.status.label if state.status else None,
             "limits": limits(state),
             "resources": learning.visible(session, principal),
