@@ -9,10 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
-from xueji.domain.errors import ValidationFailed, XuejiError
+from xueji.domain.errors import NotFound, ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, codes, service
-from xueji.parents.models import PhoneChangeApplication
 from xueji.platform.learning import ACTION_LABELS
 from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
@@ -61,36 +60,46 @@ def register(
     """One form, two buttons: 获取验证码 (``action=code``) and 注册."""
     csrf.check(request, csrf_token)
     values = {"phone": phone, "name": name}
-    container = get_container(request)
     if action == "code":
-        try:
-            with session.begin_nested():
-                message = codes.request_code(
-                    session,
-                    clock,
-                    phone=phone,
-                    purpose="parent_register",
-                    client=client_address(request),
-                )
-            session.commit()  # the code and its count, before the gateway is called
-            message.send(container.sms)
-        except XuejiError as error:
-            if isinstance(error, ValidationFailed):
-                error = ValidationFailed(error.message, fields={"phone": error.code})
-            return _register_page(request, values, error, status_code=422)
+        refused = _send_code(request, session, clock, phone)
+        if refused is not None:
+            return _register_page(request, values, refused, status_code=422)
         return _register_page(request, values, notice="验证码已发送，5 分钟内有效")
-    try:
-        with session.begin_nested():
-            outcome = service.register_parent(
-                session, clock, phone=phone, code=code, password=password, name=name
-            )
-    except XuejiError as error:
-        return _register_page(request, values, error, status_code=422)
-    if not isinstance(outcome, service.ParentRegistration):
+    outcome = forms.attempt(
+        session,
+        lambda: service.register_parent(
+            session, clock, phone=phone, code=code, password=password, name=name
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         return _register_page(request, values, outcome, status_code=422)
     return signed_in_redirect(
         request, session, clock, username=outcome.account.phone, password=password, to="/parent"
     )
+
+
+def _send_code(
+    request: Request, session: DbSession, clock: ClockDep, phone: str
+) -> XuejiError | None:
+    """Store a code and send it; the refusal to show, if any (a malformed phone beside
+    its field). The code and its count are committed before the gateway is called: a
+    failing gateway cannot roll back the count that limits how often it is asked."""
+    message = forms.attempt(
+        session,
+        lambda: codes.request_code(
+            session, clock, phone=phone, purpose="parent_register", client=client_address(request)
+        ),
+    )
+    if isinstance(message, ValidationFailed):
+        return ValidationFailed(message.message, fields={"phone": message.code})
+    if isinstance(message, XuejiError):
+        return message
+    session.commit()
+    try:
+        message.send(get_container(request).sms)
+    except XuejiError as refused:  # the gateway failed (SmsNotSent)
+        return refused
+    return None
 
 
 def _parent_page(
@@ -141,20 +150,19 @@ def apply(
         "guardian_name": guardian_name,
         "relation": relation,
     }
-    try:
-        with session.begin_nested():
-            outcome = applications.apply(
-                session,
-                clock,
-                principal,
-                registry_no=registry_no,
-                student_name=student_name,
-                guardian_name=guardian_name,
-                relation=relation,
-            )
-    except XuejiError as error:
-        return _parent_page(request, session, principal, error, values, 422)
-    if not isinstance(outcome, PhoneChangeApplication):
+    outcome = forms.attempt(
+        session,
+        lambda: applications.apply(
+            session,
+            clock,
+            principal,
+            registry_no=registry_no,
+            student_name=student_name,
+            guardian_name=guardian_name,
+            relation=relation,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         return _parent_page(request, session, principal, outcome, values, 422)
     return RedirectResponse("/parent", status_code=303)
 
@@ -195,18 +203,18 @@ def decide(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    try:
-        with session.begin_nested():
-            if decision == "forward":
-                applications.forward(session, clock, principal, application_id)
-            elif decision == "approve":
-                applications.approve(session, clock, principal, application_id, reason=reason)
-            elif decision == "reject":
-                applications.reject(session, clock, principal, application_id, reason=reason)
-            else:
-                return _applications_page(request, session, principal, status_code=404)
-    except XuejiError as error:
-        if error.code == "NOT_FOUND":
-            raise
-        return _applications_page(request, session, principal, error, 422)
+    chosen = {
+        "forward": lambda: applications.forward(session, clock, principal, application_id),
+        "approve": lambda: applications.approve(
+            session, clock, principal, application_id, reason=reason
+        ),
+        "reject": lambda: applications.reject(
+            session, clock, principal, application_id, reason=reason
+        ),
+    }.get(decision)
+    if chosen is None:
+        return _applications_page(request, session, principal, status_code=404)
+    outcome = forms.attempt(session, chosen, propagate=(NotFound,))
+    if isinstance(outcome, XuejiError):
+        return _applications_page(request, session, principal, outcome, 422)
     return RedirectResponse("/phone-change-applications", status_code=303)

@@ -13,7 +13,7 @@ from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
 from xueji.domain.capabilities import Capability
 from xueji.domain.diagnosis import field_results, next_steps
 from xueji.domain.enrollment import EnrollmentStatus
-from xueji.domain.errors import Throttled, XuejiError
+from xueji.domain.errors import XuejiError
 from xueji.domain.five_fields import FIELD_LABELS, NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.domain.statuses import LearningAction, ResourceKind
@@ -75,27 +75,27 @@ def register(
 ) -> Response:
     csrf.check(request, form.csrf_token)
     values = form.model_dump(exclude={"password", "csrf_token"})
-    try:
-        with session.begin_nested():
-            service.register(
-                session,
-                clock,
-                student_no=form.student_no,
-                password=form.password,
-                entered=form.entered(),
-                client=client_address(request),
-            )
-    except XuejiError as error:
-        status = 429 if isinstance(error, Throttled) else 422
+    outcome = forms.attempt(
+        session,
+        lambda: service.register(
+            session,
+            clock,
+            student_no=form.student_no,
+            password=form.password,
+            entered=form.entered(),
+            client=client_address(request),
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         return render(
             request,
             "register.html",
             {
                 "values": values,
-                "errors": forms.field_messages(error),
-                "error": error,
+                "errors": forms.field_messages(outcome),
+                "error": outcome,
             },
-            status_code=status,
+            status_code=forms.refused_status(outcome),
         )
     return signed_in_redirect(
         request, session, clock, username=form.student_no, password=form.password, to="/student"
@@ -176,19 +176,18 @@ def act(
     back_to_resource = view == "resource"
     if action not in learning.ACTIONS:
         return _student_page(request, session, principal, status_code=404)
-    error: XuejiError | None = None
-    try:
-        with session.begin_nested():
-            learning.act(
-                session,
-                clock,
-                principal,
-                resource_id=resource_id,
-                action=LearningAction(action),
-                content=content or None,
-            )
-    except XuejiError as refused:
-        error = refused
+    outcome = forms.attempt(
+        session,
+        lambda: learning.act(
+            session,
+            clock,
+            principal,
+            resource_id=resource_id,
+            action=LearningAction(action),
+            content=content or None,
+        ),
+    )
+    error = outcome if isinstance(outcome, XuejiError) else None
     notice = None if error else ACTION_NOTICES[LearningAction(action)]
     status_code = 403 if error else 200
     if back_to_resource:
@@ -269,11 +268,12 @@ def correct_details(
         "birth_date": entered.birth_date,
         "school_name": entered.school_name,
     }
-    try:
-        with session.begin_nested():
-            service.update_details(
-                session, clock, principal, changes=changes, client=client_address(request)
-            )
-    except XuejiError as error:
-        return _student_page(request, session, principal, error, status_code=422)
+    outcome = forms.attempt(
+        session,
+        lambda: service.update_details(
+            session, clock, principal, changes=changes, client=client_address(request)
+        ),
+    )
+    if isinstance(outcome, XuejiError):
+        return _student_page(request, session, principal, outcome, status_code=422)
     return RedirectResponse("/student", status_code=303)

@@ -20,7 +20,7 @@ from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import Guardian
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import GuardianFacts, check_guardian
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.errors import status_of
 from xueji.web.templating import render
@@ -280,21 +280,21 @@ def correct(
             code="RECORD_CHANGED",
         )
         return _render_form(request, session, located, stale, None, status_code=409)
-    try:
-        changes = _changes(values, located.guardians)
-        before = located.student.event_sequence
-        with session.begin_nested():
-            service.correct_student(
-                session,
-                clock,
-                principal,
-                registry_no=located.student.registry_no,
-                changes=changes,
-                reason=reason,
-            )
-    except XuejiError as error:
+    before = located.student.event_sequence
+    outcome = forms.attempt(
+        session,
+        lambda: service.correct_student(
+            session,
+            clock,
+            principal,
+            registry_no=located.student.registry_no,
+            changes=_changes(values, located.guardians),
+            reason=reason,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         located = service.locate_by_id(session, principal, student_id)
-        return _render_form(request, session, located, error, values, status_code=422)
+        return _render_form(request, session, located, outcome, values, status_code=422)
     done = "corrected" if located.student.event_sequence != before else "unchanged"
     return RedirectResponse(f"/students/{student_id}?done={done}", status_code=303)
 
@@ -346,19 +346,25 @@ def change_enrollment(
 ) -> Response:
     csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
-    try:
-        if kind not in {c.value for c in ChangeKind}:
-            raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
-        with session.begin_nested():
-            enrollment.change_enrollment(
-                session,
-                clock,
-                principal,
-                registry_no=located.student.registry_no,
-                kind=ChangeKind(kind),
-                reason=reason,
-            )
-    except (ValidationFailed, IllegalTransition, Conflict) as refused:
+    outcome = forms.attempt(
+        session,
+        lambda: enrollment.change_enrollment(
+            session,
+            clock,
+            principal,
+            registry_no=located.student.registry_no,
+            kind=_change_kind(kind),
+            reason=reason,
+        ),
+        refuse=(ValidationFailed, IllegalTransition, Conflict),
+    )
+    if isinstance(outcome, XuejiError):
         typed = {"kind": kind, "reason": reason}
-        return _detail_page(request, session, principal, located, error=refused, typed=typed)
+        return _detail_page(request, session, principal, located, error=outcome, typed=typed)
     return RedirectResponse(f"/students/{student_id}?done=changed", status_code=303)
+
+
+def _change_kind(kind: str) -> ChangeKind:
+    if kind not in {c.value for c in ChangeKind}:
+        raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
+    return ChangeKind(kind)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth.deps import CurrentPrincipal
-from xueji.domain.errors import XuejiError
+from xueji.domain.errors import NotFound, XuejiError
 from xueji.domain.five_fields import FIELD_LABELS
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.verification import queue
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
@@ -76,22 +76,22 @@ def notify_page(
 ) -> Response:
     """Back to the same page of the queue, at the account just notified."""
     csrf.check(request, csrf_token)
-    try:
-        with session.begin_nested():
-            queue.notify_student(
-                session,
-                clock,
-                principal,
-                school_code=school_code,
-                account_id=account_id,
-                fields=fields or [],
-                message=message,
-            )
-    except XuejiError as refused:
-        if refused.code == "NOT_FOUND":
-            raise
+    outcome = forms.attempt(
+        session,
+        lambda: queue.notify_student(
+            session,
+            clock,
+            principal,
+            school_code=school_code,
+            account_id=account_id,
+            fields=fields or [],
+            message=message,
+        ),
+        propagate=(NotFound,),
+    )
+    if isinstance(outcome, XuejiError):
         return _queue_page(
-            request, school_code, session, clock, principal, after=after, error=refused
+            request, school_code, session, clock, principal, after=after, error=outcome
         )
     page = f"&after={after}" if after is not None else ""
     return RedirectResponse(

@@ -1,8 +1,16 @@
-"""Page forms: the message beside each field a refusal names."""
+"""Page forms: attempting a change so that a refusal is shown on the form it came from,
+the status of that page, and the message beside each field a refusal names."""
 
 from __future__ import annotations
 
-from xueji.domain.errors import XuejiError
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from xueji.domain.errors import Throttled, XuejiError
+
+T = TypeVar("T")
 
 #: The message beside a form field, by the code a refusal gives for it in
 #: ``details["fields"]``.
@@ -23,6 +31,37 @@ FIELD_MESSAGES = {
 }
 #: Beside a field whose code has no message of its own.
 FIELD_FALLBACK = "格式不对"
+
+
+def attempt(
+    session: Session,
+    action: Callable[[], T],
+    *,
+    refuse: tuple[type[XuejiError], ...] = (XuejiError,),
+    propagate: tuple[type[XuejiError], ...] = (),
+) -> T | XuejiError:
+    """What ``action`` returns, or the error it was refused with, for the page to show
+    with what was typed.
+
+    The action runs in a savepoint: a refusal undoes its writes alone, and the page is
+    then read from the request's transaction as it was before. A refusal the action
+    returns instead of raising (keeping its writes, such as an attempt counted) reaches
+    the caller the same way. Errors outside ``refuse``, and those in ``propagate`` (e.g.
+    ``NotFound``, which answers the 404 page like any record out of reach), are raised
+    as usual."""
+    try:
+        with session.begin_nested():
+            return action()
+    except propagate:
+        raise
+    except refuse as refused:
+        return refused
+
+
+def refused_status(error: XuejiError) -> int:
+    """The status of a form page shown again with its refusal: 429 when the caller tried
+    too often, 422 otherwise."""
+    return 429 if isinstance(error, Throttled) else 422
 
 
 def field_messages(error: XuejiError | None) -> dict[str, str]:

@@ -12,7 +12,7 @@ from xueji.domain.errors import XuejiError
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.enrollment.schemas import TransferOut
 from xueji.registry.repository import RegistryRepository
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
@@ -83,19 +83,20 @@ def request_transfer(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    try:
-        with session.begin_nested():
-            enrollment.request_transfer(
-                session,
-                clock,
-                principal,
-                registry_no=registry_no,
-                to_school_code=principal.school_code or "",
-                reason=reason,
-            )
-    except XuejiError as error:
+    outcome = forms.attempt(
+        session,
+        lambda: enrollment.request_transfer(
+            session,
+            clock,
+            principal,
+            registry_no=registry_no,
+            to_school_code=principal.school_code or "",
+            reason=reason,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         typed = {"registry_no": registry_no, "reason": reason}
-        return _inbox(request, session, principal, error=error, status_code=422, values=typed)
+        return _inbox(request, session, principal, error=outcome, status_code=422, values=typed)
     return RedirectResponse("/transfers?done=requested", status_code=303)
 
 
