@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal, signed_in_redirect
 from xueji.domain.errors import NotFound, ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, codes, service
@@ -18,6 +18,10 @@ from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
 
 router = APIRouter(tags=["parent pages"], include_in_schema=False)
+#: Registration, open to anyone, and the pages of signed-in parents and staff, each router
+#: with its dependencies; both are taken into ``router`` at the end of this module.
+open_pages = APIRouter(dependencies=[Depends(csrf.check_form)])
+signed_in_pages = APIRouter(dependencies=SIGNED_IN_PAGES)
 
 
 def _register_page(
@@ -40,12 +44,12 @@ def _register_page(
     )
 
 
-@router.get("/parent/register")
+@open_pages.get("/parent/register")
 def register_form(request: Request) -> Response:
     return _register_page(request, {})
 
 
-@router.post("/parent/register")
+@open_pages.post("/parent/register")
 def register(
     request: Request,
     session: DbSession,
@@ -55,10 +59,8 @@ def register(
     code: Annotated[str, Form(max_length=12)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """One form, two buttons: 获取验证码 (``action=code``) and 注册."""
-    csrf.check(request, csrf_token)
     values = {"phone": phone, "name": name}
     if action == "code":
         refused = _send_code(request, session, clock, phone)
@@ -126,12 +128,12 @@ def _parent_page(
     )
 
 
-@router.get("/parent")
+@signed_in_pages.get("/parent")
 def parent_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     return _parent_page(request, session, principal)
 
 
-@router.post("/parent/applications")
+@signed_in_pages.post("/parent/applications")
 def apply(
     request: Request,
     session: DbSession,
@@ -141,9 +143,7 @@ def apply(
     student_name: Annotated[str, Form(max_length=200)] = "",
     guardian_name: Annotated[str, Form(max_length=200)] = "",
     relation: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     values = {
         "registry_no": registry_no,
         "student_name": student_name,
@@ -167,7 +167,7 @@ def apply(
     return RedirectResponse("/parent", status_code=303)
 
 
-@router.get("/phone-change-applications")
+@signed_in_pages.get("/phone-change-applications")
 def applications_page(
     request: Request, session: DbSession, principal: CurrentPrincipal, before: int | None = None
 ) -> Response:
@@ -191,7 +191,7 @@ def _applications_page(
     )
 
 
-@router.post("/phone-change-applications/{application_id}/{decision}")
+@signed_in_pages.post("/phone-change-applications/{application_id}/{decision}")
 def decide(
     request: Request,
     application_id: int,
@@ -200,9 +200,7 @@ def decide(
     clock: ClockDep,
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     chosen = {
         "forward": lambda: applications.forward(session, clock, principal, application_id),
         "approve": lambda: applications.approve(
@@ -218,3 +216,8 @@ def decide(
     if isinstance(outcome, XuejiError):
         return _applications_page(request, session, principal, outcome, 422)
     return RedirectResponse("/phone-change-applications", status_code=303)
+
+
+# After the routes above: include_router may copy the routes a router has so far.
+router.include_router(open_pages)
+router.include_router(signed_in_pages)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal, signed_in_redirect
 from xueji.domain.capabilities import Capability
 from xueji.domain.diagnosis import field_results, next_steps
 from xueji.domain.enrollment import EnrollmentStatus
@@ -24,6 +24,10 @@ from xueji.web.deps import ClockDep, DbSession, client_address
 from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
+#: Registration, open to anyone, and the student's own pages, each router
+#: with its dependencies; both are taken into ``router`` at the end of this module.
+open_pages = APIRouter(dependencies=[Depends(csrf.check_form)])
+signed_in_pages = APIRouter(dependencies=SIGNED_IN_PAGES)
 
 
 def explain(mismatch: Mismatch) -> str:
@@ -39,7 +43,7 @@ def explain(mismatch: Mismatch) -> str:
     return f"{field}与学籍登记的不一致：{kind}{where}"
 
 
-@router.get("/register")
+@open_pages.get("/register")
 def registration_form(request: Request) -> Response:
     return render(request, "register.html", {"values": {}, "errors": {}})
 
@@ -52,7 +56,6 @@ class FiveFieldsForm(BaseModel):
     gender: str = Field(default="", max_length=4)
     birth_date: str = Field(default="", max_length=20)
     school_name: str = Field(default="", max_length=200)
-    csrf_token: str = ""
 
     def entered(self) -> service.Entered:
         return service.Entered(
@@ -69,12 +72,11 @@ class RegistrationForm(FiveFieldsForm):
     password: str = Field(default="", max_length=256)
 
 
-@router.post("/register")
+@open_pages.post("/register")
 def register(
     request: Request, session: DbSession, clock: ClockDep, form: Annotated[RegistrationForm, Form()]
 ) -> Response:
-    csrf.check(request, form.csrf_token)
-    values = form.model_dump(exclude={"password", "csrf_token"})
+    values = form.model_dump(exclude={"password"})
     outcome = forms.attempt(
         session,
         lambda: service.register(
@@ -158,7 +160,7 @@ ACTION_NOTICES = {
 }
 
 
-@router.post("/student/resources/{resource_id}/{action}")
+@signed_in_pages.post("/student/resources/{resource_id}/{action}")
 def act(
     request: Request,
     resource_id: int,
@@ -168,11 +170,9 @@ def act(
     principal: CurrentPrincipal,
     content: Annotated[str, Form(max_length=4000)] = "",
     view: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Acts from the home list or from the resource's own page (``view=resource``) and
     answers with the page the student came from, with the outcome on it."""
-    csrf.check(request, csrf_token)
     back_to_resource = view == "resource"
     if action not in learning.ACTIONS:
         return _student_page(request, session, principal, status_code=404)
@@ -219,7 +219,7 @@ def _resource_page(
     )
 
 
-@router.get("/student/resources/{resource_id}")
+@signed_in_pages.get("/student/resources/{resource_id}")
 def resource_page(
     request: Request, resource_id: int, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
@@ -227,7 +227,7 @@ def resource_page(
     return _resource_page(request, session, principal, resource_id)
 
 
-@router.get("/student/archive")
+@signed_in_pages.get("/student/archive")
 def archive_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     """The electronic archive (电子学籍档案) of learning records, or why it is closed."""
     try:
@@ -246,12 +246,12 @@ def archive_page(request: Request, session: DbSession, principal: CurrentPrincip
     )
 
 
-@router.get("/student")
+@signed_in_pages.get("/student")
 def student_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     return _student_page(request, session, principal)
 
 
-@router.post("/student/details")
+@signed_in_pages.post("/student/details")
 def correct_details(
     request: Request,
     session: DbSession,
@@ -259,7 +259,6 @@ def correct_details(
     principal: CurrentPrincipal,
     form: Annotated[FiveFieldsForm, Form()],
 ) -> Response:
-    csrf.check(request, form.csrf_token)
     entered = form.entered()
     changes = {
         "registry_no": entered.registry_no,
@@ -277,3 +276,8 @@ def correct_details(
     if isinstance(outcome, XuejiError):
         return _student_page(request, session, principal, outcome, status_code=422)
     return RedirectResponse("/student", status_code=303)
+
+
+# After the routes above: include_router may copy the routes a router has so far.
+router.include_router(open_pages)
+router.include_router(signed_in_pages)

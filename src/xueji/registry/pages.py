@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from xueji.auth.deps import CurrentPrincipal
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
 from xueji.domain.errors import Conflict, IllegalTransition, ValidationFailed, XuejiError
@@ -20,12 +20,12 @@ from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import Guardian
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import GuardianFacts, check_guardian
-from xueji.web import csrf, forms
+from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.errors import status_of
 from xueji.web.templating import render
 
-router = APIRouter(tags=["registry pages"], include_in_schema=False)
+router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES)
 PAGE_SIZE = 50
 NOTICES = {
     "corrected": "已保存更正，并已通知平台刷新。",
@@ -253,11 +253,9 @@ def correct(
     g2_phone: Annotated[str, Form(max_length=30)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
     version: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Refused, changing nothing, when the student changed since the form was opened:
     saving every field of a stale form would silently undo the other change."""
-    csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
     values = {
         "name": name,
@@ -342,9 +340,7 @@ def change_enrollment(
     principal: CurrentPrincipal,
     kind: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
     outcome = forms.attempt(
         session,
