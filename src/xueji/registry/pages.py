@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codes import Gender
@@ -234,6 +235,23 @@ def _render_form(
     )
 
 
+class CorrectionForm(BaseModel):
+    """The correction form as posted, every field as typed (shown again if refused)."""
+
+    name: str = Field(default="", max_length=200)
+    gender: str = Field(default="", max_length=2)
+    birth_date: str = Field(default="", max_length=20)
+    class_id: str = Field(default="", max_length=20)
+    g1_name: str = Field(default="", max_length=200)
+    g1_relation: str = Field(default="", max_length=20)
+    g1_phone: str = Field(default="", max_length=30)
+    g2_name: str = Field(default="", max_length=200)
+    g2_relation: str = Field(default="", max_length=20)
+    g2_phone: str = Field(default="", max_length=30)
+    reason: str = Field(default="", max_length=1000)
+    version: str = Field(default="", max_length=20)
+
+
 @router.post("/students/{student_id}/edit")
 def correct(
     request: Request,
@@ -241,37 +259,13 @@ def correct(
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    name: Annotated[str, Form(max_length=200)] = "",
-    gender: Annotated[str, Form(max_length=2)] = "",
-    birth_date: Annotated[str, Form(max_length=20)] = "",
-    class_id: Annotated[str, Form(max_length=20)] = "",
-    g1_name: Annotated[str, Form(max_length=200)] = "",
-    g1_relation: Annotated[str, Form(max_length=20)] = "",
-    g1_phone: Annotated[str, Form(max_length=30)] = "",
-    g2_name: Annotated[str, Form(max_length=200)] = "",
-    g2_relation: Annotated[str, Form(max_length=20)] = "",
-    g2_phone: Annotated[str, Form(max_length=30)] = "",
-    reason: Annotated[str, Form(max_length=1000)] = "",
-    version: Annotated[str, Form(max_length=20)] = "",
+    form: Annotated[CorrectionForm, Form()],
 ) -> Response:
     """Refused, changing nothing, when the student changed since the form was opened:
     saving every field of a stale form would silently undo the other change."""
     located = service.locate_by_id(session, principal, student_id)
-    values = {
-        "name": name,
-        "gender": gender,
-        "birth_date": birth_date,
-        "class_id": class_id,
-        "g1_name": g1_name,
-        "g1_relation": g1_relation,
-        "g1_phone": g1_phone,
-        "g2_name": g2_name,
-        "g2_relation": g2_relation,
-        "g2_phone": g2_phone,
-        "reason": reason,
-        "version": version,
-    }
-    if version != str(located.student.event_sequence):
+    values = form.model_dump()
+    if form.version != str(located.student.event_sequence):
         stale = Conflict(
             "该学生的信息在你打开此页后已被他人修改，你的更正没有保存；"
             "下面是最新的信息，请核对后重新填写",
@@ -287,7 +281,7 @@ def correct(
             principal,
             registry_no=located.student.registry_no,
             changes=_changes(values, located.guardians),
-            reason=reason,
+            reason=form.reason,
         ),
     )
     if isinstance(outcome, XuejiError):
