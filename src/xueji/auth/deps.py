@@ -1,5 +1,6 @@
 """Who the caller is, for routes and pages: the principal behind the session token
-(a CSRF check on cookie-authenticated API writes), and the page session cookie."""
+(a CSRF check on cookie-authenticated API writes), the page session cookie, and what a
+router of signed-in pages depends on."""
 
 from __future__ import annotations
 
@@ -86,6 +87,11 @@ def current_principal(
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+#: The dependencies of a router whose every page is for a signed-in user: who is asking
+#: (no live session: the sign-in page, whatever the form holds), then the form's CSRF
+#: token, in this order, so that a refused form is shown with the user's own menu.
+SIGNED_IN_PAGES = [Depends(current_principal), Depends(csrf.check_form)]
 
 
 async def is_signed_in(request: Request) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service
@@ -18,7 +16,7 @@ from xueji.web.deps import (
 )
 from xueji.web.templating import render
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Depends(csrf.check_form)])
 
 
 @router.get("/")
@@ -34,9 +32,7 @@ def home(request: Request, principal: CurrentPrincipal) -> Response:
 def logout(
     request: Request,
     session: DbSession,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     token = request_token(request)
     if token:
         service.sign_out(session, token)

@@ -3,18 +3,17 @@ counts only, no personal data) and the operators' page with the alarms and dead 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from xueji.audit.service import Actor
-from xueji.auth.deps import CurrentPrincipal
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.auth.service import Principal
 from xueji.domain.errors import Forbidden, NotFound
 from xueji.domain.roles import Role
 from xueji.sync import ops, worker
-from xueji.web import csrf
 from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.templating import render
 
@@ -63,16 +62,15 @@ def ops_page(
     )
 
 
-@router.post("/ops/dead-letters/{event_id}/retry", include_in_schema=False)
+@router.post(
+    "/ops/dead-letters/{event_id}/retry", include_in_schema=False, dependencies=SIGNED_IN_PAGES
+)
 def retry_dead_letter(
-    request: Request,
     event_id: int,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     _platform_admin(principal)
     if (
         worker.retry(session, clock, Actor(principal.account_id, principal.username), event_id)

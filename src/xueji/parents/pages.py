@@ -5,27 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import codes
-from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
-from xueji.domain.errors import ValidationFailed, XuejiError
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal, signed_in_redirect
+from xueji.domain.errors import NotFound, ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, service
-from xueji.parents.models import PhoneChangeApplication
 from xueji.platform.learning import ACTION_LABELS
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
 
 router = APIRouter(tags=["parent pages"], include_in_schema=False)
-FIELD_ERRORS = {
-    "PHONE_INVALID": "手机号应为 11 位中国大陆手机号码",
-    "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
-    "SMS_CODE_INVALID": "验证码不正确或已失效，请重新获取",
-    "NAME_INVALID": "姓名不超过 50 个字符",
-}
+#: Registration, open to anyone, and the pages of signed-in parents and staff, each router
+#: with its dependencies; both are taken into ``router`` at the end of this module.
+open_pages = APIRouter(dependencies=[Depends(csrf.check_form)])
+signed_in_pages = APIRouter(dependencies=SIGNED_IN_PAGES)
 
 
 def _register_page(
@@ -35,26 +32,25 @@ def _register_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    fields = error.details.get("fields", {}) if error else {}
     return render(
         request,
         "parent_register.html",
         {
             "values": values,
             "error": error,
-            "errors": {f: FIELD_ERRORS.get(c, "格式不对") for f, c in fields.items()},
+            "errors": forms.field_messages(error),
             "notice": notice,
         },
         status_code=status_code,
     )
 
 
-@router.get("/parent/register")
+@open_pages.get("/parent/register")
 def register_form(request: Request) -> Response:
     return _register_page(request, {})
 
 
-@router.post("/parent/register")
+@open_pages.post("/parent/register")
 def register(
     request: Request,
     session: DbSession,
@@ -64,41 +60,49 @@ def register(
     code: Annotated[str, Form(max_length=12)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """One form, two buttons: 获取验证码 (``action=code``) and 注册."""
-    csrf.check(request, csrf_token)
     values = {"phone": phone, "name": name}
-    container = get_container(request)
     if action == "code":
-        try:
-            with session.begin_nested():
-                message = codes.request_code(
-                    session,
-                    clock,
-                    phone=phone,
-                    purpose="parent_register",
-                    client=client_address(request),
-                )
-            session.commit()  # the code and its count, before the gateway is called
-            message.send(container.sms)
-        except XuejiError as error:
-            if isinstance(error, ValidationFailed):
-                error = ValidationFailed(error.message, fields={"phone": error.code})
-            return _register_page(request, values, error, status_code=422)
+        refused = _send_code(request, session, clock, phone)
+        if refused is not None:
+            return _register_page(request, values, refused, status_code=422)
         return _register_page(request, values, notice="验证码已发送，5 分钟内有效")
-    try:
-        with session.begin_nested():
-            outcome = service.register_parent(
-                session, clock, phone=phone, code=code, password=password, name=name
-            )
-    except XuejiError as error:
-        return _register_page(request, values, error, status_code=422)
-    if not isinstance(outcome, service.ParentRegistration):
+    outcome = forms.attempt(
+        session,
+        lambda: service.register_parent(
+            session, clock, phone=phone, code=code, password=password, name=name
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         return _register_page(request, values, outcome, status_code=422)
     return signed_in_redirect(
         request, session, clock, username=outcome.account.phone, password=password, to="/parent"
     )
+
+
+def _send_code(
+    request: Request, session: DbSession, clock: ClockDep, phone: str
+) -> XuejiError | None:
+    """Store a code and send it; the refusal to show, if any (a malformed phone beside
+    its field). The code and its count are committed before the gateway is called: a
+    failing gateway cannot roll back the count that limits how often it is asked."""
+    message = forms.attempt(
+        session,
+        lambda: codes.request_code(
+            session, clock, phone=phone, purpose="parent_register", client=client_address(request)
+        ),
+    )
+    if isinstance(message, ValidationFailed):
+        return ValidationFailed(message.message, fields={"phone": message.code})
+    if isinstance(message, XuejiError):
+        return message
+    session.commit()
+    try:
+        message.send(get_container(request).sms)
+    except XuejiError as refused:  # the gateway failed (SmsNotSent)
+        return refused
+    return None
 
 
 def _parent_page(
@@ -125,12 +129,12 @@ def _parent_page(
     )
 
 
-@router.get("/parent")
+@signed_in_pages.get("/parent")
 def parent_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     return _parent_page(request, session, principal)
 
 
-@router.post("/parent/applications")
+@signed_in_pages.post("/parent/applications")
 def apply(
     request: Request,
     session: DbSession,
@@ -140,34 +144,31 @@ def apply(
     student_name: Annotated[str, Form(max_length=200)] = "",
     guardian_name: Annotated[str, Form(max_length=200)] = "",
     relation: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     values = {
         "registry_no": registry_no,
         "student_name": student_name,
         "guardian_name": guardian_name,
         "relation": relation,
     }
-    try:
-        with session.begin_nested():
-            outcome = applications.apply(
-                session,
-                clock,
-                principal,
-                registry_no=registry_no,
-                student_name=student_name,
-                guardian_name=guardian_name,
-                relation=relation,
-            )
-    except XuejiError as error:
-        return _parent_page(request, session, principal, error, values, 422)
-    if not isinstance(outcome, PhoneChangeApplication):
+    outcome = forms.attempt(
+        session,
+        lambda: applications.apply(
+            session,
+            clock,
+            principal,
+            registry_no=registry_no,
+            student_name=student_name,
+            guardian_name=guardian_name,
+            relation=relation,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         return _parent_page(request, session, principal, outcome, values, 422)
     return RedirectResponse("/parent", status_code=303)
 
 
-@router.get("/phone-change-applications")
+@signed_in_pages.get("/phone-change-applications")
 def applications_page(
     request: Request, session: DbSession, principal: CurrentPrincipal, before: int | None = None
 ) -> Response:
@@ -191,7 +192,7 @@ def _applications_page(
     )
 
 
-@router.post("/phone-change-applications/{application_id}/{decision}")
+@signed_in_pages.post("/phone-change-applications/{application_id}/{decision}")
 def decide(
     request: Request,
     application_id: int,
@@ -200,21 +201,24 @@ def decide(
     clock: ClockDep,
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-    try:
-        with session.begin_nested():
-            if decision == "forward":
-                applications.forward(session, clock, principal, application_id)
-            elif decision == "approve":
-                applications.approve(session, clock, principal, application_id, reason=reason)
-            elif decision == "reject":
-                applications.reject(session, clock, principal, application_id, reason=reason)
-            else:
-                return _applications_page(request, session, principal, status_code=404)
-    except XuejiError as error:
-        if error.code == "NOT_FOUND":
-            raise
-        return _applications_page(request, session, principal, error, 422)
+    chosen = {
+        "forward": lambda: applications.forward(session, clock, principal, application_id),
+        "approve": lambda: applications.approve(
+            session, clock, principal, application_id, reason=reason
+        ),
+        "reject": lambda: applications.reject(
+            session, clock, principal, application_id, reason=reason
+        ),
+    }.get(decision)
+    if chosen is None:
+        return _applications_page(request, session, principal, status_code=404)
+    outcome = forms.attempt(session, chosen, propagate=(NotFound,))
+    if isinstance(outcome, XuejiError):
+        return _applications_page(request, session, principal, outcome, 422)
     return RedirectResponse("/phone-change-applications", status_code=303)
+
+
+# After the routes above: include_router may copy the routes a router has so far.
+router.include_router(open_pages)
+router.include_router(signed_in_pages)

@@ -5,39 +5,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from xueji.auth.deps import CurrentPrincipal, signed_in_redirect
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal, signed_in_redirect
 from xueji.domain.capabilities import Capability
 from xueji.domain.diagnosis import field_results, next_steps
 from xueji.domain.enrollment import EnrollmentStatus
-from xueji.domain.errors import Throttled, XuejiError
+from xueji.domain.errors import XuejiError
 from xueji.domain.five_fields import FIELD_LABELS, NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.domain.statuses import LearningAction, ResourceKind
 from xueji.platform import learning, service, waiting
 from xueji.platform.routes import GENDERS, parse_birth_date
-from xueji.web import csrf
+from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address
 from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
-
-FIELD_ERRORS = {
-    "STUDENT_NO_INVALID": "学生号须以字母开头，由 4–20 位字母和数字组成",
-    "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
-    "GENDER_INVALID": "请选择性别",
-    "BIRTH_DATE_INVALID": "出生日期格式应为 2016-02-11，且不能晚于今天",
-    "NAME_INVALID": "姓名为空或含有姓名不可用的字符",
-    "SCHOOL_NAME_INVALID": "请填写学校全称",
-    "ID_FORMAT": "学籍号含有不该有的字符：应为 G 加 18 位身份证号（最后一位可以是 X）",
-    "ID_LENGTH": "学籍号位数不对：应为 G 加 18 位身份证号",
-    "ID_BIRTH_DATE": "学籍号中的出生日期不存在，请逐位核对",
-    "ID_REGION": "学籍号前 6 位不是有效的地区代码，请逐位核对",
-    "ID_CHECKSUM": "学籍号最后一位（校验码）与前面的数字对不上，请逐位核对",
-}
+#: Registration, open to anyone, and the student's own pages, each router
+#: with its dependencies; both are taken into ``router`` at the end of this module.
+open_pages = APIRouter(dependencies=[Depends(csrf.check_form)])
+signed_in_pages = APIRouter(dependencies=SIGNED_IN_PAGES)
 
 
 def explain(mismatch: Mismatch) -> str:
@@ -53,12 +43,7 @@ def explain(mismatch: Mismatch) -> str:
     return f"{field}与学籍登记的不一致：{kind}{where}"
 
 
-def _field_messages(error: XuejiError) -> dict[str, str]:
-    fields = error.details.get("fields", {})
-    return {field: FIELD_ERRORS.get(code, "格式不对") for field, code in fields.items()}
-
-
-@router.get("/register")
+@open_pages.get("/register")
 def registration_form(request: Request) -> Response:
     return render(request, "register.html", {"values": {}, "errors": {}})
 
@@ -71,7 +56,6 @@ class FiveFieldsForm(BaseModel):
     gender: str = Field(default="", max_length=4)
     birth_date: str = Field(default="", max_length=20)
     school_name: str = Field(default="", max_length=200)
-    csrf_token: str = ""
 
     def entered(self) -> service.Entered:
         return service.Entered(
@@ -88,33 +72,32 @@ class RegistrationForm(FiveFieldsForm):
     password: str = Field(default="", max_length=256)
 
 
-@router.post("/register")
+@open_pages.post("/register")
 def register(
     request: Request, session: DbSession, clock: ClockDep, form: Annotated[RegistrationForm, Form()]
 ) -> Response:
-    csrf.check(request, form.csrf_token)
-    values = form.model_dump(exclude={"password", "csrf_token"})
-    try:
-        with session.begin_nested():
-            service.register(
-                session,
-                clock,
-                student_no=form.student_no,
-                password=form.password,
-                entered=form.entered(),
-                client=client_address(request),
-            )
-    except XuejiError as error:
-        status = 429 if isinstance(error, Throttled) else 422
+    values = form.model_dump(exclude={"password"})
+    outcome = forms.attempt(
+        session,
+        lambda: service.register(
+            session,
+            clock,
+            student_no=form.student_no,
+            password=form.password,
+            entered=form.entered(),
+            client=client_address(request),
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         return render(
             request,
             "register.html",
             {
                 "values": values,
-                "errors": _field_messages(error),
-                "error": error,
+                "errors": forms.field_messages(outcome),
+                "error": outcome,
             },
-            status_code=status,
+            status_code=forms.refused_status(outcome),
         )
     return signed_in_redirect(
         request, session, clock, username=form.student_no, password=form.password, to="/student"
@@ -141,7 +124,7 @@ def _student_page(
             "mismatched": {m.field for m in mismatches},
             "labels": FIELD_LABELS,
             "error": error,
-            "errors": _field_messages(error) if error else {},
+            "errors": forms.field_messages(error),
             "status_label": state.status.label if state.status else None,
             "limits": limits(state),
             "resources": learning.visible(session, principal),
@@ -177,7 +160,7 @@ ACTION_NOTICES = {
 }
 
 
-@router.post("/student/resources/{resource_id}/{action}")
+@signed_in_pages.post("/student/resources/{resource_id}/{action}")
 def act(
     request: Request,
     resource_id: int,
@@ -187,27 +170,24 @@ def act(
     principal: CurrentPrincipal,
     content: Annotated[str, Form(max_length=4000)] = "",
     view: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Acts from the home list or from the resource's own page (``view=resource``) and
     answers with the page the student came from, with the outcome on it."""
-    csrf.check(request, csrf_token)
     back_to_resource = view == "resource"
     if action not in learning.ACTIONS:
         return _student_page(request, session, principal, status_code=404)
-    error: XuejiError | None = None
-    try:
-        with session.begin_nested():
-            learning.act(
-                session,
-                clock,
-                principal,
-                resource_id=resource_id,
-                action=LearningAction(action),
-                content=content or None,
-            )
-    except XuejiError as refused:
-        error = refused
+    outcome = forms.attempt(
+        session,
+        lambda: learning.act(
+            session,
+            clock,
+            principal,
+            resource_id=resource_id,
+            action=LearningAction(action),
+            content=content or None,
+        ),
+    )
+    error = outcome if isinstance(outcome, XuejiError) else None
     notice = None if error else ACTION_NOTICES[LearningAction(action)]
     status_code = 403 if error else 200
     if back_to_resource:
@@ -239,7 +219,7 @@ def _resource_page(
     )
 
 
-@router.get("/student/resources/{resource_id}")
+@signed_in_pages.get("/student/resources/{resource_id}")
 def resource_page(
     request: Request, resource_id: int, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
@@ -247,7 +227,7 @@ def resource_page(
     return _resource_page(request, session, principal, resource_id)
 
 
-@router.get("/student/archive")
+@signed_in_pages.get("/student/archive")
 def archive_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     """The electronic archive (电子学籍档案) of learning records, or why it is closed."""
     try:
@@ -266,12 +246,12 @@ def archive_page(request: Request, session: DbSession, principal: CurrentPrincip
     )
 
 
-@router.get("/student")
+@signed_in_pages.get("/student")
 def student_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     return _student_page(request, session, principal)
 
 
-@router.post("/student/details")
+@signed_in_pages.post("/student/details")
 def correct_details(
     request: Request,
     session: DbSession,
@@ -279,7 +259,6 @@ def correct_details(
     principal: CurrentPrincipal,
     form: Annotated[FiveFieldsForm, Form()],
 ) -> Response:
-    csrf.check(request, form.csrf_token)
     entered = form.entered()
     changes = {
         "registry_no": entered.registry_no,
@@ -288,11 +267,17 @@ def correct_details(
         "birth_date": entered.birth_date,
         "school_name": entered.school_name,
     }
-    try:
-        with session.begin_nested():
-            service.update_details(
-                session, clock, principal, changes=changes, client=client_address(request)
-            )
-    except XuejiError as error:
-        return _student_page(request, session, principal, error, status_code=422)
+    outcome = forms.attempt(
+        session,
+        lambda: service.update_details(
+            session, clock, principal, changes=changes, client=client_address(request)
+        ),
+    )
+    if isinstance(outcome, XuejiError):
+        return _student_page(request, session, principal, outcome, status_code=422)
     return RedirectResponse("/student", status_code=303)
+
+
+# After the routes above: include_router may copy the routes a router has so far.
+router.include_router(open_pages)
+router.include_router(signed_in_pages)

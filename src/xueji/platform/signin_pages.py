@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service
@@ -15,7 +15,7 @@ from xueji.web import csrf
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, dependencies=[Depends(csrf.check_form)])
 
 
 @router.get("/login")
@@ -32,9 +32,7 @@ def login(
     clock: ClockDep,
     username: Annotated[str, Form(max_length=128)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     settings = get_container(request).settings
     result = service.sign_in(
         session,

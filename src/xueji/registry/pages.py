@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
-from xueji.auth.deps import CurrentPrincipal
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
 from xueji.domain.errors import Conflict, IllegalTransition, ValidationFailed, XuejiError
@@ -20,12 +21,12 @@ from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import Guardian
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import GuardianFacts, check_guardian
-from xueji.web import csrf
+from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.errors import status_of
 from xueji.web.templating import render
 
-router = APIRouter(tags=["registry pages"], include_in_schema=False)
+router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES)
 PAGE_SIZE = 50
 NOTICES = {
     "corrected": "已保存更正，并已通知平台刷新。",
@@ -234,6 +235,23 @@ def _render_form(
     )
 
 
+class CorrectionForm(BaseModel):
+    """The correction form as posted, every field as typed (shown again if refused)."""
+
+    name: str = Field(default="", max_length=200)
+    gender: str = Field(default="", max_length=2)
+    birth_date: str = Field(default="", max_length=20)
+    class_id: str = Field(default="", max_length=20)
+    g1_name: str = Field(default="", max_length=200)
+    g1_relation: str = Field(default="", max_length=20)
+    g1_phone: str = Field(default="", max_length=30)
+    g2_name: str = Field(default="", max_length=200)
+    g2_relation: str = Field(default="", max_length=20)
+    g2_phone: str = Field(default="", max_length=30)
+    reason: str = Field(default="", max_length=1000)
+    version: str = Field(default="", max_length=20)
+
+
 @router.post("/students/{student_id}/edit")
 def correct(
     request: Request,
@@ -241,60 +259,34 @@ def correct(
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    name: Annotated[str, Form(max_length=200)] = "",
-    gender: Annotated[str, Form(max_length=2)] = "",
-    birth_date: Annotated[str, Form(max_length=20)] = "",
-    class_id: Annotated[str, Form(max_length=20)] = "",
-    g1_name: Annotated[str, Form(max_length=200)] = "",
-    g1_relation: Annotated[str, Form(max_length=20)] = "",
-    g1_phone: Annotated[str, Form(max_length=30)] = "",
-    g2_name: Annotated[str, Form(max_length=200)] = "",
-    g2_relation: Annotated[str, Form(max_length=20)] = "",
-    g2_phone: Annotated[str, Form(max_length=30)] = "",
-    reason: Annotated[str, Form(max_length=1000)] = "",
-    version: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    form: Annotated[CorrectionForm, Form()],
 ) -> Response:
     """Refused, changing nothing, when the student changed since the form was opened:
     saving every field of a stale form would silently undo the other change."""
-    csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
-    values = {
-        "name": name,
-        "gender": gender,
-        "birth_date": birth_date,
-        "class_id": class_id,
-        "g1_name": g1_name,
-        "g1_relation": g1_relation,
-        "g1_phone": g1_phone,
-        "g2_name": g2_name,
-        "g2_relation": g2_relation,
-        "g2_phone": g2_phone,
-        "reason": reason,
-        "version": version,
-    }
-    if version != str(located.student.event_sequence):
+    values = form.model_dump()
+    if form.version != str(located.student.event_sequence):
         stale = Conflict(
             "该学生的信息在你打开此页后已被他人修改，你的更正没有保存；"
             "下面是最新的信息，请核对后重新填写",
             code="RECORD_CHANGED",
         )
         return _render_form(request, session, located, stale, None, status_code=409)
-    try:
-        changes = _changes(values, located.guardians)
-        before = located.student.event_sequence
-        with session.begin_nested():
-            service.correct_student(
-                session,
-                clock,
-                principal,
-                registry_no=located.student.registry_no,
-                changes=changes,
-                reason=reason,
-            )
-    except XuejiError as error:
+    before = located.student.event_sequence
+    outcome = forms.attempt(
+        session,
+        lambda: service.correct_student(
+            session,
+            clock,
+            principal,
+            registry_no=located.student.registry_no,
+            changes=_changes(values, located.guardians),
+            reason=form.reason,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         located = service.locate_by_id(session, principal, student_id)
-        return _render_form(request, session, located, error, values, status_code=422)
+        return _render_form(request, session, located, outcome, values, status_code=422)
     done = "corrected" if located.student.event_sequence != before else "unchanged"
     return RedirectResponse(f"/students/{student_id}?done={done}", status_code=303)
 
@@ -342,23 +334,27 @@ def change_enrollment(
     principal: CurrentPrincipal,
     kind: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     located = service.locate_by_id(session, principal, student_id)
-    try:
-        if kind not in {c.value for c in ChangeKind}:
-            raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
-        with session.begin_nested():
-            enrollment.change_enrollment(
-                session,
-                clock,
-                principal,
-                registry_no=located.student.registry_no,
-                kind=ChangeKind(kind),
-                reason=reason,
-            )
-    except (ValidationFailed, IllegalTransition, Conflict) as refused:
+    outcome = forms.attempt(
+        session,
+        lambda: enrollment.change_enrollment(
+            session,
+            clock,
+            principal,
+            registry_no=located.student.registry_no,
+            kind=_change_kind(kind),
+            reason=reason,
+        ),
+        refuse=(ValidationFailed, IllegalTransition, Conflict),
+    )
+    if isinstance(outcome, XuejiError):
         typed = {"kind": kind, "reason": reason}
-        return _detail_page(request, session, principal, located, error=refused, typed=typed)
+        return _detail_page(request, session, principal, located, error=outcome, typed=typed)
     return RedirectResponse(f"/students/{student_id}?done=changed", status_code=303)
+
+
+def _change_kind(kind: str) -> ChangeKind:
+    if kind not in {c.value for c in ChangeKind}:
+        raise ValidationFailed("请选择异动类型", code="CHANGE_KIND_INVALID")
+    return ChangeKind(kind)

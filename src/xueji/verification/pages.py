@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from xueji.auth.deps import CurrentPrincipal
-from xueji.domain.errors import XuejiError
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
+from xueji.domain.errors import NotFound, XuejiError
 from xueji.domain.five_fields import FIELD_LABELS
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.verification import queue
-from xueji.web import csrf
+from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
-router = APIRouter(tags=["verification pages"], include_in_schema=False)
+router = APIRouter(
+    tags=["verification pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES
+)
 KINDS = {str(kind): label for kind, label in KIND_LABELS.items()} | {
     str(DifferenceKind.OTHER): "不同"
 }
@@ -71,27 +73,25 @@ def notify_page(
     principal: CurrentPrincipal,
     fields: Annotated[list[str] | None, Form()] = None,
     message: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
     after: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Back to the same page of the queue, at the account just notified."""
-    csrf.check(request, csrf_token)
-    try:
-        with session.begin_nested():
-            queue.notify_student(
-                session,
-                clock,
-                principal,
-                school_code=school_code,
-                account_id=account_id,
-                fields=fields or [],
-                message=message,
-            )
-    except XuejiError as refused:
-        if refused.code == "NOT_FOUND":
-            raise
+    outcome = forms.attempt(
+        session,
+        lambda: queue.notify_student(
+            session,
+            clock,
+            principal,
+            school_code=school_code,
+            account_id=account_id,
+            fields=fields or [],
+            message=message,
+        ),
+        propagate=(NotFound,),
+    )
+    if isinstance(outcome, XuejiError):
         return _queue_page(
-            request, school_code, session, clock, principal, after=after, error=refused
+            request, school_code, session, clock, principal, after=after, error=outcome
         )
     page = f"&after={after}" if after is not None else ""
     return RedirectResponse(

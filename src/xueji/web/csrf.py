@@ -4,6 +4,9 @@ Every page sets a random token in a cookie and in each form; a form POST must ca
 same value and, when the browser sends ``Origin``, come from this host. Session cookies
 are also ``SameSite=Lax``. API calls authenticated by cookie (not by bearer token) must
 repeat the token in the ``X-CSRF-Token`` header.
+
+Page routers check their forms with ``check_form``, a router dependency, so that no
+handler can leave it out.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 
 from xueji.domain.errors import Forbidden
+from xueji.web.deps import UNSAFE_METHODS
 
 COOKIE = "xueji_csrf"
 FIELD = "csrf_token"
@@ -46,3 +50,14 @@ def check(request: Request, submitted: str | None) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
         raise Forbidden("请求来源与本站不一致", code="CSRF_FAILED")
+
+
+async def check_form(request: Request) -> None:
+    """A page router's dependency: a state-changing request carries the token in the form
+    field ``csrf_token``. The form is parsed once: Starlette keeps it on the request, and
+    for a handler with form parameters or uploads FastAPI has parsed it already, before
+    any dependency runs."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    submitted = (await request.form()).get(FIELD)
+    check(request, submitted if isinstance(submitted, str) else None)

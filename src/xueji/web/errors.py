@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xueji.domain import errors as e
+from xueji.web.forms import FIELD_FALLBACK
 from xueji.web.templating import render
 
 STATUS = {
@@ -90,7 +91,7 @@ def _field_code(item: Any) -> str:
 
 
 def _field_message(item: Any) -> str:
-    return _FIELD_MESSAGES.get(str(item.get("type")), "格式不对")
+    return _FIELD_MESSAGES.get(str(item.get("type")), FIELD_FALLBACK)
 
 
 def _out_of_range() -> e.ValidationFailed:

@@ -7,16 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from xueji.auth.deps import CurrentPrincipal
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.errors import XuejiError
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.enrollment.schemas import TransferOut
 from xueji.registry.repository import RegistryRepository
-from xueji.web import csrf
+from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
-router = APIRouter(tags=["registry pages"], include_in_schema=False)
+router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES)
 
 
 def _inbox(
@@ -80,49 +80,42 @@ def request_transfer(
     principal: CurrentPrincipal,
     registry_no: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-    try:
-        with session.begin_nested():
-            enrollment.request_transfer(
-                session,
-                clock,
-                principal,
-                registry_no=registry_no,
-                to_school_code=principal.school_code or "",
-                reason=reason,
-            )
-    except XuejiError as error:
+    outcome = forms.attempt(
+        session,
+        lambda: enrollment.request_transfer(
+            session,
+            clock,
+            principal,
+            registry_no=registry_no,
+            to_school_code=principal.school_code or "",
+            reason=reason,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
         typed = {"registry_no": registry_no, "reason": reason}
-        return _inbox(request, session, principal, error=error, status_code=422, values=typed)
+        return _inbox(request, session, principal, error=outcome, status_code=422, values=typed)
     return RedirectResponse("/transfers?done=requested", status_code=303)
 
 
 @router.post("/transfers/{transfer_id}/confirm")
 def confirm(
-    request: Request,
     transfer_id: int,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     enrollment.confirm_transfer(session, clock, principal, transfer_id=transfer_id)
     return RedirectResponse("/transfers?done=confirmed", status_code=303)
 
 
 @router.post("/transfers/{transfer_id}/reject")
 def reject(
-    request: Request,
     transfer_id: int,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     enrollment.reject_transfer(session, clock, principal, transfer_id=transfer_id, reason=reason)
     return RedirectResponse("/transfers?done=rejected", status_code=303)

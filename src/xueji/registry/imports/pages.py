@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from xueji.auth.deps import CurrentPrincipal
+from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.errors import XuejiError
 from xueji.registry import scope
 from xueji.registry.imports.service import import_upload
-from xueji.web import csrf
+from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
 
-router = APIRouter(tags=["registry pages"], include_in_schema=False)
+router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES)
 
 
 @router.get("/imports")
@@ -32,24 +32,24 @@ def import_file(
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File()],
     mode: Annotated[str, Form(max_length=10)] = "check",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     scope.require_writer(principal)
     dry_run = mode != "commit"
-    try:
-        with session.begin_nested():
-            result, token = import_upload(
-                session,
-                clock,
-                principal,
-                school_code=principal.school_code or "",
-                filename=file.filename or "",
-                content=file.file,
-                dry_run=dry_run,
-            )
-    except XuejiError as error:
-        return render(request, "imports.html", {"result": None, "error": error}, status_code=422)
+    outcome = forms.attempt(
+        session,
+        lambda: import_upload(
+            session,
+            clock,
+            principal,
+            school_code=principal.school_code or "",
+            filename=file.filename or "",
+            content=file.file,
+            dry_run=dry_run,
+        ),
+    )
+    if isinstance(outcome, XuejiError):
+        return render(request, "imports.html", {"result": None, "error": outcome}, status_code=422)
+    result, token = outcome
     return render(
         request,
         "imports.html",
