@@ -83,7 +83,22 @@ def sign_in(page: Any, base: str, username: str, landing: str = "/") -> None:
     page.wait_for_url(base + landing)
 
 
-def test_register_with_a_typo_then_correct_it(live_server: str, browser_page: Any) -> None:
+def last_sms_code(var_dir: Path, phone: str) -> str:
+    """The code of the latest text the development sender wrote for ``phone``."""
+    outbox = (var_dir / "sms-outbox.jsonl").read_text(encoding="utf-8").splitlines()
+    message = next(json.loads(m)["message"] for m in reversed(outbox) if phone in m)
+    code = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", message)
+    assert code, message
+    return code.group(0)
+
+
+def test_register_ask_a_guardian_then_see_and_correct_the_difference(
+    live_instance: tuple[str, Path], browser_page: Any
+) -> None:
+    """A student registers with one wrong character: told only which field differs; asks
+    for a code on the guardian's phone, types it in; is then told how it differs, and
+    corrects it: active."""
+    live_server, var_dir = live_instance
     page = browser_page
     page.goto(live_server + "/register")
     page.get_by_label("学生号（自己设定，登录用）").fill("abudu2016")
@@ -95,12 +110,18 @@ def test_register_with_a_typo_then_correct_it(live_server: str, browser_page: An
     page.get_by_label("学校全称").fill("佛山市禅成区海口小学")
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(live_server + "/student")
-    assert page.locator("[data-status]").inner_text() == "未激活"
+    assert page.locator("[data-status]").inner_text() == "未激活（信息与学籍不一致）"
+    reason = page.get_by_role("region", name="未激活原因").inner_text()
+    assert "学校全称与学籍登记的不一致" in reason and "同音字" not in reason
+    page.get_by_role("button", name="发送验证码到监护人手机").click()
+    assert "验证码已发送" in page.get_by_role("status").inner_text()
+    page.get_by_label("验证码或激活码").fill(last_sms_code(var_dir, "13800138004"))
+    page.get_by_role("button", name="确认", exact=True).click()
     reason = page.get_by_role("region", name="未激活原因").inner_text()
     assert "学校全称与学籍登记的不一致：同音字（您填写的第 5 个字符处）" in reason
     page.get_by_label("学校全称").fill("佛山市禅城区海口小学")
     page.get_by_role("button", name="重新核对").click()
-    assert page.locator("[data-status]").inner_text() == "已激活（已与学籍关联）"
+    assert page.locator("[data-status]").inner_text() == "已激活"
 
 
 def test_suspended_student_sees_why_homework_is_closed(live_server: str, browser_page: Any) -> None:
@@ -131,11 +152,7 @@ def test_parent_with_an_unknown_phone_applies_and_is_bound_after_approval(
     page.get_by_label("手机号").fill(phone)
     page.get_by_role("button", name="获取验证码").click()
     assert "验证码已发送" in page.get_by_role("status").inner_text()
-    outbox = (var_dir / "sms-outbox.jsonl").read_text(encoding="utf-8").splitlines()
-    message = next(json.loads(m)["message"] for m in reversed(outbox) if phone in m)
-    code = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", message)
-    assert code
-    page.get_by_label("验证码").fill(code.group(0))
+    page.get_by_label("验证码").fill(last_sms_code(var_dir, phone))
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(base + "/parent")

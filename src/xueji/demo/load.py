@@ -229,20 +229,21 @@ def _learning(session: Session, clock: Clock, class_id: int) -> list[str]:
 
 
 #: (student number, registry number, name, gender, school name as entered, consented):
-#: 陈小明 typed everything right and his guardian typed the code of his 学籍基本信息表:
-#: active. 李华 typed 禅成 for 禅城: pending. 张丽 typed everything right and waits for a
-#: guardian's consent (a code to her guardian's phone, the sheet's code, or a parent).
+#: 陈小明 and 张丽 typed everything right and a guardian typed the code of their
+#: 学籍基本信息表: active. 李华 typed 禅成 for 禅城: pending. 黄𠮷 typed everything right
+#: and waits for a guardian's consent (a code to her guardian's phone, the sheet's code,
+#: or her parent 13800138001 from the parent's page).
 STUDENT_ACCOUNTS = (
     ("chenxm2016", STUDENTS[0].registry_no, "陈小明", "1", "佛山市禅城区海口小学", True),
     ("lihua2016", STUDENTS[1].registry_no, "李华", "2", "佛山市禅成区海口小学", False),
-    ("zhangli2015", STUDENTS[3].registry_no, "张丽", "2", "佛山市禅城区海口小学", False),
+    ("zhangli2015", STUDENTS[3].registry_no, "张丽", "2", "佛山市禅城区海口小学", True),
+    ("huangji2016", STUDENTS[5].registry_no, "黄𠮷", "2", "广州市天河区华景小学", False),
 )
-
-
 STUDENT_NOTES = {
     "chenxm2016": "已激活（监护人已确认）",
     "lihua2016": "未激活：学校全称填错一字",
-    "zhangli2015": "五项一致，待监护人确认",
+    "zhangli2015": "已激活（休学中）",
+    "huangji2016": "五项一致，待监护人确认（家长 13800138001 可在“我的孩子”中确认）",
 }
 
 

@@ -134,6 +134,22 @@ def parent_home(request: Request, session: DbSession, principal: CurrentPrincipa
     return _parent_page(request, session, principal)
 
 
+@signed_in_pages.post("/parent/children/{student_id}/consent")
+def consent(
+    request: Request,
+    student_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    account_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    """A guardian confirms that an account registered for the child is the child's."""
+    children.consent_for_child(
+        session, clock, principal, student_id=student_id, account_id=account_id
+    )
+    return RedirectResponse(f"/parent#child-{student_id}", status_code=303)
+
+
 @signed_in_pages.post("/parent/applications")
 def apply(
     request: Request,

@@ -16,11 +16,11 @@ from xueji.domain.enrollment import EnrollmentStatus
 from xueji.domain.errors import XuejiError
 from xueji.domain.five_fields import FIELD_LABELS, NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
-from xueji.domain.statuses import LearningAction, ResourceKind
-from xueji.platform import learning, service, waiting
+from xueji.domain.statuses import AccountStatus, LearningAction, ResourceKind
+from xueji.platform import consent, learning, service, waiting
 from xueji.platform.routes import GENDERS, parse_birth_date
 from xueji.web import csrf, forms
-from xueji.web.deps import ClockDep, DbSession, client_address
+from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
@@ -30,9 +30,12 @@ open_pages = APIRouter(dependencies=[Depends(csrf.check_form)])
 signed_in_pages = APIRouter(dependencies=SIGNED_IN_PAGES)
 
 
-def explain(mismatch: Mismatch) -> str:
-    """A sentence about one difference that reveals nothing of the registry's value."""
+def explain(mismatch: Mismatch, *, verified: bool = True) -> str:
+    """A sentence about one difference that reveals nothing of the registry's value; for
+    an account no guardian has verified yet, only which field differs."""
     field = FIELD_LABELS[mismatch.field]
+    if not verified:
+        return f"{field}与学籍登记的不一致"
     if mismatch.kind == NOT_FOUND:
         return "学籍系统中没有这个学籍号：请核对是否为 G 加本人身份证号，或向学校确认学籍号"
     if mismatch.field in ("gender", "birth_date") and mismatch.kind == "other":
@@ -115,12 +118,15 @@ def _student_page(
     account = service.own_account(session, principal)
     mismatches = service.mismatches_of(session, account)
     state = learning.standing(session, principal)
+    verified = account.verified_at is not None
     return render(
         request,
         "student_home.html",
         {
             "account": account,
-            "explanations": [explain(m) for m in mismatches],
+            "account_label": AccountStatus(account.status).label,
+            "verified": verified,
+            "explanations": [explain(m, verified=verified) for m in mismatches],
             "mismatched": {m.field for m in mismatches},
             "labels": FIELD_LABELS,
             "error": error,
@@ -247,8 +253,39 @@ def archive_page(request: Request, session: DbSession, principal: CurrentPrincip
 
 
 @signed_in_pages.get("/student")
-def student_home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return _student_page(request, session, principal)
+def student_home(
+    request: Request, session: DbSession, principal: CurrentPrincipal, sent: str = ""
+) -> Response:
+    notice = consent.CODES_SENT if sent == "guardian-codes" else None
+    return _student_page(request, session, principal, notice=notice)
+
+
+@signed_in_pages.post("/student/guardian-codes")
+def guardian_codes(
+    request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+) -> Response:
+    """Codes to the guardians' phones: committed, then sent (see the API's route)."""
+    messages = consent.request_guardian_codes(session, clock, principal)
+    session.commit()
+    sender = get_container(request).sms
+    for message in messages:
+        message.send(sender)
+    return RedirectResponse("/student?sent=guardian-codes", status_code=303)
+
+
+@signed_in_pages.post("/student/verification")
+def verification(
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    outcome = forms.attempt(session, lambda: consent.verify(session, clock, principal, code=code))
+    if isinstance(outcome, XuejiError):
+        status = forms.refused_status(outcome)
+        return _student_page(request, session, principal, outcome, status_code=status)
+    return RedirectResponse("/student", status_code=303)
 
 
 @signed_in_pages.post("/student/details")
