@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/propagation.py
 	$(BIN)/python bench/concurrency.py
+	$(BIN)/python bench/hostile_uploads.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
