@@ -3,7 +3,10 @@ registrations, SMS codes, corrections, enrollment changes, revealed reads) to
 ``xueji serve``: on SQLite (one process, as ``make run`` starts it) and on PostgreSQL
 (``--workers 2``). Prints requests/s, p50 and p99 of the mix, the number of server
 errors, and — measured in the same run, with the same clients — the app's own ceiling:
-the same stack answering a page that touches no database (``GET /login``).
+the same stack answering a page that touches no database (``GET /login``), and the mix's
+own ceiling: the password hashes it needs (sign-ins and registrations, each an argon2id
+hash of about the same cost) at this machine's hashing rate, measured in the same run —
+on all cores for PostgreSQL, one at a time on SQLite (its writes are serial).
 
 The mix is ``tests/load_mix.py``, the same the concurrency test drives. The clients run
 on the same machine and take CPU from the service: the figures are a lower bound.
@@ -58,6 +61,27 @@ async def ceiling(base: str, clients: int, seconds: float) -> Outcome:
     return outcome
 
 
+HASHING = ("signin_ok", "signin_wrong", "register")
+
+
+def hash_seconds(rounds: int = 10) -> float:
+    """CPU time of one argon2id verification at the service's cost, on this machine."""
+    from xueji.auth import passwords
+
+    stored = passwords.hash_password("bench password 2026")
+    started = time.process_time()
+    for _ in range(rounds):
+        passwords.verify_password(stored, "bench password 2026")
+    return (time.process_time() - started) / rounds
+
+
+def hashing_ceiling(outcome: Outcome, seconds_per_hash: float, parallel: int) -> float:
+    """Requests/s the mix could reach were hashing its only cost."""
+    hashed = sum(n for (name, _), n in outcome.statuses.items() if name in HASHING)
+    share = hashed / max(1, outcome.requests)
+    return parallel / (seconds_per_hash * share) if share else float("inf")
+
+
 def line(label: str, outcome: Outcome) -> str:
     errors = sum(n for (_, status), n in outcome.statuses.items() if status >= 500)
     return (
@@ -82,10 +106,18 @@ def run(label: str, database_url: str, workdir: Path, args: argparse.Namespace) 
         mix, _ = asyncio.run(drive(base, clients=args.clients, seconds=args.seconds))
     finally:
         stop(server)
+    per_hash = hash_seconds()
+    parallel = 1 if database_url.startswith("sqlite") else os.cpu_count() or 1
+    hashes = hashing_ceiling(mix, per_hash, parallel)
+    rate = mix.requests / mix.seconds
     print(f"{label} ({args.clients} clients, {args.seconds:.0f} s each):")
     print(line("ceiling", top))
     print(line("mix", mix))
-    print(f"  mix / ceiling: {mix.requests / mix.seconds / (top.requests / top.seconds):.2f}")
+    print(f"  mix / app ceiling: {rate / (top.requests / top.seconds):.2f}")
+    print(
+        f"  hashing ceiling of the mix: {hashes:.1f} requests/s (argon2id {per_hash * 1000:.1f}"
+        f" ms × {parallel}); mix / hashing ceiling: {rate / hashes:.2f}"
+    )
     shown = sorted(mix.statuses.items())
     print("  answers: " + ", ".join(f"{name} {status}: {n}" for (name, status), n in shown))
     if mix.unexpected:
