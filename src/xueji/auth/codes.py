@@ -78,10 +78,17 @@ def request_code(
 
 
 def issue_code(
-    session: Session, clock: Clock, *, phone: str, purpose: str, label: str
+    session: Session,
+    clock: Clock,
+    *,
+    phone: str,
+    purpose: str,
+    label: str,
+    text: str = "【学迹】您的{label}验证码是 {code}，5 分钟内有效。请勿告诉他人。",
 ) -> PendingMessage:
     """A new code for ``phone`` (normalised) and ``purpose``, replacing any older one, as
-    a message to send once committed; the caller has checked and counted its limits."""
+    a message (``text`` with ``{label}`` and ``{code}``) to send once committed; the caller
+    has checked and counted its limits."""
     code = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
     row = SmsCode(
@@ -94,9 +101,7 @@ def issue_code(
     )
     session.add(row)
     session.flush()
-    return PendingMessage(
-        phone, f"【学迹】您的{label}验证码是 {code}，5 分钟内有效。请勿告诉他人。", row.expires_at
-    )
+    return PendingMessage(phone, text.format(label=label, code=code), row.expires_at)
 
 
 def consume_code(

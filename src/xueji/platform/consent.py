@@ -34,6 +34,12 @@ from xueji.registry import activation as sheet_codes
 from xueji.registry.lookup import RegistryRecord, guardian_phones, lookup
 
 LABEL = "学生账号激活确认"
+#: What the guardian reads: whose account asks, and what giving the code away means.
+GUARDIAN_TEXT = (
+    "【学迹】学生号为 {student_no} 的平台账号申请与您孩子的学籍关联（{label}）。"
+    "如确是孩子本人注册，请把验证码 {code} 告诉孩子，5 分钟内有效；"
+    "如不是，请勿告诉任何人，并联系学校。"
+)
 CODES_SENT = "如果学籍中登记了监护人手机号，验证码已发送到这些手机，5 分钟内有效。"
 INVALID = "验证码不正确或已失效，请核对后重试，或重新获取"
 REVOKED = "该账号与学籍的关联已被解除，不能再激活；如确是本人，请用新的学生号注册并请监护人确认"
@@ -64,8 +70,11 @@ def request_guardian_codes(
         if auth.blocked_for(session, clock, list(phone_key)) is not None:
             continue
         auth.spend(session, clock, phone_key)
+        text = GUARDIAN_TEXT.replace("{student_no}", account.student_no)
         messages.append(
-            codes.issue_code(session, clock, phone=phone, purpose=_purpose(account), label=LABEL)
+            codes.issue_code(
+                session, clock, phone=phone, purpose=_purpose(account), label=LABEL, text=text
+            )
         )
     audit.record(
         session,
