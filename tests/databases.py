@@ -41,11 +41,11 @@ def postgres_url() -> str | None:
 
 
 @contextmanager
-def migrated_engine(backend: str, workdir: Path) -> Iterator[Engine]:
-    """A fresh, migrated database of ``backend``, dropped afterwards."""
+def migrated_engine(backend: str, workdir: Path, revision: str = "head") -> Iterator[Engine]:
+    """A fresh database of ``backend`` migrated up to ``revision``, dropped afterwards."""
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{workdir / 'test.db'}")
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, revision)
         engine.dispose()
         shutil.copyfile(workdir / "test.db", workdir / TEMPLATE)
         try:
@@ -61,7 +61,7 @@ def migrated_engine(backend: str, workdir: Path) -> Iterator[Engine]:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(make_url(admin_url).set(database=name).render_as_string(False))
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, revision)
         yield engine
     finally:
         engine.dispose()

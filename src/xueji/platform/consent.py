@@ -55,9 +55,10 @@ def request_guardian_codes(
     """One code to each guardian phone of the record the account's number is on, within
     the limits per phone and per number (a limit reached sends nothing, silently: the
     answer must not tell a stranger whether a record or a phone exists). The caller
-    commits, then sends."""
+    commits, then sends. Nothing for an active account, nor for a revoked one: it can
+    never be verified again, and must not keep texting the child's guardians."""
     account = own_account(session, principal)
-    if account.status == AccountStatus.ACTIVE:
+    if account.status in (AccountStatus.ACTIVE, AccountStatus.REVOKED):
         return []
     record = lookup(session, registry_no=account.registry_no)
     number_key = {f"gcode:number:{account.registry_index}": throttling.GUARDIAN_CODES_NUMBER}
