@@ -61,6 +61,13 @@ def field_results(mismatches: list[Mismatch]) -> list[FieldResult]:
     return results
 
 
+#: For an account whose five fields match and that waits for a guardian.
+CONSENT_STEPS = [
+    "五项信息与学籍一致，还需监护人确认：请监护人把发到其手机上的验证码告诉你，"
+    "或输入学校打印的《学籍基本信息表》上的激活码；已绑定你的家长账号也可以直接确认。",
+]
+
+
 def next_steps(results: list[FieldResult]) -> list[str]:
     """What the student should do, field by field."""
     if all(r.result == MATCH for r in results):
@@ -77,11 +84,11 @@ def next_steps(results: list[FieldResult]) -> list[str]:
     proofs = "；".join(f"{FIELD_LABELS[r.field]}：{PROOF[r.field]}" for r in wrong)
     steps = [
         f"请先对照证件核对您填写的{labels}；如果是自己填错了，在“更正我填写的信息”中改正，"
-        "核对一致后账号立即激活。",
+        "核对一致并经监护人确认后，账号即激活。",
         f"如果确认自己填写无误，请带上（{proofs}）到学校，请信息管理员打印《学籍基本信息表》，"
         f"核对学籍中的{labels}，并在“学生信息维护”中更正。",
-        "学校更正后几秒内您的账号会自动激活，之前的学习记录会归入电子学籍档案；"
-        "之后可以用 G 加身份证号或学生号登录。",
+        "学校更正后几秒内，监护人已确认过的账号会自动激活（尚未确认的，请监护人确认），"
+        "之前的学习记录会归入电子学籍档案；之后可以用 G 加身份证号或学生号登录。",
     ]
     if any(r.field == "school_name" for r in wrong):
         steps.insert(1, "学校全称必须与学籍登记的完全一致，不能使用简称或旧校名。")

@@ -49,6 +49,5 @@ EXISTENCE_ADDRESS = ThrottleRule(
 )
 #: Verification codes typed by a student account (guardian SMS code, info-sheet code).
 VERIFICATION_ACCOUNT = ThrottleRule(free=5, base_seconds=60, cap_seconds=60 * 60, window=DAY)
-VERIFICATION_NUMBER = ThrottleRule(free=10, base_seconds=600, cap_seconds=86_400, window=DAY)
 #: Guardian codes asked for one registry number (each sends a text to every guardian).
 GUARDIAN_CODES_NUMBER = ThrottleRule(free=3, base_seconds=600, cap_seconds=86_400, window=DAY)

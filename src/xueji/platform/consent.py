@@ -98,10 +98,10 @@ def verify(
     account = own_account(session, principal)
     if account.status == AccountStatus.REVOKED:
         raise Forbidden(REVOKED, code="ACCOUNT_REVOKED")
-    budget = {
-        f"verify:account:{account.id}": throttling.VERIFICATION_ACCOUNT,
-        f"verify:number:{account.registry_index}": throttling.VERIFICATION_NUMBER,
-    }
+    # Per account only: a budget per number would let anyone holding the number lock the
+    # child out of verifying; each account already costs one of the number's ten daily
+    # registrations, and neither code can be guessed in a few tries.
+    budget = {f"verify:account:{account.id}": throttling.VERIFICATION_ACCOUNT}
     refusal = auth.blocked_for(session, clock, list(budget))
     if refusal is not None:
         raise refusal

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
-from xueji.domain.diagnosis import field_results, next_steps
+from xueji.domain.diagnosis import CONSENT_STEPS, field_results, next_steps
 from xueji.domain.statuses import AccountStatus
 from xueji.platform import service, waiting
 
@@ -26,6 +26,10 @@ def diagnose(session: Session, principal: Principal) -> dict[str, Any]:
         "linked": account.status == AccountStatus.ACTIVE,
         "verified": verified,
         "fields": [r.as_json() if verified else r.named_only() for r in results],
-        "next_steps": next_steps(results),
+        "next_steps": (
+            CONSENT_STEPS
+            if account.status == AccountStatus.AWAITING_GUARDIAN
+            else next_steps(results)
+        ),
         "notices": [notice.as_json() for notice in notices],
     }
