@@ -28,6 +28,7 @@ STATUS = {
 }
 
 _HTTP_CODES = {
+    400: ("MALFORMED_REQUEST", "请求内容无法解析：请检查编码（UTF-8）和格式"),
     404: ("NOT_FOUND", "没有找到该页面或记录"),
     405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
 }
