@@ -14,6 +14,7 @@ from xueji.domain.errors import NotAuthenticated
 from xueji.platform import capabilities, service
 from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container, request_token
+from xueji.web.errors import error_answers
 
 router = APIRouter(prefix="/api/v1", tags=["student accounts"])
 
@@ -38,7 +39,12 @@ def entered_from(body: RegistrationIn) -> service.Entered:
     )
 
 
-@router.post("/accounts", status_code=201, response_model=AccountOut)
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=AccountOut,
+    responses=error_answers(400, 409, 413, 422, 429),
+)
 def register(body: RegistrationIn, request: Request, session: DbSession, clock: ClockDep) -> object:
     registration = service.register(
         session,
@@ -54,7 +60,11 @@ def register(body: RegistrationIn, request: Request, session: DbSession, clock: 
     )
 
 
-@router.patch("/me/details", response_model=AccountOut)
+@router.patch(
+    "/me/details",
+    response_model=AccountOut,
+    responses=error_answers(400, 401, 403, 409, 413, 422, 429),
+)
 def update_details(
     body: DetailsPatch,
     request: Request,
@@ -78,13 +88,13 @@ def update_details(
     return AccountOut.of(registration.account, registration.mismatches)
 
 
-@router.get("/me/account", response_model=AccountOut)
+@router.get("/me/account", response_model=AccountOut, responses=error_answers(401, 403))
 def my_account(session: DbSession, principal: CurrentPrincipal) -> AccountOut:
     account = service.own_account(session, principal)
     return AccountOut.of(account, service.mismatches_of(session, account))
 
 
-@router.get("/me/capabilities")
+@router.get("/me/capabilities", responses=error_answers(401, 403))
 async def my_capabilities(request: Request) -> dict[str, object]:
     """One read outside any request transaction (see ``capabilities_for_token``). On
     PostgreSQL it is awaited on the event loop, in autocommit; on SQLite the synchronous
