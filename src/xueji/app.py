@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         lifespan=lifespan,
         docs_url=None,  # served by web.api_docs, without a CDN
         redoc_url=None,
+        responses=errors.error_answers(503),  # web.writes: DB_BUSY, on any request
     )
     app.state.container = container
     errors.install(app)

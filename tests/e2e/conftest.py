@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
@@ -83,6 +84,14 @@ def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     """``xueji serve`` as ``make run`` starts it: migrated, demo data, real port; its base
     URL and its data directory (where the development SMS sender writes)."""
     var_dir = tmp_path_factory.mktemp("live")
+    with demo_server(var_dir) as base:
+        yield base, var_dir
+
+
+@contextmanager
+def demo_server(var_dir: Path) -> Iterator[str]:
+    """A migrated ``xueji serve`` with the demo data in ``var_dir``, on a free port: its
+    base URL while the block runs (its log: ``var_dir/serve.log``)."""
     for command in (("db", "upgrade"), ("demo", "load")):
         done = run_cli(*command, var_dir=var_dir)
         assert done.returncode == 0, done.stderr
@@ -97,7 +106,7 @@ def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
-        yield base, var_dir
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=10)

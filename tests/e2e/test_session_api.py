@@ -95,6 +95,22 @@ def test_malformed_request_is_422_in_chinese(client: TestClient) -> None:
     assert body["details"]["messages"] == {"username": "须为文本", "password": "必须填写"}
 
 
+def test_a_body_that_is_not_utf8_is_400_with_a_stable_code(client: TestClient) -> None:
+    """The framework refuses it before any field is read; the answer still has the
+    error shape and a code of its own (not the bare HTTP_ERROR)."""
+    response = client.post(
+        "/api/v1/session",
+        content=b'{"username": "\xff"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "MALFORMED_REQUEST",
+        "message": "请求内容无法解析：请检查编码（UTF-8）和格式",
+        "details": {},
+    }
+
+
 def test_unknown_api_path_is_json_404(client: TestClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404

@@ -8,11 +8,12 @@ from xueji.auth import service
 from xueji.auth.deps import CurrentPrincipal
 from xueji.auth.schemas import MeOut
 from xueji.web.deps import DbSession, request_token
+from xueji.web.errors import error_answers
 
-router = APIRouter(prefix="/api/v1", tags=["session"])
+router = APIRouter(prefix="/api/v1", tags=["session"], responses=error_answers(401))
 
 
-@router.delete("/session", status_code=204)
+@router.delete("/session", status_code=204, responses=error_answers(403, 413))
 def sign_out(request: Request, session: DbSession, _: CurrentPrincipal) -> Response:
     token = request_token(request)
     if token:

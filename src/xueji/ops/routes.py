@@ -15,6 +15,7 @@ from xueji.domain.errors import Forbidden, NotFound
 from xueji.domain.roles import Role
 from xueji.sync import ops, worker
 from xueji.web.deps import ClockDep, DbSession, get_container
+from xueji.web.errors import error_answers
 from xueji.web.templating import render
 
 router = APIRouter(tags=["ops"])
@@ -30,7 +31,7 @@ def _status(request: Request, session: DbSession, clock: ClockDep) -> ops.SyncSt
     return ops.status(session, clock, sla_hours=sla)
 
 
-@router.get("/api/v1/ops/sync")
+@router.get("/api/v1/ops/sync", responses=error_answers(401, 403))
 def sync_status(
     request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -39,7 +40,13 @@ def sync_status(
     return {**current.as_json(), "alarms": current.alarms}
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        503: {"description": "数据库繁忙（出错页面，不是 JSON）", "content": {"text/html": {}}}
+    },
+)
 def metrics(request: Request, session: DbSession, clock: ClockDep) -> PlainTextResponse:
     return PlainTextResponse(
         ops.prometheus(_status(request, session, clock)),

@@ -13,7 +13,7 @@ from xueji.auth.deps import CurrentPrincipal
 from xueji.parents import applications, children, service
 from xueji.parents.models import PhoneChangeApplication
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
-from xueji.web.errors import error_response
+from xueji.web.errors import error_answers, error_response
 
 router = APIRouter(prefix="/api/v1", tags=["parents"])
 
@@ -41,7 +41,7 @@ class ReasonIn(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
-@router.post("/sms-codes", status_code=202)
+@router.post("/sms-codes", status_code=202, responses=error_answers(400, 413, 422, 429, 503))
 def send_code(
     body: SmsCodeIn, request: Request, session: DbSession, clock: ClockDep
 ) -> dict[str, Any]:
@@ -55,7 +55,9 @@ def send_code(
     return {"sent": True, "expires_at": message.expires_at.isoformat(), "expires_in": 300}
 
 
-@router.post("/parents", status_code=201, response_model=None)
+@router.post(
+    "/parents", status_code=201, response_model=None, responses=error_answers(400, 409, 413, 422)
+)
 def register(
     body: ParentIn, request: Request, session: DbSession, clock: ClockDep
 ) -> dict[str, Any] | Response:
@@ -71,7 +73,7 @@ def register(
     }
 
 
-@router.get("/parents/me/children")
+@router.get("/parents/me/children", responses=error_answers(401, 403))
 def my_children(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return children.children_of(session, principal)
 
@@ -80,7 +82,9 @@ class ConsentIn(BaseModel):
     account_id: int = Field(ge=1, le=2**31 - 1)
 
 
-@router.post("/parents/me/children/{student_id}/consent")
+@router.post(
+    "/parents/me/children/{student_id}/consent", responses=error_answers(400, 401, 403, 404, 422)
+)
 def consent(
     student_id: int,
     body: ConsentIn,
@@ -94,7 +98,12 @@ def consent(
     )
 
 
-@router.post("/phone-change-applications", status_code=201, response_model=None)
+@router.post(
+    "/phone-change-applications",
+    status_code=201,
+    response_model=None,
+    responses=error_answers(400, 401, 403, 409, 413, 422, 429),
+)
 def apply(
     body: ApplicationIn,
     request: Request,
@@ -116,7 +125,7 @@ def apply(
     return applications.view(session, principal, outcome)
 
 
-@router.get("/phone-change-applications")
+@router.get("/phone-change-applications", responses=error_answers(401, 403, 422))
 def list_applications(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -128,7 +137,10 @@ def list_applications(
     return applications.views_for(session, principal, before=before, limit=limit)
 
 
-@router.post("/phone-change-applications/{application_id}/forward")
+@router.post(
+    "/phone-change-applications/{application_id}/forward",
+    responses=error_answers(401, 403, 404, 409, 413, 422),
+)
 def forward(
     application_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -136,7 +148,10 @@ def forward(
     return applications.view(session, principal, done)
 
 
-@router.post("/phone-change-applications/{application_id}/approve")
+@router.post(
+    "/phone-change-applications/{application_id}/approve",
+    responses=error_answers(400, 401, 403, 404, 409, 413, 422),
+)
 def approve(
     application_id: int,
     session: DbSession,
@@ -150,7 +165,10 @@ def approve(
     return applications.view(session, principal, done)
 
 
-@router.post("/phone-change-applications/{application_id}/reject")
+@router.post(
+    "/phone-change-applications/{application_id}/reject",
+    responses=error_answers(400, 401, 403, 404, 409, 413, 422),
+)
 def reject(
     application_id: int,
     body: ReasonIn,

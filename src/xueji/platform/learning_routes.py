@@ -12,8 +12,13 @@ from xueji.domain.statuses import LearningAction
 from xueji.platform import learning
 from xueji.platform.models import Resource
 from xueji.web.deps import ClockDep, DbSession
+from xueji.web.errors import error_answers
 
-router = APIRouter(prefix="/api/v1", tags=["learning"])
+router = APIRouter(prefix="/api/v1", tags=["learning"], responses=error_answers(401, 403))
+#: what the other operations may answer besides the router's answers
+ACT = error_answers(404, 422)
+WRITE = error_answers(404, 413, 422)
+WRITE_BODY = error_answers(400, 404, 413, 422)
 
 
 class CourseIn(BaseModel):
@@ -39,7 +44,7 @@ def _resource(resource: Resource) -> dict[str, Any]:
     }
 
 
-@router.post("/courses", status_code=201)
+@router.post("/courses", status_code=201, responses=error_answers(400, 413, 422))
 def publish_course(
     body: CourseIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -55,7 +60,7 @@ def publish_course(
     )
 
 
-@router.post("/classes/{class_id}/homework", status_code=201)
+@router.post("/classes/{class_id}/homework", status_code=201, responses=WRITE_BODY)
 def set_homework(
     class_id: int, body: TitleIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -66,7 +71,7 @@ def set_homework(
     )
 
 
-@router.post("/classes/{class_id}/live-classes", status_code=201)
+@router.post("/classes/{class_id}/live-classes", status_code=201, responses=WRITE_BODY)
 def set_live_class(
     class_id: int, body: TitleIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -101,21 +106,21 @@ def _did(
     }
 
 
-@router.post("/courses/{resource_id}/open")
+@router.post("/courses/{resource_id}/open", responses=WRITE)
 def open_course(
     resource_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     return _did(session, clock, principal, resource_id, LearningAction.OPEN)
 
 
-@router.get("/courses/{resource_id}/replay")
+@router.get("/courses/{resource_id}/replay", responses=ACT)
 def replay_course(
     resource_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     return _did(session, clock, principal, resource_id, LearningAction.REPLAY)
 
 
-@router.post("/homework/{resource_id}/submissions", status_code=201)
+@router.post("/homework/{resource_id}/submissions", status_code=201, responses=WRITE_BODY)
 def submit_homework(
     resource_id: int,
     body: SubmissionIn,
@@ -126,7 +131,7 @@ def submit_homework(
     return _did(session, clock, principal, resource_id, LearningAction.SUBMIT, body.content)
 
 
-@router.post("/live-classes/{resource_id}/join")
+@router.post("/live-classes/{resource_id}/join", responses=WRITE)
 def join_live_class(
     resource_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from xueji.domain.errors import NotAuthenticated, XuejiError
 from xueji.platform import capabilities, consent, service
 from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn, VerificationIn
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container, request_token
-from xueji.web.errors import error_response
+from xueji.web.errors import error_answers, error_response
 
 router = APIRouter(prefix="/api/v1", tags=["student accounts"])
 
@@ -39,7 +39,12 @@ def entered_from(body: RegistrationIn) -> service.Entered:
     )
 
 
-@router.post("/accounts", status_code=201, response_model=AccountOut)
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=AccountOut,
+    responses=error_answers(400, 409, 413, 422, 429),
+)
 def register(body: RegistrationIn, request: Request, session: DbSession, clock: ClockDep) -> object:
     registration = service.register(
         session,
@@ -55,7 +60,11 @@ def register(body: RegistrationIn, request: Request, session: DbSession, clock: 
     return JSONResponse(body_out, status_code=201)
 
 
-@router.patch("/me/details", response_model=AccountOut)
+@router.patch(
+    "/me/details",
+    response_model=AccountOut,
+    responses=error_answers(400, 401, 403, 409, 413, 422, 429),
+)
 def update_details(
     body: DetailsPatch,
     request: Request,
@@ -79,13 +88,13 @@ def update_details(
     return JSONResponse(AccountOut.of(registration.account, registration.mismatches).answer())
 
 
-@router.get("/me/account", response_model=AccountOut)
+@router.get("/me/account", response_model=AccountOut, responses=error_answers(401, 403))
 def my_account(session: DbSession, principal: CurrentPrincipal) -> object:
     account = service.own_account(session, principal)
     return JSONResponse(AccountOut.of(account, service.mismatches_of(session, account)).answer())
 
 
-@router.post("/me/guardian-codes", status_code=202)
+@router.post("/me/guardian-codes", status_code=202, responses=error_answers(401, 403))
 def guardian_codes(
     request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, str]:
@@ -99,7 +108,9 @@ def guardian_codes(
     return {"message": consent.CODES_SENT}
 
 
-@router.post("/me/verification", response_model=AccountOut)
+@router.post(
+    "/me/verification", response_model=AccountOut, responses=error_answers(400, 401, 403, 422, 429)
+)
 def verification(
     body: VerificationIn,
     request: Request,
@@ -113,7 +124,7 @@ def verification(
     return JSONResponse(AccountOut.of(verified, service.mismatches_of(session, verified)).answer())
 
 
-@router.get("/me/capabilities")
+@router.get("/me/capabilities", responses=error_answers(401, 403))
 async def my_capabilities(request: Request) -> dict[str, object]:
     """One read outside any request transaction (see ``capabilities_for_token``). On
     PostgreSQL it is awaited on the event loop, in autocommit; on SQLite the synchronous

@@ -11,12 +11,14 @@ from xueji.auth.schemas import SessionOut, SignInRequest
 from xueji.db.scope import transaction
 from xueji.platform import service as platform
 from xueji.web.deps import client_address, get_container
-from xueji.web.errors import error_response
+from xueji.web.errors import error_answers, error_response
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
 
-@router.post("/session", response_model=SessionOut)
+@router.post(
+    "/session", response_model=SessionOut, responses=error_answers(400, 401, 413, 422, 429)
+)
 async def sign_in(body: SignInRequest, request: Request) -> object:
     """The whole attempt (its transaction and the password hash) makes one trip to the
     thread pool, not one per dependency: sign-in is the costliest request there is."""

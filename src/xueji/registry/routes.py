@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -26,15 +26,21 @@ from xueji.registry.schemas import (
 )
 from xueji.registry.validation import GuardianFacts, check_guardian
 from xueji.web.deps import ClockDep, DbSession, get_container
+from xueji.web.errors import error_answers
 
-router = APIRouter(prefix="/api/v1", tags=["registry"])
+router = APIRouter(prefix="/api/v1", tags=["registry"], responses=error_answers(401, 403, 404, 422))
+#: what a write may answer besides the router's answers
+WRITE = error_answers(400, 409, 413)
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "《学籍基本信息表》PDF"}
+}
 
 
 def _school_out(school: School) -> SchoolOut:
     return SchoolOut(school_code=school.code, name=school.name, region_code=school.region_code)
 
 
-@router.post("/schools", status_code=201, response_model=SchoolOut)
+@router.post("/schools", status_code=201, response_model=SchoolOut, responses=WRITE)
 def create_school(
     body: SchoolIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> SchoolOut:
@@ -49,7 +55,7 @@ def create_school(
     return _school_out(school)
 
 
-@router.patch("/schools/{school_code}", response_model=SchoolOut)
+@router.patch("/schools/{school_code}", response_model=SchoolOut, responses=WRITE)
 def rename_school(
     school_code: str,
     body: SchoolRename,
@@ -63,7 +69,9 @@ def rename_school(
     return _school_out(school)
 
 
-@router.post("/schools/{school_code}/classes", status_code=201, response_model=ClassOut)
+@router.post(
+    "/schools/{school_code}/classes", status_code=201, response_model=ClassOut, responses=WRITE
+)
 def create_class(
     school_code: str,
     body: ClassIn,
@@ -95,7 +103,7 @@ def _guardians(items: list[GuardianIn]) -> list[GuardianFacts]:
     return [check_guardian(g.name, g.relation, g.phone) for g in items]
 
 
-@router.post("/students", status_code=201, response_model=StudentOut)
+@router.post("/students", status_code=201, response_model=StudentOut, responses=WRITE)
 def register_student(
     body: StudentIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> StudentOut:
@@ -153,7 +161,7 @@ def get_student(
     return StudentOut.of(located, revealed=reveal, history=history)
 
 
-@router.get("/students/{registry_no}/info-sheet.pdf", response_class=Response)
+@router.get("/students/{registry_no}/info-sheet.pdf", response_class=Response, responses=PDF)
 def student_info_sheet(
     registry_no: str,
     request: Request,
@@ -175,7 +183,7 @@ def student_info_sheet(
     )
 
 
-@router.patch("/students/{registry_no}", response_model=StudentOut)
+@router.patch("/students/{registry_no}", response_model=StudentOut, responses=WRITE)
 def correct_student(
     registry_no: str,
     body: StudentPatch,

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from xueji.auth.deps import CurrentPrincipal
 from xueji.verification import diagnosis, queue
 from xueji.web.deps import ClockDep, DbSession
+from xueji.web.errors import error_answers
 
-router = APIRouter(prefix="/api/v1", tags=["verification"])
+router = APIRouter(prefix="/api/v1", tags=["verification"], responses=error_answers(401, 403))
 
 
 class NoticeIn(BaseModel):
@@ -24,7 +25,7 @@ def my_diagnosis(session: DbSession, principal: CurrentPrincipal) -> dict[str, A
     return diagnosis.diagnose(session, principal)
 
 
-@router.get("/schools/{school_code}/unmatched-accounts")
+@router.get("/schools/{school_code}/unmatched-accounts", responses=error_answers(404, 422))
 def unmatched_accounts(
     school_code: str,
     request: Request,
@@ -49,7 +50,11 @@ def unmatched_accounts(
     return [item.as_json() for item in page.items]
 
 
-@router.post("/schools/{school_code}/unmatched-accounts/{account_id}/notices", status_code=201)
+@router.post(
+    "/schools/{school_code}/unmatched-accounts/{account_id}/notices",
+    status_code=201,
+    responses=error_answers(400, 404, 413, 422),
+)
 def notify(
     school_code: str,
     account_id: int,

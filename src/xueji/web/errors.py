@@ -1,4 +1,6 @@
-"""The only place that maps domain errors to HTTP: JSON under /api, a page elsewhere."""
+"""The only place that maps domain errors to HTTP: JSON under /api, a page elsewhere; and
+how those JSON answers are described in the OpenAPI document (``error_answers``, which
+every API route declares for the errors it can give)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from psycopg.errors import NumericValueOutOfRange
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,9 +32,49 @@ STATUS = {
 }
 
 _HTTP_CODES = {
+    400: ("MALFORMED_REQUEST", "请求内容无法解析：请检查编码（UTF-8）和格式"),
     404: ("NOT_FOUND", "没有找到该页面或记录"),
     405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
 }
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the JSON API."""
+
+    code: str = Field(description="稳定的错误代码，如 NOT_FOUND、VALIDATION_FAILED")
+    message: str = Field(description="中文说明")
+    details: dict[str, Any] = Field(
+        description="补充信息；请求内容有误时，fields 与 messages 逐项说明哪个字段、什么问题"
+    )
+
+
+class ThrottledOut(ErrorOut):
+    retry_after: int = Field(description="多少秒后可以再试（同 Retry-After 头）")
+
+
+_ANSWERS = {
+    400: "请求内容无法解析（如不是 UTF-8 编码的 JSON、损坏的表单）",
+    401: "未登录或会话已失效（NOT_AUTHENTICATED）；登录时用户名或密码错误（AUTH_FAILED）",
+    403: "已登录，但当前账号无权进行该操作（以 Cookie 登录的写请求未带 X-CSRF-Token：CSRF_FAILED）",
+    404: "没有该记录，或该记录不在当前账号的范围内（两者不加区分）",
+    409: "与现有数据冲突，或当前状态不允许该操作",
+    413: "请求内容或上传的文件超过大小上限，未被读取",
+    422: "请求内容不完整或格式不对；details 逐项说明",
+    429: "尝试次数过多，retry_after 秒后再试",
+    503: "暂时无法处理（数据库繁忙、短信网关不可用），请稍后重试",
+}
+
+
+def error_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers an operation can give, for its OpenAPI description
+    (``responses=`` of a router or a route)."""
+    return {
+        status: {
+            "model": ThrottledOut if status == 429 else ErrorOut,
+            "description": _ANSWERS[status],
+        }
+        for status in statuses
+    }
 
 
 def status_of(error: e.XuejiError) -> int:

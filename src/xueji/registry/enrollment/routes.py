@@ -11,11 +11,16 @@ from xueji.registry.enrollment.models import Transfer
 from xueji.registry.enrollment.schemas import EnrollmentChangeIn, RejectIn, TransferIn, TransferOut
 from xueji.registry.schemas import StudentOut
 from xueji.web.deps import ClockDep, DbSession
+from xueji.web.errors import error_answers
 
-router = APIRouter(prefix="/api/v1", tags=["registry"])
+router = APIRouter(prefix="/api/v1", tags=["registry"], responses=error_answers(401, 403))
+#: what the other operations may answer besides the router's answers
+WRITE = error_answers(400, 404, 409, 413, 422)
 
 
-@router.post("/students/{registry_no}/enrollment-changes", response_model=StudentOut)
+@router.post(
+    "/students/{registry_no}/enrollment-changes", response_model=StudentOut, responses=WRITE
+)
 def change_enrollment(
     registry_no: str,
     body: EnrollmentChangeIn,
@@ -34,7 +39,7 @@ def change_enrollment(
     return StudentOut.of(located)
 
 
-@router.post("/transfers", status_code=201, response_model=TransferOut)
+@router.post("/transfers", status_code=201, response_model=TransferOut, responses=WRITE)
 def request_transfer(
     body: TransferIn, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> TransferOut:
@@ -62,7 +67,11 @@ def _transfer_out(session: DbSession, transfer: Transfer, *, show_origin: bool) 
     return TransferOut.of(transfer, student, show_origin=show_origin)
 
 
-@router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut)
+@router.post(
+    "/transfers/{transfer_id}/confirm",
+    response_model=TransferOut,
+    responses=error_answers(404, 409, 413, 422),
+)
 def confirm_transfer(
     transfer_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> TransferOut:
@@ -70,7 +79,7 @@ def confirm_transfer(
     return _transfer_out(session, transfer, show_origin=True)
 
 
-@router.post("/transfers/{transfer_id}/reject", response_model=TransferOut)
+@router.post("/transfers/{transfer_id}/reject", response_model=TransferOut, responses=WRITE)
 def reject_transfer(
     transfer_id: int,
     body: RejectIn,

@@ -12,12 +12,17 @@ from xueji.registry import scope
 from xueji.registry.imports import report as import_report
 from xueji.registry.imports.service import import_upload
 from xueji.web.deps import ClockDep, DbSession
+from xueji.web.errors import error_answers
 
-router = APIRouter(prefix="/api/v1", tags=["registry import"])
+router = APIRouter(prefix="/api/v1", tags=["registry import"], responses=error_answers(401, 403))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/import-template.xlsx", response_class=Response)
+def _xlsx(description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {XLSX: {}}, "description": description}}
+
+
+@router.get("/import-template.xlsx", response_class=Response, responses=_xlsx("导入模板"))
 def template(principal: CurrentPrincipal) -> Response:
     scope.require_staff(principal)
     return Response(
@@ -27,7 +32,7 @@ def template(principal: CurrentPrincipal) -> Response:
     )
 
 
-@router.post("/schools/{school_code}/imports")
+@router.post("/schools/{school_code}/imports", responses=error_answers(400, 404, 413, 422))
 def upload(
     school_code: str,
     session: DbSession,
@@ -54,7 +59,11 @@ def upload(
     }
 
 
-@router.get("/import-reports/{token}.xlsx", response_class=Response)
+@router.get(
+    "/import-reports/{token}.xlsx",
+    response_class=Response,
+    responses={**_xlsx("错误报告"), **error_answers(404, 422)},
+)
 def report(
     token: str, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> Response:
