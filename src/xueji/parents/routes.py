@@ -83,7 +83,8 @@ class ConsentIn(BaseModel):
 
 
 @router.post(
-    "/parents/me/children/{student_id}/consent", responses=error_answers(400, 401, 403, 404, 422)
+    "/parents/me/children/{student_id}/consent",
+    responses=error_answers(400, 401, 403, 404, 413, 422),
 )
 def consent(
     student_id: int,

@@ -94,7 +94,7 @@ def my_account(session: DbSession, principal: CurrentPrincipal) -> object:
     return JSONResponse(AccountOut.of(account, service.mismatches_of(session, account)).answer())
 
 
-@router.post("/me/guardian-codes", status_code=202, responses=error_answers(401, 403))
+@router.post("/me/guardian-codes", status_code=202, responses=error_answers(401, 403, 413))
 def guardian_codes(
     request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, str]:
@@ -109,7 +109,9 @@ def guardian_codes(
 
 
 @router.post(
-    "/me/verification", response_model=AccountOut, responses=error_answers(400, 401, 403, 422, 429)
+    "/me/verification",
+    response_model=AccountOut,
+    responses=error_answers(400, 401, 403, 413, 422, 429),
 )
 def verification(
     body: VerificationIn,
