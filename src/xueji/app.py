@@ -54,7 +54,7 @@ from xueji.web import api_docs, errors
 from xueji.web.body_limit import MIB, BodyLimit
 from xueji.web.security import SecurityHeaders
 from xueji.web.templating import STATIC_DIR
-from xueji.web.writes import SerialWrites
+from xueji.web.writes import SerialWrites, WriteGate
 
 ROUTERS = (
     auth_routes,
@@ -164,7 +164,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     )
     app.state.container = container
     errors.install(app)
-    app.add_middleware(SerialWrites, sqlite=container.engine.dialect.name == "sqlite")
+    sqlite = container.engine.dialect.name == "sqlite"
+    app.state.write_gate = WriteGate(sqlite=sqlite, own_turn=signin_routes.OWN_WRITE_TURN)
+    app.add_middleware(SerialWrites, gate=app.state.write_gate)
     upload_limit = container.settings.max_upload_mb * MIB
     app.add_middleware(BodyLimit, upload_limit=upload_limit, authenticated=is_signed_in)
     app.add_middleware(SecurityHeaders, hsts=container.settings.cookie_secure)

@@ -138,6 +138,20 @@ def _throttle_keys(username: str, client: str) -> dict[str, throttling.ThrottleR
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A sign-in attempt judged on a read (``check_sign_in``), to be written by
+    ``record_sign_in``: the password hash, the costly part, needs no write lock."""
+
+    keys: dict[str, throttling.ThrottleRule]
+    #: the account whose password matched; None for a failed attempt
+    account_id: int | None
+    #: this account's failure buckets to forget after a success
+    cleared: list[str]
+    #: the password, kept only when its stored hash must be renewed
+    rehash_with: str | None = None
+
+
 def sign_in(
     session: Session,
     clock: Clock,
@@ -148,25 +162,51 @@ def sign_in(
     session_hours: int,
 ) -> SignedIn | SignInRefused:
     """Check the password, throttling failures per account, per address and both."""
-    now = clock.now()
+    checked = check_sign_in(session, clock, username=username, password=password, client=client)
+    if isinstance(checked, SignInRefused):
+        return checked
+    return record_sign_in(session, clock, checked, session_hours=session_hours)
+
+
+def check_sign_in(
+    session: Session, clock: Clock, *, username: str, password: str, client: str
+) -> Checked | SignInRefused:
+    """Everything but the writes: a throttled caller is refused here (nothing to write)."""
     name = normalise_username(username)
     repository = AuthRepository(session)
     keys = _throttle_keys(name, client)
     buckets = repository.buckets(list(keys))
-    refusal = _refusal(buckets, now)
+    refusal = _refusal(buckets, clock.now())
     if refusal is not None:
         return SignInRefused(refusal)
     account = repository.account_by_username(name)
     if account is None or not account.is_active:
         passwords.burn_equal_time(password)
-        return _failed(repository, keys, now)
+        return Checked(keys, None, [])
     if not passwords.verify_password(account.password_hash, password):
-        return _failed(repository, keys, now)
+        return Checked(keys, None, [])
     # a success forgets this account's failures (only the buckets that exist: most
     # sign-ins have none, and then cost no write)
-    repository.clear([key for key in buckets if key.startswith("acct:")])
-    if passwords.needs_rehash(account.password_hash):
-        account.password_hash = passwords.hash_password(password)
+    cleared = [key for key in buckets if key.startswith("acct:")]
+    rehash = password if passwords.needs_rehash(account.password_hash) else None
+    return Checked(keys, account.id, cleared, rehash)
+
+
+def record_sign_in(
+    session: Session, clock: Clock, checked: Checked, *, session_hours: int
+) -> SignedIn | SignInRefused:
+    """Write what ``check_sign_in`` found: the failure counts, or the new session (the
+    account read again: it may have been deactivated in between)."""
+    now = clock.now()
+    repository = AuthRepository(session)
+    account = (
+        repository.account_by_id(checked.account_id) if checked.account_id is not None else None
+    )
+    if account is None or not account.is_active:
+        return _failed(repository, checked.keys, now)
+    repository.clear(checked.cleared)
+    if checked.rehash_with is not None:
+        account.password_hash = passwords.hash_password(checked.rehash_with)
     return _open_session(repository, account, now, session_hours)
 
 

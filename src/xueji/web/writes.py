@@ -15,12 +15,18 @@ Such a request has no body and has sent nothing yet: it is run again, as a write
 request that still finds the database locked (another process held it past the busy
 timeout) gets ``503 DB_BUSY``, not a server error: nothing was changed.
 
+A route that needs the lock for only part of its work (sign-in: a read and a password
+hash, then a short write) is exempt here and takes its turn itself, around the write
+alone (``write_turn``): the hashes of many sign-ins then run side by side.
+
 On PostgreSQL none of this applies and requests pass straight through.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -35,13 +41,36 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AS_WRITER = "xueji_as_writer"
 
 
+class WriteGate:
+    """One writing request at a time in this process (SQLite only; see the module)."""
+
+    def __init__(self, *, sqlite: bool, own_turn: frozenset[tuple[str, str]] = frozenset()):
+        self.sqlite, self.own_turn = sqlite, own_turn
+        self.lock = asyncio.Lock()
+
+    def applies_to(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or not self.sqlite:
+            return False
+        return (scope["method"], scope["path"]) not in self.own_turn
+
+
+@asynccontextmanager
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    """The writing turn of a route that takes its own (``WriteGate.own_turn``)."""
+    gate: WriteGate = request.app.state.write_gate
+    if not gate.sqlite:
+        yield
+        return
+    async with gate.lock:
+        yield
+
+
 class SerialWrites:
-    def __init__(self, app: ASGIApp, *, sqlite: bool) -> None:
-        self.app, self.sqlite = app, sqlite
-        self.gate = asyncio.Lock()
+    def __init__(self, app: ASGIApp, *, gate: WriteGate) -> None:
+        self.app, self.gate = app, gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.sqlite:
+        if not self.gate.applies_to(scope):
             await self.app(scope, receive, send)
             return
         sent = _Tracked(send)
@@ -54,7 +83,7 @@ class SerialWrites:
                     if sent.started or not _busy(error):
                         raise
                 scope.setdefault("state", {})[AS_WRITER] = True
-            async with self.gate:
+            async with self.gate.lock:
                 await self.app(scope, receive, sent)
         except Exception as error:
             if sent.started or not _busy(error):
