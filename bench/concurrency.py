@@ -5,8 +5,8 @@ registrations, SMS codes, corrections, enrollment changes, revealed reads) to
 errors, and — measured in the same run, with the same clients — the app's own ceiling:
 the same stack answering a page that touches no database (``GET /login``), and the mix's
 own ceiling: the password hashes it needs (sign-ins and registrations, each an argon2id
-hash of about the same cost) at this machine's hashing rate, measured in the same run —
-on all cores for PostgreSQL, one at a time on SQLite (its writes are serial).
+hash of about the same cost) at this machine's hashing rate on all cores, measured in the
+same run.
 
 The mix is ``tests/load_mix.py``, the same the concurrency test drives. The clients run
 on the same machine and take CPU from the service: the figures are a lower bound.
@@ -107,7 +107,7 @@ def run(label: str, database_url: str, workdir: Path, args: argparse.Namespace) 
     finally:
         stop(server)
     per_hash = hash_seconds()
-    parallel = 1 if database_url.startswith("sqlite") else os.cpu_count() or 1
+    parallel = os.cpu_count() or 1
     hashes = hashing_ceiling(mix, per_hash, parallel)
     rate = mix.requests / mix.seconds
     print(f"{label} ({args.clients} clients, {args.seconds:.0f} s each):")
