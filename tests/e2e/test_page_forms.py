@@ -69,3 +69,10 @@ def test_a_form_from_another_origin_is_refused(client: TestClient, as_user: Head
         headers={"Origin": "http://elsewhere.example"},
     )
     assert refused.status_code == 403 and "请求来源与本站不一致" in refused.text
+
+
+def test_the_sign_in_page_shows_students_and_parents_where_to_register(
+    client: TestClient,
+) -> None:
+    page = client.get("/login")
+    assert 'href="/register"' in page.text and 'href="/parent/register"' in page.text
