@@ -18,9 +18,9 @@ from xueji.domain.five_fields import FIELD_LABELS, NOT_FOUND, Mismatch
 from xueji.domain.names import KIND_LABELS, DifferenceKind
 from xueji.domain.statuses import AccountStatus, LearningAction, ResourceKind
 from xueji.platform import consent, learning, service, waiting
-from xueji.platform.routes import GENDERS, parse_birth_date
+from xueji.platform.routes import GENDERS, parse_birth_date, send_guardian_codes
 from xueji.web import csrf, forms
-from xueji.web.deps import ClockDep, DbSession, client_address, get_container
+from xueji.web.deps import ClockDep, DbSession, client_address
 from xueji.web.templating import render
 
 router = APIRouter(tags=["student pages"], include_in_schema=False)
@@ -264,12 +264,8 @@ def student_home(
 def guardian_codes(
     request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> Response:
-    """Codes to the guardians' phones: committed, then sent (see the API's route)."""
-    messages = consent.request_guardian_codes(session, clock, principal)
-    session.commit()
-    sender = get_container(request).sms
-    for message in messages:
-        message.send(sender)
+    """Codes to the guardians' phones, then back to the page that says so."""
+    send_guardian_codes(request, session, clock, principal)
     return RedirectResponse("/student?sent=guardian-codes", status_code=303)
 
 

@@ -94,17 +94,24 @@ def my_account(session: DbSession, principal: CurrentPrincipal) -> object:
     return JSONResponse(AccountOut.of(account, service.mismatches_of(session, account)).answer())
 
 
-@router.post("/me/guardian-codes", status_code=202, responses=error_answers(401, 403, 413))
-def guardian_codes(
+def send_guardian_codes(
     request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
-) -> dict[str, str]:
-    """The same answer whatever the record holds. The codes are committed before the
-    gateway is called (a failing gateway cannot undo the count that limits it)."""
+) -> None:
+    """For the API and the student's page alike: the codes are committed before the
+    gateway is called, so a failing gateway cannot undo the count that limits it."""
     messages = consent.request_guardian_codes(session, clock, principal)
     session.commit()
     sender = get_container(request).sms
     for message in messages:
         message.send(sender)
+
+
+@router.post("/me/guardian-codes", status_code=202, responses=error_answers(401, 403, 413))
+def guardian_codes(
+    request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+) -> dict[str, str]:
+    """The same answer whatever the record holds."""
+    send_guardian_codes(request, session, clock, principal)
     return {"message": consent.CODES_SENT}
 
 

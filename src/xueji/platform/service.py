@@ -124,7 +124,8 @@ def register(
     if five is None or fields:
         raise _malformed(fields)
     index = registry_no_index(five.registry_no)
-    _check_budget(session, clock, {**_number_budget(index), **_address_budget(client)})
+    _check_number_budget(session, clock, index)
+    _check_budget(session, clock, _address_budget(client))
     _check_budget(session, clock, _existence_budget(client))
     repository = PlatformRepository(session)
     taken = repository.by_student_no(number_name) is not None
@@ -161,15 +162,19 @@ def _check_budget(
     session: Session, clock: Clock, budget: dict[str, throttling.ThrottleRule]
 ) -> None:
     refusal = auth.blocked_for(session, clock, list(budget))
-    if refusal is None:
-        return
-    if any(key.startswith("reg:number:") for key in budget):
-        refusal = Throttled(
+    if refusal is not None:
+        raise refusal
+
+
+def _check_number_budget(session: Session, clock: Clock, index: str) -> None:
+    """The number's daily attempts: past them the way forward is the school."""
+    refusal = auth.blocked_for(session, clock, list(_number_budget(index)))
+    if refusal is not None:
+        raise Throttled(
             "该学籍号的注册与信息更正尝试次数已达上限，请 24 小时后再试；"
             "如确认信息无误，请带身份证或户口簿到就读学校核对学籍信息。",
             retry_after=refusal.retry_after,
         )
-    raise refusal
 
 
 def _attempt(
@@ -241,7 +246,8 @@ def update_details(
     if five is None:
         raise _malformed(fields)
     index = registry_no_index(five.registry_no)
-    _check_budget(session, clock, {**_number_budget(index), **_address_budget(client)})
+    _check_number_budget(session, clock, index)
+    _check_budget(session, clock, _address_budget(client))
     if index != account.registry_index:
         account.verified_at = None
     account.registry_no, account.registry_index = five.registry_no, index
