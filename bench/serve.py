@@ -44,7 +44,7 @@ from bench_common import (
     stop,
     wait_until_up,
 )
-from xueji.app import apply_registry_event
+from xueji.app import apply_registry_events
 from xueji.auth import service as auth
 from xueji.config import normalise_database_url
 from xueji.db.scope import transaction
@@ -96,7 +96,7 @@ def register_accounts(container, csv: Path, count: int) -> list[str]:  # type: i
             verified = consent.verify(session, container.clock, student, code=code)
             assert not isinstance(verified, XuejiError), verified
         numbers.append(row["学籍号"])
-    while run_once(container.sessions, container.clock, apply_registry_event):
+    while run_once(container.sessions, container.clock, apply_registry_events):
         pass
     return numbers
 

@@ -1,7 +1,7 @@
 """The composition root: the one place that knows every room.
 
 * ``create_app`` / ``create_worker_app``: the HTTP service (``xueji serve``);
-* ``apply_registry_event`` and ``REACTIONS``: what the platform side does with a registry
+* ``apply_registry_events`` and ``REACTIONS``: what the platform side does with a registry
   change event (``xueji serve`` on SQLite, ``xueji worker``, ``xueji reconcile --repair``);
 * ``maintenance`` and ``resync``: what an idle consumer does, wired to the registry's
   resync events.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -30,13 +30,13 @@ from xueji.config import Settings, get_settings
 from xueji.container import Container
 from xueji.domain.clock import Clock
 from xueji.ops import routes as ops_routes
+from xueji.parents import follow as parent_follow
 from xueji.parents import pages as parent_pages
 from xueji.parents import routes as parent_routes
-from xueji.parents import tasks as parent_tasks
+from xueji.platform import follow as platform_follow
 from xueji.platform import learning_routes, signin_pages, signin_routes
 from xueji.platform import pages as platform_pages
 from xueji.platform import routes as platform_routes
-from xueji.platform import tasks as platform_tasks
 from xueji.registry import pages as registry_pages
 from xueji.registry import routes as registry_routes
 from xueji.registry.enrollment import pages as enrollment_pages
@@ -44,10 +44,9 @@ from xueji.registry.enrollment import routes as enrollment_routes
 from xueji.registry.events import publish_resync
 from xueji.registry.imports import pages as import_pages
 from xueji.registry.imports import routes as import_routes
-from xueji.registry.lookup import RegistryRecord, lookup
 from xueji.sync import worker
+from xueji.sync.affected import Affected, Event
 from xueji.sync.maintenance import Maintenance
-from xueji.sync.outbox import Event
 from xueji.verification import pages as verification_pages
 from xueji.verification import routes as verification_routes
 from xueji.web import api_docs, errors
@@ -77,21 +76,20 @@ ROUTERS = (
     parent_pages,
 )
 
-Reaction = Callable[[Session, Clock, RegistryRecord, int], None]
+Reaction = Callable[[Session, Clock, Affected], None]
 #: Who follows a registry change, in order: the platform's projection and student
 #: accounts first, then the parents' bindings.
-REACTIONS: tuple[Reaction, ...] = (platform_tasks.follow_registry, parent_tasks.follow_registry)
+REACTIONS: tuple[Reaction, ...] = (platform_follow.follow_registry, parent_follow.follow_registry)
 
 
-def apply_registry_event(session: Session, clock: Clock, event: Event) -> None:
-    """The consumer's handler: read the student's current state once through the
-    registry's lookup and let each reaction follow it (a student since removed: nothing
-    to follow)."""
-    record = lookup(session, student_id=event.student_id)
-    if record is None:
+def apply_registry_events(session: Session, clock: Clock, events: Sequence[Event]) -> None:
+    """The consumer's handler: each reaction follows every student the batch is about,
+    set-wise, reading their current state through the registry's lookup."""
+    affected = Affected.of(events)
+    if not affected:
         return
     for react in REACTIONS:
-        react(session, clock, record, event.sequence)
+        react(session, clock, affected)
 
 
 def resync(session: Session, clock: Clock, student_ids: list[int]) -> int:
@@ -117,7 +115,7 @@ def drain_events(container: Container) -> int:
     total = 0
     policy = retry_policy(container)
     while handled := worker.run_once(
-        container.sessions, container.clock, apply_registry_event, policy=policy
+        container.sessions, container.clock, apply_registry_events, policy=policy
     ):
         total += handled
     return total
@@ -127,7 +125,7 @@ def consume_forever(container: Container, stop: threading.Event) -> None:
     worker.run_forever(
         container.sessions,
         container.clock,
-        apply_registry_event,
+        apply_registry_events,
         stop,
         policy=retry_policy(container),
         on_idle=maintenance(container),
@@ -138,7 +136,7 @@ def consume_in_background(container: Container) -> tuple[threading.Thread, threa
     return worker.start_in_background(
         container.sessions,
         container.clock,
-        apply_registry_event,
+        apply_registry_events,
         policy=retry_policy(container),
         on_idle=maintenance(container),
     )

@@ -7,13 +7,13 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import Headers
 from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.registry_world import number
-from xueji.app import apply_registry_event
+from xueji.app import apply_registry_events
 from xueji.sync.worker import run_once
 
 
 def drain(client: TestClient) -> None:
     container = client.app.state.container  # type: ignore[attr-defined]
-    while run_once(container.sessions, container.clock, apply_registry_event):
+    while run_once(container.sessions, container.clock, apply_registry_events):
         pass
 
 

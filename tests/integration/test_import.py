@@ -30,7 +30,7 @@ from xueji.registry.lookup import lookup
 from xueji.registry.models import Guardian, SchoolClass, Student
 from xueji.registry.validation import GuardianFacts
 from xueji.sync import outbox
-from xueji.sync.models import OutboxEvent
+from xueji.sync.models import BULK, OutboxEvent
 
 
 @pytest.fixture
@@ -100,11 +100,14 @@ def test_commit_applies_every_accepted_row_once(
     assert grade_four is not None and (grade_four.grade, grade_four.name) == (4, "四年级(2)班")
     assert li.guardian_phone_indexes == (phone_index("13900139001"),)
     [event] = outbox.events_of(session, record.student_id)
-    assert (event.event_type, event.sequence, event.payload) == (
-        "student.registered",
+    assert (event.event_type, event.sequence, event.payload, event.lane) == (
+        "students.imported",
         1,
         {"import_id": result.import_id},
+        BULK,
     )
+    new_ids = {record.student_id, minority.student_id, li.student_id}
+    assert (event.student_id, event.last_student_id) == (min(new_ids), max(new_ids))
     assert not inspect(session.connection()).has_table("import_rows")
     assert audit.verify(session).ok
     again = run(session, clock, world, path)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.registry_world import HUAJING, World, build_world, guardian_consents, number, register
-from xueji.app import apply_registry_event
+from xueji.app import apply_registry_events
 from xueji.auth import service as auth
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
@@ -34,7 +34,7 @@ def drain(session: Session, clock: FixedClock) -> int:
         bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     total = 0
-    while handled := worker.run_once(factory, clock, apply_registry_event):
+    while handled := worker.run_once(factory, clock, apply_registry_events):
         total += handled
     session.expire_all()
     return total

@@ -3,6 +3,8 @@ letters that hold back only their own student, and the operator's retry."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,10 +23,11 @@ class Recorder:
         self.applied: list[tuple[int, int]] = []
         self.failing = failing or set()
 
-    def __call__(self, session: Session, clock: Clock, event: OutboxEvent) -> None:
-        if event.student_id in self.failing:
-            raise RuntimeError(f"cannot apply event for student {event.student_id}")
-        self.applied.append((event.student_id, event.sequence))
+    def __call__(self, session: Session, clock: Clock, events: Sequence[OutboxEvent]) -> None:
+        for event in events:
+            if event.student_id in self.failing:
+                raise RuntimeError(f"cannot apply event for student {event.student_id}")
+            self.applied.append((event.student_id, event.sequence))
 
 
 def factory_for(session: Session) -> sessionmaker[Session]:

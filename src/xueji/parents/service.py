@@ -26,7 +26,6 @@ from xueji.parents.models import ParentAccount, ParentBinding
 from xueji.parents.repository import ParentRepository
 from xueji.registry.lookup import (
     GuardianMatch,
-    RegistryRecord,
     students_with_guardian_phone,
 )
 
@@ -134,25 +133,3 @@ def own_parent_account(session: Session, principal: Principal) -> ParentAccount:
     if account is None:
         raise Forbidden("没有找到家长账号")
     return account
-
-
-def follow_registry(session: Session, clock: Clock, record: RegistryRecord) -> None:
-    """After a registry change: bind waiting parents whose phone is now a guardian phone
-    of the student; end bindings whose phone no longer is; open phone-change applications
-    follow the student to a new school."""
-    repository = ParentRepository(session)
-    phones_now = set(record.guardian_phone_indexes)
-    wanted = {p.id for p in repository.by_phone_indexes(sorted(phones_now))}
-    live = {b.parent_account_id: b for b in repository.live_bindings_of_student(record.student_id)}
-    for parent_id in wanted - live.keys():
-        repository.add(
-            ParentBinding(
-                parent_account_id=parent_id, student_id=record.student_id, bound_at=clock.now()
-            )
-        )
-    for parent_id, binding in live.items():
-        if parent_id not in wanted:
-            binding.ended_at = clock.now()
-    for application in repository.open_applications_of_student(record.student_id):
-        application.school_code = record.school_code  # a transfer takes it along
-    session.flush()

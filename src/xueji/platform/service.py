@@ -190,26 +190,6 @@ def _attempt(
     return Registration(account, [] if matched else compare(five, _registry_fields(record)))
 
 
-def relink_pending(session: Session, clock: Clock, record: RegistryRecord) -> int:
-    """After a registry change: see ``activation.relink``."""
-    return activation.relink(session, clock, record)
-
-
-def refresh_active(session: Session, clock: Clock, record: RegistryRecord) -> bool:
-    """After a correction, the linked account's details follow the registry (the link is
-    the registry number; the registry is the authority). True when something changed."""
-    account = PlatformRepository(session).active_for(registry_no_index(record.registry_no))
-    if account is None:
-        return False
-    current = (account.name, account.gender, account.birth_date, account.school_name)
-    wanted = (record.name, record.gender, record.birth_date, record.school_name)
-    if current == wanted and account.student_id == record.student_id:
-        return False
-    account.name, account.gender, account.birth_date, account.school_name = wanted
-    account.student_id = record.student_id
-    return True
-
-
 def own_account(session: Session, principal: Principal) -> StudentAccount:
     if principal.role is not Role.STUDENT or principal.account_id is None:
         raise Forbidden("只有学生账号可以这样做")

@@ -77,10 +77,13 @@ def record_student_change(
     student: Student,
     audit_payload: dict[str, Any] | None,
     extra: dict[str, Any] | None = None,
+    bulk: bool = False,
 ) -> None:
     """Audit the change and publish the next event of this student's sequence. The event
     says what changed (``extra``: field names, statuses, school and region codes), never
-    the personal data itself. ``audit_payload`` None: already audited by the caller."""
+    the personal data itself. ``audit_payload`` None: already audited by the caller.
+    ``bulk``: a change made by an import, which the platform takes after interactive
+    ones."""
     if audit_payload is not None:
         audit_student(
             session,
@@ -99,6 +102,7 @@ def record_student_change(
         student_id=student.id,
         sequence=student.event_sequence,
         payload=dict(extra or {}),
+        bulk=bulk,
     )
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import Subquery, select
 from sqlalchemy.orm import Session
 
 from xueji.db.crypto import phone_index, registry_no_index
 from xueji.domain.candidates import Candidate
 from xueji.domain.five_fields import FiveFields
+from xueji.registry.models import Guardian, School, Student
 from xueji.registry.repository import RegistryRepository
+from xueji.sync.affected import Affected
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,39 @@ def lookup(
         status=student.status,
         guardian_phone_indexes=tuple(g.phone_index for g in repository.guardians_of(student.id)),
         event_sequence=student.event_sequence,
+    )
+
+
+def current_states(affected: Affected) -> Subquery:
+    """The current state of every affected student, as a subquery for the consumer's
+    set-wise statements: ``student_id``, ``registry_index`` (the number's blind index),
+    ``name``, ``gender``, ``birth_date``, ``class_id``, ``status``, ``school_code``,
+    ``school_name``, ``region_code``. A student since removed is simply absent."""
+    return (
+        select(
+            Student.id.label("student_id"),
+            Student.registry_no_index.label("registry_index"),
+            Student.name,
+            Student.gender,
+            Student.birth_date,
+            Student.class_id,
+            Student.status,
+            Student.school_code,
+            School.name.label("school_name"),
+            School.region_code,
+        )
+        .join(School, School.code == Student.school_code)
+        .where(affected.condition(Student.id))
+        .subquery("registry_state")
+    )
+
+
+def guardian_phone_indexes(affected: Affected) -> Subquery:
+    """``student_id`` and ``phone_index`` of every guardian of the affected students."""
+    return (
+        select(Guardian.student_id, Guardian.phone_index)
+        .where(affected.condition(Guardian.student_id))
+        .subquery("guardian_phones")
     )
 
 

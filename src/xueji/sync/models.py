@@ -5,22 +5,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Index, Integer, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
+
+#: ``lane``: interactive changes (a clerk's correction, a suspension, a transfer) are
+#: taken before bulk work (an import's students and changes), so they never queue behind
+#: a term-start import.
+INTERACTIVE, BULK = 0, 1
 
 
 class OutboxEvent(Base):
     """One event. ``sequence`` orders the events of one student. The payload names what
     changed but holds no personal data: the consumer reads the student's current state
-    through the registry's lookup, so the outbox needs no encryption."""
+    through the registry's lookup, so the outbox needs no encryption.
+
+    An import's new students are published as a few ``students.imported`` events, each
+    standing for the first event (sequence 1) of every student whose id lies between
+    ``student_id`` and ``last_student_id``: one row per chunk instead of one per student.
+    """
 
     __tablename__ = "outbox_events"
     __table_args__ = (
         UniqueConstraint("student_id", "sequence"),
         Index(
             "ix_outbox_events_pending",
+            "lane",
             "id",
             sqlite_where=text("handled_at IS NULL"),
             postgresql_where=text("handled_at IS NULL"),
@@ -40,6 +51,9 @@ class OutboxEvent(Base):
     event_type: Mapped[str] = mapped_column(String(64))
     student_id: Mapped[int] = mapped_column(Integer)
     sequence: Mapped[int] = mapped_column(Integer)
+    #: set only on ``students.imported``: the last student id of the chunk
+    last_student_id: Mapped[int | None] = mapped_column(Integer)
+    lane: Mapped[int] = mapped_column(SmallInteger, default=INTERACTIVE, server_default="0")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: Set by the consumer in the same transaction as the event's effect: a crash means

@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Insert, cast, insert, literal, select
+from sqlalchemy import JSON, FromClause, Insert, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from xueji.domain.clock import Clock
-from xueji.sync.models import OutboxEvent
+from xueji.sync.models import BULK, INTERACTIVE, OutboxEvent
 from xueji.sync.repository import OutboxRepository
-
-
-class Event(Protocol):
-    """What a consumer of the feed reads of an event (an ``OutboxEvent`` row)."""
-
-    @property
-    def event_type(self) -> str: ...
-    @property
-    def student_id(self) -> int: ...
-    @property
-    def sequence(self) -> int: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
 
 
 def publish(
@@ -36,12 +23,15 @@ def publish(
     student_id: int,
     sequence: int,
     payload: dict[str, Any],
+    bulk: bool = False,
 ) -> OutboxEvent:
+    """One event of one student; ``bulk``: part of an import, in the bulk lane."""
     event = OutboxEvent(
         event_type=event_type,
         student_id=student_id,
         sequence=sequence,
         payload=payload,
+        lane=BULK if bulk else INTERACTIVE,
         created_at=clock.now(),
     )
     OutboxRepository(session).add(event)
@@ -52,22 +42,47 @@ def events_of(session: Session, student_id: int) -> list[OutboxEvent]:
     return OutboxRepository(session).events_of(student_id)
 
 
-def bulk_publish(
-    student_ids: ColumnElement[int],
+#: students per ``students.imported`` event: a chunk is applied in one transaction of a
+#: fraction of a second, so interactive changes wait at most that long behind an import
+CHUNK = 5000
+STUDENTS_IMPORTED = "students.imported"
+
+
+def publish_chunks(
+    new_students: FromClause,
     *,
     dialect: str,
-    event_type: str,
-    payload: dict[str, Any],
+    import_id: int,
     created_at: dt.datetime,
 ) -> Insert:
-    """One event (sequence 1) for each student id that ``student_ids`` selects, as one
-    ``INSERT … SELECT`` for the caller to execute in its transaction: a bulk import
-    publishes its new students without a round trip per student. The payload is the same
-    for every event and must hold no personal data."""
+    """One ``students.imported`` event per chunk of up to ``CHUNK`` consecutive student ids
+    that ``new_students`` (a column ``sid``) selects, as one ``INSERT … SELECT`` for the
+    caller to execute in its transaction. Each event stands for sequence 1 of every
+    student in its range; the payload names the import and holds no personal data."""
+    payload = {"import_id": import_id}
     body: Any = literal(payload, JSON)
     if dialect == "postgresql":
         body = cast(literal(json.dumps(payload)), JSON)
+    sid = new_students.c.sid
+    chunk = select(func.min(sid).label("first"), func.max(sid).label("last")).group_by(sid // CHUNK)
+    chunks = chunk.subquery()
     return insert(OutboxEvent).from_select(
-        ["event_type", "student_id", "sequence", "payload", "created_at"],
-        select(literal(event_type), student_ids, literal(1), body, literal(created_at)),
+        [
+            "event_type",
+            "student_id",
+            "last_student_id",
+            "sequence",
+            "lane",
+            "payload",
+            "created_at",
+        ],
+        select(
+            literal(STUDENTS_IMPORTED),
+            chunks.c.first,
+            chunks.c.last,
+            literal(1),
+            literal(BULK),
+            body,
+            literal(created_at),
+        ),
     )

@@ -8,16 +8,21 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from xueji.db.repository import Repository
-from xueji.sync.models import OutboxEvent, ScheduledJob
+from xueji.sync.models import BULK, INTERACTIVE, OutboxEvent, ScheduledJob
 
 
 class OutboxRepository(Repository):
     def events_of(self, student_id: int) -> list[OutboxEvent]:
+        """The student's events in sequence order, the import chunk it was registered in
+        included."""
+        in_chunk = and_(
+            OutboxEvent.student_id <= student_id, OutboxEvent.last_student_id >= student_id
+        )
         return list(
             self.session.scalars(
                 select(OutboxEvent)
-                .where(OutboxEvent.student_id == student_id)
-                .order_by(OutboxEvent.sequence)
+                .where(or_(OutboxEvent.student_id == student_id, in_chunk))
+                .order_by(OutboxEvent.sequence, OutboxEvent.id)
             )
         )
 
@@ -25,30 +30,60 @@ class OutboxRepository(Repository):
         return self.session.get(OutboxEvent, event_id)
 
     def pending(self, limit: int, *, now: dt.datetime) -> list[OutboxEvent]:
-        """The oldest events that are due, locked for this transaction.
+        """The events to apply next, locked for this transaction: the oldest due
+        interactive events (with any earlier event they wait for); if there are none,
+        bulk events of single students; if none either, one import chunk.
 
-        An event is due when it is not handled, not dead, past its backoff, and no earlier
-        event of the same student is still unhandled — so a student's events apply in
-        order even when several workers take batches side by side (on PostgreSQL they skip
-        each other's locked rows), and a dead letter holds back only its own student.
+        An event is due when it is not handled, not dead and past its backoff; an event
+        of one student is also due only when no earlier event of that student is still
+        unhandled — so a student's events apply in order even when several workers take
+        batches side by side (on PostgreSQL they skip each other's locked rows), and a
+        dead letter holds back only its own student. An import chunk holds back no one:
+        it is each of its students' first event, and a later event applied first already
+        brings the student to its current state (see ``docs/events.md``).
         """
+        single = OutboxEvent.last_student_id.is_(None)
+        waiting_interactive = select(OutboxEvent.student_id).where(
+            OutboxEvent.lane == INTERACTIVE, OutboxEvent.handled_at.is_(None)
+        )
+        interactive = or_(
+            OutboxEvent.lane == INTERACTIVE,
+            and_(single, OutboxEvent.student_id.in_(waiting_interactive.scalar_subquery())),
+        )
+        for condition, size in (
+            (and_(interactive, single, ~self._blocked()), limit),
+            (and_(OutboxEvent.lane == BULK, single, ~self._blocked()), limit),
+            (OutboxEvent.last_student_id.is_not(None), 1),
+        ):
+            events = self._due(condition, size, now)
+            if events:
+                return events
+        return []
+
+    @staticmethod
+    def _blocked() -> ColumnElement[bool]:
         earlier = aliased(OutboxEvent)
-        blocked = (
+        return (
             select(earlier.id)
             .where(
                 earlier.student_id == OutboxEvent.student_id,
                 earlier.id < OutboxEvent.id,
                 earlier.handled_at.is_(None),
+                earlier.last_student_id.is_(None),
             )
             .exists()
         )
+
+    def _due(
+        self, condition: ColumnElement[bool], limit: int, now: dt.datetime
+    ) -> list[OutboxEvent]:
         statement = (
             select(OutboxEvent)
             .where(
                 OutboxEvent.handled_at.is_(None),
                 OutboxEvent.dead_at.is_(None),
                 or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
-                ~blocked,
+                condition,
             )
             .order_by(OutboxEvent.id)
             .limit(limit)

@@ -1,11 +1,12 @@
 """The consumer of registry change events.
 
-Due events are taken oldest first in batches; each batch is applied in one transaction
-together with the events' handled stamps, so a worker that dies half-way leaves the batch
-to be taken again, and nothing is applied twice. On PostgreSQL ``FOR UPDATE SKIP LOCKED``
-lets any number of ``xueji worker`` processes share the queue (a student's later event
-waits until the earlier one is handled, so order per student holds); on SQLite the worker
-runs inside ``xueji serve``.
+Due events are taken in batches, interactive changes before bulk work
+(``OutboxRepository.pending``); the handler applies a whole batch set-wise, in one
+transaction together with the events' handled stamps, so a worker that dies half-way
+leaves the batch to be taken again, and nothing is applied twice. On PostgreSQL
+``FOR UPDATE SKIP LOCKED`` lets any number of ``xueji worker`` processes share the queue
+(a student's later event waits until the earlier one is handled, so order per student
+holds); on SQLite the worker runs inside ``xueji serve``.
 
 A batch that fails is retried one event at a time. An event that fails is tried again
 after an exponential backoff; after ``max_attempts`` failures it becomes a dead letter
@@ -18,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,8 @@ from xueji.logs import redact
 from xueji.sync.models import OutboxEvent
 from xueji.sync.repository import OutboxRepository
 
-Handler = Callable[[Session, Clock, OutboxEvent], None]
+#: applies a batch of events (in the order given) in the caller's transaction
+Handler = Callable[[Session, Clock, Sequence[OutboxEvent]], None]
 log = logging.getLogger("xueji.worker")
 BATCH = 200
 MAX_BACKOFF_SECONDS = 300
@@ -47,9 +49,11 @@ class RetryPolicy:
 
 
 def _handle(session: Session, clock: Clock, handler: Handler, events: list[OutboxEvent]) -> None:
+    if not events:
+        return
+    handler(session, clock, events)
+    now = clock.now()
     for event in events:
-        handler(session, clock, event)
-        now = clock.now()
         event.handled_at = now
         event.apply_count += 1
         event.lag_ms = max(0, int((now - event.created_at).total_seconds() * 1000))

@@ -170,6 +170,7 @@ def apply_changed(
                 "import_id": import_id,
             },
             extra={"changed": changed, "import_id": import_id},
+            bulk=True,
         )
 
 
@@ -239,7 +240,7 @@ def apply_import(
     repository = ImportRepository(session)
     now = clock.now()
     ensure_classes(session, clock, principal, run.id, run.school_code)
-    repository.insert_new(run.id, run.school_code, now, events.STUDENT_REGISTERED)
+    repository.insert_new(run.id, run.school_code, now)
     apply_changed(session, clock, principal, run.id, columns)
     apply_admissions(session, clock, principal, run.id, run.school_code, columns)
     run.new, run.changed = result.new, result.changed

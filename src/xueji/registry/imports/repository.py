@@ -138,13 +138,12 @@ class ImportRepository(Repository):
             )
         ]
 
-    def insert_new(
-        self, import_id: int, school_code: str, now: dt.datetime, event_type: str
-    ) -> None:
-        """The new rows become students, their guardians and one registration event
-        each. Every new row gets its student id first, so guardians and events need no
-        lookup of the student by its (random, 64-character) index — on either database
-        that lookup cost as much as writing the rows.
+    def insert_new(self, import_id: int, school_code: str, now: dt.datetime) -> None:
+        """The new rows become students, their guardians and their registration events
+        (one ``students.imported`` event per chunk of students, ``sync.outbox``). Every
+        new row gets its student id first, so guardians and events need no lookup of the
+        student by its blind index — on either database that lookup cost as much as
+        writing the rows.
 
         SQLite: the import holds the only write lock (taken when ``run_import`` wrote its
         ``imports`` row; the staging table is temporary and takes none), so
@@ -163,7 +162,7 @@ class ImportRepository(Repository):
             shared = ids.cte("new_rows").prefix_with("MATERIALIZED")
             statements = [
                 *self._inserts_from(shared, school_code, now),
-                self._events_from(shared, import_id, event_type, now),
+                self._events_from(shared, import_id, now),
             ]
             writes = [statement.cte(f"write_{i}") for i, statement in enumerate(statements)]
             self.session.execute(select(func.count()).select_from(shared).add_cte(*writes))
@@ -172,7 +171,7 @@ class ImportRepository(Repository):
         rows = select((literal(base) + R.row).label("sid"), *STAGING.c).where(new).subquery()
         for statement in (
             *self._inserts_from(rows, school_code, now),
-            self._events_from(rows, import_id, event_type, now),
+            self._events_from(rows, import_id, now),
         ):
             self.session.execute(statement)
 
@@ -234,13 +233,9 @@ class ImportRepository(Repository):
         ]
         return [students, *guardians]
 
-    def _events_from(self, rows: Any, import_id: int, event_type: str, now: dt.datetime) -> Any:
-        return outbox.bulk_publish(
-            rows.c.sid,
-            dialect=self.dialect,
-            event_type=event_type,
-            payload={"import_id": import_id},
-            created_at=now,
+    def _events_from(self, rows: Any, import_id: int, now: dt.datetime) -> Any:
+        return outbox.publish_chunks(
+            rows, dialect=self.dialect, import_id=import_id, created_at=now
         )
 
     def report(self, token: str) -> ImportReport | None:

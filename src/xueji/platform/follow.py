@@ -1,0 +1,134 @@
+"""How the platform follows a batch of registry changes, set-wise: its projection of every
+affected student (status, school, region, class) in one upsert, the linked accounts'
+details brought to the registry's in one update, and the few waiting accounts whose
+number is among the students' taken through activation one by one (after a school's
+correction they may now match).
+
+Every statement reads the registry's current state (``registry.lookup.current_states``),
+so applying a batch again, or an older event after a newer one, converges on the same
+state; the projection's ``applied_sequence`` never goes back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import FromClause, and_, func, literal, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from xueji.db.base import UTCDateTime
+from xueji.domain.clock import Clock
+from xueji.platform import activation
+from xueji.platform.models import StudentAccount, StudentProjection
+from xueji.platform.repository import WAITING
+from xueji.registry.lookup import current_states, lookup
+from xueji.sync.affected import Affected
+
+
+def follow_registry(session: Session, clock: Clock, affected: Affected) -> None:
+    states = current_states(affected)
+    now = clock.now()
+    upsert_projections(session, states, affected, now)
+    refresh_linked(session, states)
+    relink_waiting(session, clock, states)
+
+
+def upsert_projections(
+    session: Session, states: FromClause, affected: Affected, now: dt.datetime
+) -> None:
+    """One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` for every affected student."""
+    c = states.c
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = select(
+        c.student_id,
+        c.status,
+        c.school_code,
+        c.region_code,
+        c.class_id,
+        affected.sequence(c.student_id),
+        literal(now, UTCDateTime()),
+    ).where(true())  # SQLite: an INSERT … SELECT … ON CONFLICT needs a WHERE to parse
+    statement = insert(StudentProjection).from_select(
+        [
+            "student_id",
+            "status",
+            "school_code",
+            "region_code",
+            "class_id",
+            "applied_sequence",
+            "updated_at",
+        ],
+        rows,
+    )
+    new = statement.excluded
+    newest = func.greatest if dialect == "postgresql" else func.max  # SQLite: scalar max
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["student_id"],
+            set_={
+                "status": new.status,
+                "school_code": new.school_code,
+                "region_code": new.region_code,
+                "class_id": new.class_id,
+                "applied_sequence": newest(
+                    StudentProjection.applied_sequence, new.applied_sequence
+                ),
+                "updated_at": new.updated_at,
+            },
+        )
+    )
+
+
+def refresh_linked(session: Session, states: FromClause) -> None:
+    """After a correction the linked account's details follow the registry (the link is
+    the registry number; the registry is the authority): one ``UPDATE … FROM``, touching
+    only accounts that differ."""
+    c = states.c
+    account = StudentAccount
+    session.execute(
+        update(account)
+        .where(
+            account.active_registry_index == c.registry_index,
+            or_(
+                account.name != c.name,
+                account.gender != c.gender,
+                account.birth_date != c.birth_date,
+                account.school_name != c.school_name,
+                account.student_id.is_(None),
+                account.student_id != c.student_id,
+            ),
+        )
+        .values(
+            name=c.name,
+            gender=c.gender,
+            birth_date=c.birth_date,
+            school_name=c.school_name,
+            student_id=c.student_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def relink_waiting(session: Session, clock: Clock, states: FromClause) -> int:
+    """Waiting accounts whose number is one of the affected students' (one read; at term
+    start almost always none) take the state their fields now call for."""
+    student_ids = session.scalars(
+        select(states.c.student_id)
+        .join(
+            StudentAccount,
+            and_(
+                StudentAccount.registry_index == states.c.registry_index,
+                StudentAccount.status.in_(WAITING),
+            ),
+        )
+        .distinct()
+        .order_by(states.c.student_id)
+    ).all()
+    activated = 0
+    for student_id in student_ids:
+        record = lookup(session, student_id=student_id)
+        if record is not None:
+            activated += activation.relink(session, clock, record)
+    return activated
