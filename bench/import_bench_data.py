@@ -29,14 +29,15 @@ def registry_numbers(rows: int, region: str = "440604") -> tuple[np.ndarray, np.
     return numbers, births
 
 
-def write_file(path: Path, rows: int, *, chunk: int = 1_000_000) -> Path:
-    """A UTF-8 CSV of ``rows`` valid students, written in chunks to bound memory."""
+def write_file(path: Path, rows: int, *, chunk: int = 1_000_000, region: str = "440604") -> Path:
+    """A UTF-8 CSV of ``rows`` valid students, written in chunks to bound memory; numbers
+    of another ``region`` are other students."""
     rng = np.random.default_rng(7)
     with path.open("wb") as handle:
         handle.write((",".join(TEMPLATE_HEADERS) + "\n").encode("utf-8"))
         for start in range(0, rows, chunk):
             count = min(chunk, rows - start)
-            numbers, births = registry_numbers(start + count)
+            numbers, births = registry_numbers(start + count, region)
             numbers, births = numbers[start:], births[start:]
             male = np.array([int(n[17]) % 2 == 1 for n in numbers])
             frame = pl.DataFrame(

@@ -3,17 +3,22 @@ sustained stream of changes, with ``xueji worker`` processes on PostgreSQL.
 
 Fills a fresh database through the real import, starts N ``xueji worker`` processes,
 then makes ``--rate`` enrollment changes per second (suspend / resume in turn, through
-the registry's own service: audited, evented) for ``--seconds``. Every event's delay
-(``lag_ms``: registry commit to the platform's projection — the capability source —
-updated, in the same transaction) is read back; the run also checks that every event was
-applied once and that the reconciliation finds both sides in agreement.
+the registry's own service: audited, evented) for ``--seconds``. With ``--backlog N`` an
+import of N more students commits just before the changes start, so they are made while
+the platform applies that import (term start); the time the backlog took is printed too.
+Every event's delay (``lag_ms``: registry commit to the platform's projection — the
+capability source — updated, in the same transaction) is read back; the run also checks
+that every event was applied once and that the reconciliation finds both sides in
+agreement.
 
     .venv/bin/python bench/propagation.py --postgres URL [--rate 100] [--seconds 60]
+        [--backlog 1000000 --rate 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import multiprocessing
 import os
 import sys
@@ -32,10 +37,12 @@ from bench_common import (
     drop_postgres,
     env_for,
     fresh_postgres,
+    import_students,
     seeded_registry,
     start,
     stop,
 )
+from import_bench_data import write_file
 from xueji.auth.service import Principal
 from xueji.config import normalise_database_url
 from xueji.container import Container
@@ -114,6 +121,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--drivers", type=int, default=2)
+    parser.add_argument("--backlog", type=int, default=0, help="变更开始前导入的学生数")
     args = parser.parse_args()
     if not args.postgres:
         sys.exit("需要 --postgres URL（或 XUEJI_TEST_POSTGRES_URL）")
@@ -131,17 +139,45 @@ def main() -> None:
             ]
             try:
                 wait_for_empty_queue(container)  # the import's events
+                committed = backlog(container, workdir, args.backlog)
                 with container.engine.connect() as connection:
                     first = int(connection.scalar(select(func.max(OutboxEvent.id))) or 0)
                 changes, elapsed = drive(
                     url, workdir, numbers, args.rate, args.seconds, args.drivers
                 )
-                wait_for_empty_queue(container)
+                wait_for_empty_queue(container, seconds=900)
             finally:
                 stop(*workers)
             report(container, first, changes, elapsed, args)
+            if committed is not None:
+                report_backlog(container, first, committed, args.backlog)
     finally:
         drop_postgres(admin, name)
+
+
+def backlog(container: Container, workdir: Path, students: int) -> dt.datetime | None:
+    """Import ``students`` more (other numbers: another county); returns when it committed."""
+    if not students:
+        return None
+    csv = write_file(workdir / "backlog.csv", students, region="440606")
+    seconds, new = import_students(container, csv)
+    print(f"backlog     {new:,} students imported in {seconds:.1f} s; changes start now")
+    return dt.datetime.now(dt.UTC)
+
+
+def report_backlog(container: Container, first: int, committed: dt.datetime, students: int) -> None:
+    with container.engine.connect() as connection:
+        done = connection.scalar(
+            select(func.max(OutboxEvent.handled_at)).where(
+                OutboxEvent.id <= first, OutboxEvent.last_student_id.is_not(None)
+            )
+        )
+    assert done is not None
+    print(
+        f"backlog     {students:,} imported students applied"
+        f" {(done - committed).total_seconds():.1f} s after the import committed,"
+        f" while the changes above went through"
+    )
 
 
 def report(

@@ -1,5 +1,5 @@
 """Sign-ins and capability checks over HTTP, with wrk, against ``xueji serve`` on
-PostgreSQL (one process per core).
+PostgreSQL (one process per core) or, without ``--postgres``, on SQLite (one process).
 
 Fills a fresh database through the real import and the real registration (every account
 activated on an exact five-field match), starts ``xueji serve --workers N``, then drives:
@@ -8,10 +8,15 @@ activated on an exact five-field match), starts ``xueji serve --workers N``, the
    accounts in turn — each a full argon2id verification (m=19 MiB, t=2, p=1);
 2. ``GET /api/v1/me/capabilities`` with the accounts' bearer tokens in turn.
 
+Each figure is printed beside its ceiling measured in the same run, so it travels between
+machines: sign-ins beside the argon2id ceiling (the cores divided by one verification's
+CPU time), capability checks beside the app's own ceiling (the same stack, the same
+connections, answering ``GET /api/v1/health``, which touches no database).
+
 wrk runs on the same machine and takes CPU from the service; the figures are therefore
 a lower bound. The sign-in figure is the median of three runs. Needs Debian's ``wrk``.
 
-    .venv/bin/python bench/serve.py --postgres URL [--accounts 200] [--seconds 20]
+    .venv/bin/python bench/serve.py [--postgres URL] [--accounts 200] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -170,34 +175,46 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="默认 PostgreSQL 每核一个，SQLite 一个"
+    )
     parser.add_argument("--only", choices=("sign-in", "capabilities"), default=None)
     args = parser.parse_args()
-    if not args.postgres or not shutil.which("wrk"):
-        sys.exit("需要 --postgres URL（或 XUEJI_TEST_POSTGRES_URL）和 wrk（apt install wrk）")
-    admin = normalise_database_url(args.postgres)
-    url, name = fresh_postgres(admin)
+    if not shutil.which("wrk"):
+        sys.exit("需要 wrk（apt install wrk）")
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        if not args.postgres:
+            args.workers = args.workers or 1
+            serve(f"sqlite:///{workdir / 'serve.db'}", workdir, args)
+            return
+        args.workers = args.workers or os.cpu_count() or 1
+        admin = normalise_database_url(args.postgres)
+        url, name = fresh_postgres(admin)
+        try:
+            serve(url, workdir, args)
+        finally:
+            drop_postgres(admin, name)
+
+
+def serve(url: str, workdir: Path, args: argparse.Namespace) -> None:
+    """Fill the database, start ``xueji serve`` on it, and measure."""
+    container = container_for(url, workdir)
+    csv = seeded_registry(container, workdir, args.students)
+    numbers = register_accounts(container, csv, args.accounts)
+    container.engine.dispose()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(
+        ["serve", "--port", str(port), "--workers", str(args.workers)],
+        env_for(url, workdir),
+        workdir / "serve.log",
+    )
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            workdir = Path(folder)
-            container = container_for(url, workdir)
-            csv = seeded_registry(container, workdir, args.students)
-            numbers = register_accounts(container, csv, args.accounts)
-            container.engine.dispose()
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            server = start(
-                ["serve", "--port", str(port), "--workers", str(args.workers)],
-                env_for(url, workdir),
-                workdir / "serve.log",
-            )
-            try:
-                wait_until_up(base, server)
-                run(base, workdir, numbers, args)
-            finally:
-                stop(server)
+        wait_until_up(base, server)
+        run(base, workdir, numbers, args)
     finally:
-        drop_postgres(admin, name)
+        stop(server)
 
 
 def argon2_cost_ms(rounds: int = 20) -> float:
@@ -227,12 +244,15 @@ def run(base: str, workdir: Path, numbers: list[str], args: argparse.Namespace) 
         )
         result = runs[1]  # the median of three: the machine is shared
         each = ", ".join(f"{run['rps']:.1f}" for run in runs)
+        hash_ceiling = cores * 1000 / cost
         print(
             f"sign-in      {result['rps']:8.1f} /s over HTTP = {result['rps'] / cores:6.1f} /s"
             f" per core ({cores} cores, {args.workers} serve processes; median of 3 runs:"
             f" {each}) | p50"
             f" {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms"
             f" | non-2xx {sum(run['non_2xx'] for run in runs):.0f}"
+            f" | {result['rps'] / hash_ceiling:.2f} of the argon2id ceiling"
+            f" ({hash_ceiling:.1f} /s on {cores} cores)"
         )
     if args.only == "sign-in":
         return
@@ -249,12 +269,17 @@ def run(base: str, workdir: Path, numbers: list[str], args: argparse.Namespace) 
     assert check["linked"] and check["status"] == "enrolled", check
     capabilities = workdir / "capabilities.lua"
     capabilities.write_text(CAPABILITIES_SCRIPT % lua_table(tokens))
+    health = workdir / "health.lua"
+    health.write_text('wrk.path = "/api/v1/health"\n')
     for connections in (32, 8, 2):
+        top = wrk(base, health, args.seconds, connections=connections)
         result = wrk(base, capabilities, args.seconds, connections=connections)
         print(
             f"capabilities {result['rps']:8.1f} requests/s with {connections:2} connections"
             f" | p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms"
             f" | non-2xx {result['non_2xx']:.0f}"
+            f" | app ceiling (GET /api/v1/health) {top['rps']:.1f} /s, p99 {top['p99']:.1f} ms"
+            f" | {result['rps'] / top['rps']:.2f} of the ceiling"
         )
 
 

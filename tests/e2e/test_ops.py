@@ -64,6 +64,15 @@ def test_metrics_are_prometheus_text(client: TestClient, as_user: Headers) -> No
     assert "xueji_sync_dead_letters" in lines and "xueji_sync_lag_p99_milliseconds" in lines
 
 
+def test_health_answers_anyone_without_touching_anyone(client: TestClient) -> None:
+    from xueji import __version__
+
+    answer = client.get("/api/v1/health")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "version": __version__}
+    assert "set-cookie" not in answer.headers
+
+
 def test_reconcile_cli_finds_drift_repairs_it_and_exits_zero(tmp_path: Path) -> None:
     assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
     assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0

@@ -1,5 +1,6 @@
 """``GET /api/v1/ops/sync`` (platform administrators), ``GET /metrics`` (Prometheus text,
-counts only, no personal data) and the operators' page with the alarms and dead letters."""
+counts only, no personal data), ``GET /api/v1/health`` (liveness, for a load balancer)
+and the operators' page with the alarms and dead letters."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
+from xueji import __version__
 from xueji.audit.service import Actor
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.auth.service import Principal
@@ -19,6 +21,13 @@ from xueji.web.errors import error_answers
 from xueji.web.templating import render
 
 router = APIRouter(tags=["ops"])
+
+
+@router.get("/api/v1/health")
+def health() -> dict[str, str]:
+    """The process answers: no database, no session, nothing about anyone. A load
+    balancer's liveness check, and the app's own ceiling in ``bench/serve.py``."""
+    return {"status": "ok", "version": __version__}
 
 
 def _platform_admin(principal: Principal) -> None:
