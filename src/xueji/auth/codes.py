@@ -39,6 +39,11 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
     return blind_index(f"{purpose}|{phone}|{code}", purpose="sms_code")
 
 
+def phone_send_key(phone: str) -> str:
+    """The throttle key of the codes sent to one (normalised) phone."""
+    return f"sms:phone:{phone_index(phone).hex()}"
+
+
 def check_purpose(purpose: str) -> str:
     if purpose not in PURPOSES:
         raise ValidationFailed("不支持的验证码用途", code="PURPOSE_INVALID")
@@ -67,7 +72,7 @@ def request_code(
     number = phones.parse_mobile(phone)
     check_purpose(purpose)
     budget = {
-        f"sms:phone:{phone_index(number)}": SEND_PER_PHONE,
+        phone_send_key(number): SEND_PER_PHONE,
         f"sms:addr:{client}": SEND_PER_ADDRESS,
     }
     refusal = auth.blocked_for(session, clock, list(budget))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -57,7 +57,7 @@ class SmsCode(Base):
     __table_args__ = (Index("ix_sms_codes_lookup", "phone_index", "purpose", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone_index: Mapped[str] = mapped_column(String(64))
+    phone_index: Mapped[bytes] = mapped_column(LargeBinary(16))
     purpose: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -66,9 +66,16 @@ class Keyring:
         return self._aead.decrypt(nonce, sealed, purpose.encode())
 
     def blind_index(self, value: str, *, purpose: str) -> str:
-        """Hex HMAC of ``value``; callers pass the *normalised* value."""
+        """Hex HMAC of ``value`` (the keyed hashes of one-time codes); callers pass the
+        *normalised* value."""
         message = purpose.encode() + b"\x00" + value.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def lookup_index(self, value: str, *, purpose: str) -> bytes:
+        """The binary blind index a column is searched by: the HMAC's first
+        ``INDEX_BYTES`` bytes; callers pass the *normalised* value."""
+        message = purpose.encode() + b"\x00" + value.encode("utf-8")
+        return hmac.new(self._index_key, message, hashlib.sha256).digest()[:INDEX_BYTES]
 
     def encrypt_many(self, values: list[str], *, purpose: str) -> list[bytes]:
         """``encrypt`` for a column of values (bulk import): one call for all the nonces."""
@@ -80,14 +87,14 @@ class Keyring:
             out.append(_VERSION + nonce + seal(nonce, value.encode("utf-8"), aad))
         return out
 
-    def blind_index_many(self, values: list[str], *, purpose: str) -> list[str]:
-        """``blind_index`` for a column: the keyed state is computed once and copied."""
+    def lookup_index_many(self, values: list[str], *, purpose: str) -> list[bytes]:
+        """``lookup_index`` for a column: the keyed state is computed once and copied."""
         keyed = hmac.new(self._index_key, purpose.encode() + b"\x00", hashlib.sha256)
         out = []
         for value in values:
             mac = keyed.copy()
             mac.update(value.encode("utf-8"))
-            out.append(mac.hexdigest())
+            out.append(mac.digest()[:INDEX_BYTES])
         return out
 
 
@@ -115,14 +122,20 @@ REGISTRY_NO_PURPOSE = "registry_no"
 PHONE_PURPOSE = "phone"
 
 
-def registry_no_index(registry_no: str) -> str:
+#: Lookup indexes are stored binary: 16 bytes (128 bits of HMAC-SHA256, no collision in
+#: any registry's lifetime) instead of 64 hex characters — a quarter of the index pages
+#: a term-start import writes.
+INDEX_BYTES = 16
+
+
+def registry_no_index(registry_no: str) -> bytes:
     """The blind index of a normalised registry number (``G`` + 18 characters…)."""
-    return blind_index(registry_no, purpose=REGISTRY_NO_PURPOSE)
+    return keyring().lookup_index(registry_no, purpose=REGISTRY_NO_PURPOSE)
 
 
-def phone_index(phone: str) -> str:
+def phone_index(phone: str) -> bytes:
     """The blind index of a normalised mobile number (11 digits)."""
-    return blind_index(phone, purpose=PHONE_PURPOSE)
+    return keyring().lookup_index(phone, purpose=PHONE_PURPOSE)
 
 
 class EncryptedString(TypeDecorator[str]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -22,7 +22,7 @@ class ParentAccount(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
     )
     phone: Mapped[str] = mapped_column(EncryptedString("parent.phone"))
-    phone_index: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -17,12 +17,12 @@ class ParentRepository(Repository):
             select(ParentAccount).where(ParentAccount.account_id == account_id)
         )
 
-    def by_phone_index(self, phone_index: str) -> ParentAccount | None:
+    def by_phone_index(self, phone_index: bytes) -> ParentAccount | None:
         return self.session.scalar(
             select(ParentAccount).where(ParentAccount.phone_index == phone_index)
         )
 
-    def by_phone_indexes(self, indexes: list[str]) -> list[ParentAccount]:
+    def by_phone_indexes(self, indexes: list[bytes]) -> list[ParentAccount]:
         if not indexes:
             return []
         return list(

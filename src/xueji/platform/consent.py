@@ -20,7 +20,7 @@ from xueji.audit import service as audit
 from xueji.auth import codes
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
-from xueji.db.crypto import phone_index, registry_no_index
+from xueji.db.crypto import registry_no_index
 from xueji.domain import throttling
 from xueji.domain.clock import Clock
 from xueji.domain.errors import Forbidden, NotFound, ValidationFailed, XuejiError
@@ -61,13 +61,13 @@ def request_guardian_codes(
     if account.status in (AccountStatus.ACTIVE, AccountStatus.REVOKED):
         return []
     record = lookup(session, registry_no=account.registry_no)
-    number_key = {f"gcode:number:{account.registry_index}": throttling.GUARDIAN_CODES_NUMBER}
+    number_key = {f"gcode:number:{account.registry_index.hex()}": throttling.GUARDIAN_CODES_NUMBER}
     if record is None or auth.blocked_for(session, clock, list(number_key)) is not None:
         return []
     auth.spend(session, clock, number_key)
     messages = []
     for phone in guardian_phones(session, record.student_id):
-        phone_key = {f"sms:phone:{phone_index(phone)}": codes.SEND_PER_PHONE}
+        phone_key = {codes.phone_send_key(phone): codes.SEND_PER_PHONE}
         if auth.blocked_for(session, clock, list(phone_key)) is not None:
             continue
         auth.spend(session, clock, phone_key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -36,14 +36,14 @@ class StudentAccount(Base):
     )
     student_no: Mapped[str] = mapped_column(String(20), unique=True)
     registry_no: Mapped[str] = mapped_column(EncryptedString("student_account.registry_no"))
-    registry_index: Mapped[str] = mapped_column(String(64), index=True)
+    registry_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
     name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[dt.date] = mapped_column(Date)
     school_name: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20))
     student_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    active_registry_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active_registry_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: when a guardian consented (see ``GuardianConsent``): the account is the rightful
@@ -114,7 +114,7 @@ class ArchiveEntry(Base):
     __tablename__ = "archive_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registry_index: Mapped[str] = mapped_column(String(64), index=True)
+    registry_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
     learning_record_id: Mapped[int] = mapped_column(
         ForeignKey("learning_records.id", ondelete="CASCADE"), unique=True
     )

@@ -28,7 +28,7 @@ class QueueRoute:
     """Which waiting accounts reach one school's queue (see ``_waiting_for``)."""
 
     #: the blind indexes of the school's students' numbers (a registry subquery)
-    registry_indexes: Select[str]
+    registry_indexes: Select[bytes]
     #: the school's full name, normalised as entered names are
     school_name: str
     #: the city of the school (first four digits of its region code)
@@ -48,12 +48,12 @@ class PlatformRepository(Repository):
             select(StudentAccount).where(StudentAccount.account_id == account_id)
         )
 
-    def active_for(self, registry_index: str) -> StudentAccount | None:
+    def active_for(self, registry_index: bytes) -> StudentAccount | None:
         return self.session.scalar(
             select(StudentAccount).where(StudentAccount.active_registry_index == registry_index)
         )
 
-    def student_no_for(self, registry_index: str) -> str | None:
+    def student_no_for(self, registry_index: bytes) -> str | None:
         """The student number to sign in with for a registry number: the active account's,
         else that of the only account waiting for it (None when several wait). One read
         of one column: sign-in is hot."""
@@ -75,7 +75,7 @@ class PlatformRepository(Repository):
     def projection(self, student_id: int) -> StudentProjection | None:
         return self.session.get(StudentProjection, student_id)
 
-    def waiting_for(self, registry_index: str) -> list[StudentAccount]:
+    def waiting_for(self, registry_index: bytes) -> list[StudentAccount]:
         """Accounts for the number not linked yet (pending or awaiting a guardian), the
         verified first, then the oldest."""
         return list(
@@ -141,7 +141,7 @@ class PlatformRepository(Repository):
             )
         )
 
-    def archive(self, registry_index: str) -> list[tuple[ArchiveEntry, LearningRecord, Resource]]:
+    def archive(self, registry_index: bytes) -> list[tuple[ArchiveEntry, LearningRecord, Resource]]:
         rows = self.session.execute(
             select(ArchiveEntry, LearningRecord, Resource)
             .join(LearningRecord, LearningRecord.id == ArchiveEntry.learning_record_id)

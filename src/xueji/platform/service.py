@@ -87,8 +87,8 @@ def _registry_fields(record: RegistryRecord | None) -> FiveFields | None:
     return None if record is None else record.five_fields()
 
 
-def _number_budget(index: str) -> dict[str, throttling.ThrottleRule]:
-    return {f"reg:number:{index}": throttling.REGISTRATION_NUMBER}
+def _number_budget(index: bytes) -> dict[str, throttling.ThrottleRule]:
+    return {f"reg:number:{index.hex()}": throttling.REGISTRATION_NUMBER}
 
 
 def _address_budget(client: str) -> dict[str, throttling.ThrottleRule]:
@@ -166,7 +166,7 @@ def _check_budget(
         raise refusal
 
 
-def _check_number_budget(session: Session, clock: Clock, index: str) -> None:
+def _check_number_budget(session: Session, clock: Clock, index: bytes) -> None:
     """The number's daily attempts: past them the way forward is the school."""
     refusal = auth.blocked_for(session, clock, list(_number_budget(index)))
     if refusal is not None:

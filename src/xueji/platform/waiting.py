@@ -49,7 +49,7 @@ class Queue:
     def of_school(
         cls,
         *,
-        registry_indexes: Select[str],
+        registry_indexes: Select[bytes],
         school_name: str,
         region_code: str,
         on_record: Callable[[ColumnElement[str]], ColumnElement[bool]],

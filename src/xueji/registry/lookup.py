@@ -29,7 +29,7 @@ class RegistryRecord:
     region_code: str
     class_id: int | None
     status: str
-    guardian_phone_indexes: tuple[str, ...]
+    guardian_phone_indexes: tuple[bytes, ...]
     event_sequence: int
 
     def five_fields(self) -> FiveFields:

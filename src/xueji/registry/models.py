@@ -8,6 +8,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -57,7 +58,7 @@ class Student(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registry_no: Mapped[str] = mapped_column(EncryptedString("student.registry_no"))
-    registry_no_index: Mapped[str] = mapped_column(String(64), unique=True)
+    registry_no_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[dt.date] = mapped_column(Date)
@@ -79,7 +80,7 @@ class Guardian(Base):
     name: Mapped[str] = mapped_column(String(100))
     relation: Mapped[str] = mapped_column(String(2))
     phone: Mapped[str] = mapped_column(EncryptedString("guardian.phone"))
-    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    phone_index: Mapped[bytes] = mapped_column(LargeBinary(16), index=True)
 
 
 class ActivationCode(Base):

@@ -47,7 +47,7 @@ class RegistryRepository(Repository):
         )
 
     # students
-    def student_by_index(self, registry_no_index: str, *, lock: bool = False) -> Student | None:
+    def student_by_index(self, registry_no_index: bytes, *, lock: bool = False) -> Student | None:
         statement = select(Student).where(Student.registry_no_index == registry_no_index)
         if lock:
             statement = statement.with_for_update()
@@ -67,7 +67,7 @@ class RegistryRepository(Repository):
             )
         )
 
-    def students_by_index(self, indexes: list[str]) -> list[Student]:
+    def students_by_index(self, indexes: list[bytes]) -> list[Student]:
         return list(
             self.session.scalars(select(Student).where(Student.registry_no_index.in_(indexes)))
         )
@@ -77,7 +77,7 @@ class RegistryRepository(Repository):
         condition: ColumnElement[bool],
         *,
         name: str | None,
-        registry_no_index: str | None,
+        registry_no_index: bytes | None,
         school_code: str | None,
         status: str | None,
         limit: int,
@@ -116,7 +116,7 @@ class RegistryRepository(Repository):
         self.session.add_all(guardians)
         self.session.flush()
 
-    def students_with_phone(self, phone_index: str, *, lock: bool = False) -> list[Student]:
+    def students_with_phone(self, phone_index: bytes, *, lock: bool = False) -> list[Student]:
         """``lock``: share-lock the students (PostgreSQL), so a change to their guardians
         waits until the caller's binding is committed and then sees it."""
         statement = select(Student).where(

@@ -93,7 +93,7 @@ def on_record(registry_index: ColumnElement[str]) -> ColumnElement[bool]:
     return exists().where(Student.registry_no_index == registry_index)
 
 
-def registry_indexes_of_school(school_code: str) -> Select[str]:
+def registry_indexes_of_school(school_code: str) -> Select[bytes]:
     """The blind indexes of the registry numbers of a school's students, as a subquery
     (the unmatched-accounts queue: accounts whose number belongs to this school)."""
     return select(Student.registry_no_index).where(Student.school_code == school_code)

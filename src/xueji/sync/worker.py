@@ -35,7 +35,7 @@ from xueji.sync.repository import OutboxRepository
 #: applies a batch of events (in the order given) in the caller's transaction
 Handler = Callable[[Session, Clock, Sequence[OutboxEvent]], None]
 log = logging.getLogger("xueji.worker")
-BATCH = 200
+BATCH = 500
 MAX_BACKOFF_SECONDS = 300
 
 

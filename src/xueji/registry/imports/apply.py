@@ -47,7 +47,7 @@ class FileColumns:
         )
 
 
-def _staged_guardians(row: ImportRow, columns: FileColumns) -> list[tuple[str, str, str]]:
+def _staged_guardians(row: ImportRow, columns: FileColumns) -> list[tuple[str, str, bytes]]:
     guardians = [(row.g1_name, row.g1_relation, row.g1_phone_index)]
     if not columns.has_second_guardian:
         return guardians
@@ -193,7 +193,7 @@ def _guardian_rows(
     """The guardians after the import: the file's, then the student's guardians the file
     does not speak for (see ``FileColumns.guardians_in_file``), as they were."""
     ring = keyring()
-    staged: list[tuple[str, str, str, str]] = [
+    staged: list[tuple[str, str, str, bytes]] = [
         (row.g1_name, row.g1_relation, _phone(ring, row.g1_phone_cipher), row.g1_phone_index)
     ]
     name, relation, cipher, index = (

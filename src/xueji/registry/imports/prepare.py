@@ -68,7 +68,7 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
     second = _second_guardians(good)
     columns = (
         good["row"].to_list(),
-        ring.blind_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
+        ring.lookup_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
         ring.encrypt_many(numbers, purpose="student.registry_no"),
         good["name_n"].to_list(),
         good["gender_n"].to_list(),
@@ -78,7 +78,7 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
         good["g1_name_n"].to_list(),
         good["g1_relation_n"].to_list(),
         ring.encrypt_many(phones1, purpose="guardian.phone"),
-        ring.blind_index_many(phones1, purpose=PHONE_PURPOSE),
+        ring.lookup_index_many(phones1, purpose=PHONE_PURPOSE),
         *second,
     )
     return [(import_id, *values) for values in zip(*columns, strict=True)]
@@ -92,7 +92,7 @@ def _second_guardians(good: pl.DataFrame) -> tuple[list[object], ...]:
     phones = [good["g2_phone_n"][index] for index in where]
     ring = keyring()
     ciphers = dict(zip(where, ring.encrypt_many(phones, purpose="guardian.phone"), strict=True))
-    indexes = dict(zip(where, ring.blind_index_many(phones, purpose=PHONE_PURPOSE), strict=True))
+    indexes = dict(zip(where, ring.lookup_index_many(phones, purpose=PHONE_PURPOSE), strict=True))
     names, relations = good["g2_name_n"].to_list(), good["g2_relation_n"].to_list()
     return (
         [names[i] if given else None for i, given in enumerate(present)],

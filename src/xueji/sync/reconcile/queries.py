@@ -30,9 +30,18 @@ def batches(low: int | None, high: int | None, size: int) -> list[Batch]:
 
 STUDENT_COLUMNS = """s.id AS student_id, s.name, s.gender, s.birth_date, s.school_code,
        sc.name AS school_name, sc.region_code, s.class_id, s.status, s.event_sequence"""
-ACCOUNT_COLUMNS = """a.id AS account_id, a.registry_index, a.name AS a_name,
-       a.gender AS a_gender, a.birth_date AS a_birth_date, a.school_name AS a_school_name,
-       a.status AS a_status, a.student_id AS a_student_id"""
+
+
+def hex_text(column: str, postgres: bool) -> str:
+    """A binary blind index as lowercase hex text, the same on both databases, so the
+    frames compare as text whichever reader read them."""
+    return f"encode({column}, 'hex')" if postgres else f"lower(hex({column}))"
+
+
+def account_columns(postgres: bool) -> str:
+    return f"""a.id AS account_id, {hex_text("a.registry_index", postgres)} AS registry_index,
+       a.name AS a_name, a.gender AS a_gender, a.birth_date AS a_birth_date,
+       a.school_name AS a_school_name, a.status AS a_status, a.student_id AS a_student_id"""
 
 
 def _within(column: str, batch: Batch) -> str:
@@ -46,9 +55,9 @@ def _within(column: str, batch: Batch) -> str:
     return " AND ".join(conditions)
 
 
-def registry_sql(batch: Batch) -> str:
+def registry_sql(batch: Batch, postgres: bool = False) -> str:
     return f"""
-SELECT s.registry_no_index AS registry_index, {STUDENT_COLUMNS}
+SELECT {hex_text("s.registry_no_index", postgres)} AS registry_index, {STUDENT_COLUMNS}
 FROM students s JOIN schools sc ON sc.code = s.school_code
 WHERE {_within("s.id", batch)}
 """
@@ -63,19 +72,21 @@ WHERE {_within("student_id", batch)}
 """
 
 
-def active_accounts_sql(batch: Batch) -> str:
+def active_accounts_sql(batch: Batch, postgres: bool = False) -> str:
     """Active accounts of the batch's students (by ``ix_student_accounts_student_id``)."""
     return f"""
-SELECT {ACCOUNT_COLUMNS}
+SELECT {account_columns(postgres)}
 FROM student_accounts a
 WHERE a.status = 'active' AND {_within("a.student_id", batch)}
 """
 
 
-#: waiting accounts whose registry number belongs to a student while no active account
-#: holds that number, each with that student's row: the candidates for activation
-PENDING_SQL = f"""
-SELECT {ACCOUNT_COLUMNS}, {STUDENT_COLUMNS}
+def pending_sql(postgres: bool = False) -> str:
+    """Waiting accounts whose registry number belongs to a student while no active
+    account holds that number, each with that student's row: the candidates for
+    activation."""
+    return f"""
+SELECT {account_columns(postgres)}, {STUDENT_COLUMNS}
 FROM student_accounts a
 JOIN students s ON s.registry_no_index = a.registry_index
 JOIN schools sc ON sc.code = s.school_code
@@ -85,6 +96,8 @@ WHERE a.status = 'pending'
   )
 ORDER BY a.id
 """
+
+
 #: the students' id range the batches are cut from
 BOUNDS_SQL = "SELECT min(id), max(id) FROM students"
 ACCOUNTS_COUNT_SQL = "SELECT count(*) FROM student_accounts"

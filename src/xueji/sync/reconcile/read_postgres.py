@@ -21,12 +21,12 @@ from xueji.sync.reconcile.queries import (
     BOUNDS_SQL,
     EVENTS_SCHEMA,
     PENDING_SCHEMA,
-    PENDING_SQL,
     PROJECTION_SCHEMA,
     REGISTRY_SCHEMA,
     Batch,
     active_accounts_sql,
     batches,
+    pending_sql,
     projection_sql,
     registry_sql,
 )
@@ -77,7 +77,7 @@ def load_once(session: Session) -> tuple[Once, list[Batch]]:
     connection = session.connection()
     low, high = connection.exec_driver_sql(BOUNDS_SQL).one()
     once = Once(
-        pending=_frame(connection, PENDING_SQL, PENDING_SCHEMA),
+        pending=_frame(connection, pending_sql(_postgres(connection)), PENDING_SCHEMA),
         events=_unusual_events(session),
         accounts=connection.exec_driver_sql(ACCOUNTS_COUNT_SQL).scalar_one(),
     )
@@ -85,8 +85,13 @@ def load_once(session: Session) -> tuple[Once, list[Batch]]:
 
 
 def load_batch(connection: Connection, batch: Batch) -> BatchFrames:
+    postgres = _postgres(connection)
     return (
-        _frame(connection, registry_sql(batch), REGISTRY_SCHEMA),
+        _frame(connection, registry_sql(batch, postgres), REGISTRY_SCHEMA),
         _frame(connection, projection_sql(batch), PROJECTION_SCHEMA),
-        _frame(connection, active_accounts_sql(batch), ACCOUNTS_SCHEMA),
+        _frame(connection, active_accounts_sql(batch, postgres), ACCOUNTS_SCHEMA),
     )
+
+
+def _postgres(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"

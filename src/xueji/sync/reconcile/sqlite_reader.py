@@ -96,7 +96,9 @@ def export(database: str, out: IO[bytes], batches: list[Batch], names: tuple[str
         # the first read fixes the snapshot: the mark describes everything sent after it
         send(out, ",".join(str(v) for v in scalars(q.MARK_SQL)).encode())
         if "accounts" in names:
-            pending = pl.read_database(q.PENDING_SQL, connection, schema_overrides=q.PENDING_SCHEMA)
+            pending = pl.read_database(
+                q.pending_sql(), connection, schema_overrides=q.PENDING_SCHEMA
+            )
             send_frame(out, pending)
         if "once" in names:
             events = pl.read_database(
