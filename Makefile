@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/propagation.py
+	$(BIN)/python bench/drain.py
 	$(BIN)/python bench/concurrency.py
 	$(BIN)/python bench/hostile_uploads.py
 

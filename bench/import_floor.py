@@ -1,7 +1,8 @@
 """The floor of the data model: the same students written straight into the real,
 migrated ``students``, ``guardians`` and ``outbox_events`` tables — their indexes, unique
-constraints and foreign keys included — with every value computed beforehand (no reading,
-checking, encryption, staging, classification or audit). Whatever an import does, it
+constraints and foreign keys included, 16-byte binary blind indexes, one
+``students.imported`` event per chunk of students — with every value computed beforehand
+(no reading, checking, encryption, staging, classification or audit). Whatever an import does, it
 writes at least these rows; the ratio of an import to this floor is the cost of the
 import itself, the ratio of this floor to the plain insert the cost of the data model."""
 
@@ -16,6 +17,9 @@ from sqlalchemy import text
 
 from bench_common import SCHOOL
 from xueji.container import Container
+from xueji.db.crypto import INDEX_BYTES
+from xueji.sync.models import BULK
+from xueji.sync.outbox import CHUNK, STUDENTS_IMPORTED
 
 NOW = "2026-11-29 00:00:00+00:00"
 STUDENTS = (
@@ -23,16 +27,19 @@ STUDENTS = (
     " status, event_sequence, created_at, updated_at"
 )
 GUARDIANS = "student_id, rank, name, relation, phone, phone_index"
-EVENTS = "event_type, student_id, sequence, payload, created_at, attempts, apply_count"
+EVENTS = (
+    "event_type, student_id, last_student_id, sequence, lane, payload, created_at, attempts,"
+    " apply_count"
+)
 
 
 def floor_rows(plain: list[tuple[str, ...]]) -> dict[str, list[tuple[Any, ...]]]:
-    """Rows for the three tables, with random ciphertexts of the real length and hex
-    digests as blind indexes (as random as the real keyed ones)."""
+    """Rows for the three tables, with random ciphertexts of the real length and
+    truncated digests as blind indexes (as random as the real keyed ones)."""
     students, guardians, events = [], [], []
     for student_id, (number, name, gender, birth, phone) in enumerate(plain, start=1):
-        index = hashlib.sha256(number.encode()).hexdigest()
-        phone_index = hashlib.sha256(phone.encode()).hexdigest()
+        index = hashlib.sha256(number.encode()).digest()[:INDEX_BYTES]
+        phone_index = hashlib.sha256(phone.encode()).digest()[:INDEX_BYTES]
         students.append(
             (
                 student_id,
@@ -50,7 +57,9 @@ def floor_rows(plain: list[tuple[str, ...]]) -> dict[str, list[tuple[Any, ...]]]
             )
         )
         guardians.append((student_id, 1, name, "父亲", b"\x01" + os.urandom(39), phone_index))
-        events.append(("student.registered", student_id, 1, '{"import_id": 1}', NOW, 0, 0))
+    for first in range(1, len(plain) + 1, CHUNK):
+        last = min(first + CHUNK - 1, len(plain))
+        events.append((STUDENTS_IMPORTED, first, last, 1, BULK, '{"import_id": 1}', NOW, 0, 0))
     return {"students": students, "guardians": guardians, "outbox_events": events}
 
 
