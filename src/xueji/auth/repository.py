@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Subquery, Table, case, delete, insert, select, update
+from sqlalchemy import ColumnElement, Subquery, Table, case, delete, insert, select, update
 
 from xueji.auth.models import Account, AuthSession, ThrottleBucket
 from xueji.db.repository import Repository
@@ -106,9 +106,12 @@ class AuthRepository(Repository):
             )
 
 
-def live_session_accounts(token_hash: str, now: dt.datetime) -> Subquery:
+def live_session_accounts(
+    token_hash: ColumnElement[str], now: ColumnElement[dt.datetime]
+) -> Subquery:
     """The account behind a live session token (``account_id``, ``role``, ``is_active``)
-    as a subquery another module may join in one round trip (the capabilities read)."""
+    as a subquery another module may join in one round trip (the capabilities read);
+    ``token_hash`` and ``now`` are bound parameters, so the statement is built once."""
     return (
         select(Account.id.label("account_id"), Account.role, Account.is_active)
         .join(AuthSession, AuthSession.account_id == Account.id)

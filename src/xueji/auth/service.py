@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Subquery
+from sqlalchemy import ColumnElement, Subquery
 from sqlalchemy.orm import Session
 
 from xueji.auth import passwords, repository
@@ -244,7 +244,9 @@ def resolve_token(session: Session, clock: Clock, token: str) -> Principal | Non
     return Principal.of(found[1])
 
 
-def live_session_accounts(token_hash: str, now: dt.datetime) -> Subquery:
+def live_session_accounts(
+    token_hash: ColumnElement[str], now: ColumnElement[dt.datetime]
+) -> Subquery:
     """See ``AuthRepository``'s function of that name: for the platform's capabilities
     read, which must answer in one query."""
     return repository.live_session_accounts(token_hash, now)

@@ -19,10 +19,11 @@ from xueji.domain.errors import Forbidden, NotAuthenticated
 from xueji.domain.roles import Role
 from xueji.domain.statuses import AccountStatus
 from xueji.platform.repository import (
+    CAPABILITY_QUERY,
     CapabilityRow,
     PlatformRepository,
+    capability_parameters,
     capability_row,
-    capability_statement,
 )
 from xueji.platform.service import own_account
 
@@ -74,15 +75,15 @@ async def capabilities_for_token_async(
     Pooled connections are not pinged before use (that would double the round trips);
     a read that finds its connection gone (the database restarted) is retried once on a
     fresh one."""
-    statement = capability_statement(token_hash, now)
+    parameters = capability_parameters(token_hash, now)
     try:
         async with engine.connect() as connection:
-            row = (await connection.execute(statement)).first()
+            row = (await connection.execute(CAPABILITY_QUERY, parameters)).first()
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
         async with engine.connect() as connection:
-            row = (await connection.execute(statement)).first()
+            row = (await connection.execute(CAPABILITY_QUERY, parameters)).first()
     return capabilities_of_row(row)
 
 
