@@ -76,7 +76,7 @@ def generated(start: int, count: int) -> dict[str, list]:  # type: ignore[type-a
         "birth": [d.item() for d in births],
         "gender": ["1" if int(n[17]) % 2 else "2" for n in numbers],
         "name": names,
-        "index": ring.blind_index_many(numbers, purpose="registry_no"),
+        "index": ring.lookup_index_many(numbers, purpose="registry_no"),
         "student_cipher": ring.encrypt_many(numbers, purpose="student.registry_no"),
         "account_cipher": ring.encrypt_many(numbers, purpose="student_account.registry_no"),
     }

@@ -26,6 +26,7 @@ from xueji.registry.imports.service import run_import
 from xueji.registry.lookup import lookup
 from xueji.sync import outbox
 from xueji.sync.models import BULK, INTERACTIVE, OutboxEvent
+from xueji.sync.reconcile import service as reconcile
 from xueji.sync.repository import OutboxRepository
 
 SEQUENCES = ("001", "003", "005", "007", "009")  # odd: boys
@@ -195,3 +196,15 @@ def test_the_per_student_view_expands_import_chunks(
     expected = [(i, 1, "student.registered") for i in ids]
     expected.insert(1, (ids[0], 2, "student.status_changed"))
     assert [tuple(r) for r in rows if r[0] in ids] == expected
+
+
+def test_the_reconciliation_counts_the_students_of_a_chunk_not_yet_applied_as_in_flight(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path, small_chunks: None
+) -> None:
+    import_rows(session, clock, world, tmp_path)
+    report = reconcile.reconcile(session, clock)
+    assert report.findings["projection_missing"].count == 0, report.as_json()
+    assert report.in_flight >= len(ROWS) and report.repairable_students == []
+    drain(session, clock)
+    after = reconcile.reconcile(session, clock)
+    assert after.agree and after.in_flight == 0, after.as_json()

@@ -54,6 +54,13 @@ def _where_same_five(frame: pl.DataFrame, same: bool) -> pl.DataFrame:
     return frame.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
+def _students_of(events: pl.DataFrame) -> pl.Series:
+    """The student ids ``events`` are about, import chunks expanded to their ranges."""
+    last = pl.coalesce("last_student_id", "student_id")
+    ranges = events.select(pl.int_ranges(pl.col("student_id"), last + 1).alias("student_id"))
+    return ranges.explode("student_id").get_column("student_id")
+
+
 class Comparison:
     """All the checks, batch by batch. Each batch adds only its disagreements to the
     findings, so what is held across batches is proportional to the drift, not to the
@@ -64,10 +71,12 @@ class Comparison:
         self.pending_events = events.filter(~pl.col("handled"))
         # Students whose events are not all applied (waiting, retrying or dead) are not
         # compared: their two sides may rightly differ for now. The waiting ones are in
-        # flight; old and dead events are reported below.
-        self.unsettled = self.pending_events.get_column("student_id").unique().implode()
-        dead = set(events.filter(pl.col("dead")).get_column("student_id").to_list())
-        self.in_flight = len(set(self.pending_events.get_column("student_id").to_list()) - dead)
+        # flight; old and dead events are reported below. An import chunk stands for
+        # every student of its id range.
+        pending = _students_of(self.pending_events)
+        self.unsettled = pending.unique().implode()
+        dead = set(_students_of(events.filter(pl.col("dead"))).to_list())
+        self.in_flight = len(set(pending.to_list()) - dead)
         self.now = now
         self.students = 0
         self.findings = {name: Finding() for name in LABELS}

@@ -140,13 +140,15 @@ PENDING_SCHEMA = ACCOUNTS_SCHEMA | {
 EVENTS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "event_id": INT,
     "student_id": INT,
+    "last_student_id": INT,
     "created_at": pl.Datetime("us", "UTC"),
     "handled": pl.Boolean,
     "apply_count": INT,
     "dead": pl.Boolean,
 }
 EVENTS_SQL = """
-SELECT id AS event_id, student_id, created_at, handled_at IS NOT NULL AS handled,
+SELECT id AS event_id, student_id, last_student_id, created_at,
+       handled_at IS NOT NULL AS handled,
        apply_count, dead_at IS NOT NULL AS dead
 FROM outbox_events
 WHERE handled_at IS NULL OR apply_count > 1
@@ -155,6 +157,7 @@ WHERE handled_at IS NULL OR apply_count > 1
 SQLITE_EVENTS_SCHEMA = {
     "event_id": INT,
     "student_id": INT,
+    "last_student_id": INT,
     "created_at": TEXT,
     "handled": INT,
     "apply_count": INT,

@@ -63,6 +63,7 @@ def _unusual_events(session: Session) -> pl.DataFrame:
         select(
             OutboxEvent.id,
             OutboxEvent.student_id,
+            OutboxEvent.last_student_id,
             OutboxEvent.created_at,
             OutboxEvent.handled_at.is_not(None),
             OutboxEvent.apply_count,
