@@ -28,6 +28,7 @@ from xueji.auth import routes as auth_routes
 from xueji.auth.deps import is_signed_in
 from xueji.config import Settings, get_settings
 from xueji.container import Container
+from xueji.db.loop_reads import LoopReads
 from xueji.domain.clock import Clock
 from xueji.ops import routes as ops_routes
 from xueji.parents import follow as parent_follow
@@ -147,8 +148,13 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     reads = container.async_reads
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop_reads = LoopReads.for_engine(container.engine)
+        app.state.loop_reads = loop_reads
         yield
+        app.state.loop_reads = None
+        if loop_reads is not None:
+            loop_reads.dispose()
         if reads is not None:
             await reads.dispose()  # this event loop's connections
 

@@ -1,6 +1,6 @@
-"""The capabilities check on PostgreSQL is awaited on the event loop, on pooled
+"""The capabilities check runs on the event loop. On PostgreSQL it is awaited on pooled
 connections that are not pinged before use: when the server drops them (a restart), the
-next check must still answer."""
+next check must still answer. On SQLite it has a connection of its own."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.registry_world import register as register_staff
 from xueji.app import create_app
 from xueji.config import Settings
 from xueji.container import Container
+from xueji.db.engine import make_engine
 from xueji.db.scope import transaction
 from xueji.domain.clock import FixedClock
 
@@ -56,3 +57,26 @@ def test_capabilities_survive_the_database_dropping_connections(
     assert dropped >= 1  # the pooled connection of the check among them
     answer = client.get("/api/v1/me/capabilities", headers=student)
     assert answer.status_code == 200 and answer.json()["linked"] is True
+
+
+def test_on_sqlite_the_check_answers_while_every_pooled_connection_is_held(
+    tmp_path: Path,
+) -> None:
+    """The check runs on the event loop on its own connection: requests in the thread
+    pool holding every connection of the shared pool do not hold it (nor, waiting, every
+    other request of the loop) up."""
+    with migrated_engine("sqlite", tmp_path) as migrated:
+        engine = make_engine(str(migrated.url), pool_size=1, max_overflow=0, pool_timeout=1)
+        settings = Settings(
+            var_dir=tmp_path, database_url=str(engine.url), secret_key=TEST_MASTER_KEY.decode()
+        )
+        container = Container.build(settings, engine=engine, clock=FixedClock(NOW))
+        with transaction(container.sessions) as session:
+            register_staff(session, container.clock, build_world(session, container.clock))
+        with TestClient(create_app(container=container)) as client:
+            student = register_and_consent(client)
+            with engine.connect() as held:
+                assert held.scalar(text("SELECT 1")) == 1  # the shared pool's only one
+                answer = client.get("/api/v1/me/capabilities", headers=student)
+            assert answer.status_code == 200 and answer.json()["linked"] is True
+        engine.dispose()

@@ -136,8 +136,10 @@ def verification(
 @router.get("/me/capabilities", responses=error_answers(401, 403))
 async def my_capabilities(request: Request) -> dict[str, object]:
     """One read outside any request transaction (see ``capabilities_for_token``). On
-    PostgreSQL it is awaited on the event loop, in autocommit; on SQLite the synchronous
-    read runs in the thread pool (see ``xueji.db.async_reads``)."""
+    PostgreSQL it is awaited on the event loop, in autocommit (``xueji.db.async_reads``);
+    on SQLite it runs on the event loop, on the loop's own connection
+    (``xueji.db.loop_reads``, opened by the app's lifespan; without one, in the thread
+    pool)."""
     token = request_token(request)
     if not token:
         raise NotAuthenticated("请先登录")
@@ -146,6 +148,11 @@ async def my_capabilities(request: Request) -> dict[str, object]:
     if container.async_reads is not None:
         engine = container.async_reads.engine()
         return await capabilities.capabilities_for_token_async(engine, token_hash, now)
+
+    loop_reads = getattr(request.app.state, "loop_reads", None)
+    if loop_reads is not None:
+        with loop_reads.connect() as connection:
+            return capabilities.capabilities_for_token(connection, token_hash, now)
 
     def read() -> dict[str, object]:
         with container.engine.connect() as connection:
