@@ -137,8 +137,10 @@ def peak_memory(rows: int, workdir: Path) -> None:
         ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if done.returncode != 0:
+        sys.exit(f"the importing child failed:\n{done.stderr[-4000:]}")
     new_text, elapsed_text, peak_text, helper_text = done.stdout.split()
     new, elapsed = int(new_text), float(elapsed_text)
     peak_mib, helper_mib = int(peak_text), int(helper_text)
