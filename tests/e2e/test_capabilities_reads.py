@@ -5,11 +5,12 @@ next check must still answer. On SQLite it has a connection of its own."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from tests.conftest import NOW, TEST_MASTER_KEY
 from tests.databases import migrated_engine
@@ -24,17 +25,23 @@ from xueji.db.scope import transaction
 from xueji.domain.clock import FixedClock
 
 
+@contextmanager
+def served(engine: Engine, var_dir: Path) -> Iterator[TestClient]:
+    """The app on ``engine``, with the registry world and its staff, lifespan running."""
+    settings = Settings(
+        var_dir=var_dir, database_url=str(engine.url), secret_key=TEST_MASTER_KEY.decode()
+    )
+    container = Container.build(settings, engine=engine, clock=FixedClock(NOW))
+    with transaction(container.sessions) as session:
+        register_staff(session, container.clock, build_world(session, container.clock))
+    with TestClient(create_app(container=container)) as client:
+        yield client
+
+
 @pytest.fixture
 def postgres_client(tmp_path: Path) -> Iterator[TestClient]:
-    with migrated_engine("postgresql", tmp_path) as engine:
-        settings = Settings(
-            var_dir=tmp_path, database_url=str(engine.url), secret_key=TEST_MASTER_KEY.decode()
-        )
-        container = Container.build(settings, engine=engine, clock=FixedClock(NOW))
-        with transaction(container.sessions) as session:
-            register_staff(session, container.clock, build_world(session, container.clock))
-        with TestClient(create_app(container=container)) as client:
-            yield client
+    with migrated_engine("postgresql", tmp_path) as engine, served(engine, tmp_path) as client:
+        yield client
 
 
 def test_capabilities_survive_the_database_dropping_connections(
@@ -67,13 +74,7 @@ def test_on_sqlite_the_check_answers_while_every_pooled_connection_is_held(
     other request of the loop) up."""
     with migrated_engine("sqlite", tmp_path) as migrated:
         engine = make_engine(str(migrated.url), pool_size=1, max_overflow=0, pool_timeout=1)
-        settings = Settings(
-            var_dir=tmp_path, database_url=str(engine.url), secret_key=TEST_MASTER_KEY.decode()
-        )
-        container = Container.build(settings, engine=engine, clock=FixedClock(NOW))
-        with transaction(container.sessions) as session:
-            register_staff(session, container.clock, build_world(session, container.clock))
-        with TestClient(create_app(container=container)) as client:
+        with served(engine, tmp_path) as client:
             student = register_and_consent(client)
             with engine.connect() as held:
                 assert held.scalar(text("SELECT 1")) == 1  # the shared pool's only one
