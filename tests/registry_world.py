@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
@@ -156,3 +157,12 @@ def guardian_consents(session: Session, clock: Clock, student: Principal) -> Non
     code = activation.issue(session, clock, student_id=record.student_id, issued_by=None)
     verified = consent.verify(session, clock, student, code=code)
     assert not isinstance(verified, XuejiError), verified
+
+
+def drop_append_only_triggers(session: Session) -> None:
+    """What an attacker with database access could do (rolled back after the test)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+    else:
+        session.execute(text("DROP TRIGGER audit_log_no_update"))
+        session.execute(text("DROP TRIGGER audit_log_no_delete"))

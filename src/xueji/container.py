@@ -12,6 +12,7 @@ from xueji.db.async_reads import AsyncReads
 from xueji.db.crypto import Keyring, install_keyring
 from xueji.db.engine import make_engine, make_session_factory
 from xueji.db.keys import load_master_key
+from xueji.db.private_files import private_directory
 from xueji.domain.clock import Clock, SystemClock
 from xueji.sms import SmsSender, sender_for
 
@@ -33,6 +34,7 @@ class Container:
     def build(
         cls, settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
     ) -> Container:
+        private_directory(settings.var_dir)
         install_keyring(
             Keyring(load_master_key(secret_key=settings.secret_key, var_dir=settings.var_dir))
         )

@@ -3,23 +3,41 @@
 The root handler's formatter masks anything shaped like a resident ID / registry number
 or a mainland mobile number in the finished line, tracebacks included, whichever library
 wrote it (uvicorn's access log includes request paths, which may carry a registry
-number). SQL parameters are kept out of error messages by the engine (``hide_parameters``).
+number). A path arrives percent-encoded, and a number may be typed in full-width digits:
+the line is decoded and normalised (NFKC) before it is searched. SQL parameters are kept
+out of error messages by the engine (``hide_parameters``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+import unicodedata
+from urllib.parse import unquote
 
+from xueji.domain.identifier_shapes import ID_LIKE, PHONE_LIKE
 from xueji.domain.masking import mask, mask_phone
 
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])[GJLgjl]?[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_PHONE_LIKE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+#: percent-decoding passes: a path encoded twice (``%25EF%25BC…``) is decoded too
+_DECODE_PASSES = 3
 
 
 def redact(text: str) -> str:
-    text = _ID_LIKE.sub(lambda match: mask(match.group(0)), text)
-    return _PHONE_LIKE.sub(lambda match: mask_phone(match.group(0)), text)
+    text = _decoded(text)
+    text = ID_LIKE.sub(lambda match: mask(match.group(0)), text)
+    return PHONE_LIKE.sub(lambda match: mask_phone(match.group(0)), text)
+
+
+def _decoded(text: str) -> str:
+    """The line as a reader would see it: percent-escapes decoded (invalid UTF-8 kept as
+    replacement characters), full-width letters and digits folded to ASCII."""
+    for _ in range(_DECODE_PASSES):
+        if "%" not in text:
+            break
+        decoded = unquote(text, errors="replace")
+        if decoded == text:
+            break
+        text = decoded
+    return unicodedata.normalize("NFKC", text)
 
 
 class RedactingFormatter(logging.Formatter):

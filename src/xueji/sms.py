@@ -1,7 +1,8 @@
 """Sending text messages: a port with two adapters.
 
 * ``DevSmsSender`` (default, demo and tests): writes each message to the log and appends
-  it to ``var/sms-outbox.jsonl`` — where a developer reads the code.
+  it to ``var/sms-outbox.jsonl`` (mode 0600) — where a developer reads the code. The
+  phone is written masked there (``138****8001``), as in the log: the file is at rest.
 * ``HttpSmsSender`` (production): POSTs ``{"phone", "message"}`` as JSON to the configured
   gateway with a bearer token. It never logs a message, so a code never reaches a log.
 """
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 from xueji.config import Settings
+from xueji.db.private_files import private_directory, private_file
 from xueji.domain.clock import Clock
 from xueji.domain.errors import Unavailable, XuejiError
+from xueji.domain.masking import mask_phone
 
 log = logging.getLogger("xueji.sms")
 
@@ -39,9 +42,14 @@ class DevSmsSender:
 
     def send(self, phone: str, message: str) -> None:
         log.info("短信（开发模式，未真正发送）%s：%s", phone, message)
-        record = {"at": self.clock.now().isoformat(), "phone": phone, "message": message}
+        record = {
+            "at": self.clock.now().isoformat(),
+            "phone": mask_phone(phone),
+            "message": message,
+        }
         with self._lock:
-            self.outbox.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(self.outbox.parent)
+            private_file(self.outbox)
             with self.outbox.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 

@@ -224,3 +224,24 @@ def test_registry_number_signs_in_only_the_account_it_names(
     assert signed.status_code == 200
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {signed.json()['token']}"})
     assert me.json()["username"] == "second2016"
+
+
+def test_a_student_number_that_carries_an_identifier_is_refused(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    before = accounts(client)
+    for reserved in (number(), "x" + number()[1:], "chen13800138001"):
+        response = register(client, student_no=reserved)
+        assert response.status_code == 422, reserved
+        assert response.json()["details"]["fields"] == {"student_no": "STUDENT_NO_RESERVED"}
+    assert accounts(client) == before
+    # the registry number itself signs the student in once registered under another name
+    assert register(client).status_code == 201
+    guardian_consents(client, sign_in(client))
+    assert (
+        client.post(
+            "/api/v1/session", json={"username": number(), "password": REGISTRATION["password"]}
+        ).status_code
+        == 200
+    )

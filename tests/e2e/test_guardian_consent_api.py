@@ -20,6 +20,7 @@ from tests.e2e.test_accounts_api import REGISTRATION, register, sign_in
 from tests.e2e.test_parents_api import GUARDIAN, STRANGER, parent_headers
 from tests.e2e.test_parents_api import sign_up as parent_sign_up
 from tests.registry_world import number
+from xueji.domain.masking import mask_phone
 
 CHILD = number()  # 陈小明 of 海口小学 in the test registry; guardian phone 13800138001
 NOT_ON_RECORD = number(sequence="099")
@@ -40,7 +41,7 @@ def texts_to(client: TestClient, phone: str) -> list[str]:
     if not outbox.exists():
         return []
     lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
-    return [m["message"] for m in lines if m["phone"] == phone]
+    return [m["message"] for m in lines if m["phone"] == mask_phone(phone)]
 
 
 def keys_in(value: Any) -> set[str]:

@@ -19,6 +19,7 @@ from tests.registry_world import HAIKOU, HUAJING, number, register
 from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
 from xueji.domain import paging
+from xueji.domain.masking import mask_phone
 from xueji.registry.models import School
 
 GUARDIAN = "13800138001"  # 陈小明's guardian in the test registry
@@ -39,7 +40,7 @@ def container(client: TestClient) -> Any:
 def last_code(client: TestClient, phone: str) -> str:
     outbox = Path(container(client).settings.var_dir) / "sms-outbox.jsonl"
     lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
-    message = next(m["message"] for m in reversed(lines) if m["phone"] == phone)
+    message = next(m["message"] for m in reversed(lines) if m["phone"] == mask_phone(phone))
     found = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", message)
     assert found, message
     return found.group(0)

@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
+from tests.registry_world import (
+    HAIKOU,
+    HUAJING,
+    World,
+    build_world,
+    drop_append_only_triggers,
+    number,
+    register,
+)
 from xueji.audit import service as audit
 from xueji.audit.models import AuditEntry
 from xueji.db.crypto import phone_index
@@ -279,7 +287,7 @@ def test_audit_log_is_append_only_and_verifiable(
         session.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 2"))
     with pytest.raises(Exception, match="append-only"), session.begin_nested():
         session.execute(text("DELETE FROM audit_log WHERE id = 2"))
-    _drop_append_only_triggers(session)
+    drop_append_only_triggers(session)
     session.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 3"))
     result = audit.verify(session)
     assert not result.ok and result.first_bad_id == 3 and result.checked == 2
@@ -289,17 +297,8 @@ def test_removing_the_last_audit_entry_is_detected(
     session: Session, clock: FixedClock, world: World
 ) -> None:
     register(session, clock, world)
-    _drop_append_only_triggers(session)
+    drop_append_only_triggers(session)
     last = session.scalar(select(func.max(AuditEntry.id)))
     session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": last})
     result = audit.verify(session)
     assert not result.ok and result.first_bad_id == last
-
-
-def _drop_append_only_triggers(session: Session) -> None:
-    """What an attacker with database access could do (rolled back after the test)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
-    else:
-        session.execute(text("DROP TRIGGER audit_log_no_update"))
-        session.execute(text("DROP TRIGGER audit_log_no_delete"))

@@ -71,11 +71,15 @@ def test_gateway_failure_is_a_clear_error_without_the_message(
     assert "654321" not in caplog.text
 
 
-def test_development_sender_appends_to_the_outbox(tmp_path: Path, clock: FixedClock) -> None:
+def test_development_sender_appends_to_a_private_outbox_with_masked_phones(
+    tmp_path: Path, clock: FixedClock
+) -> None:
     outbox = tmp_path / "var" / "sms-outbox.jsonl"
     sender = DevSmsSender(outbox, clock)
     sender.send("13800138001", MESSAGE)
     sender.send("13800138002", "second")
     lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
-    assert [line["phone"] for line in lines] == ["13800138001", "13800138002"]
+    assert [line["phone"] for line in lines] == ["138****8001", "138****8002"]
+    assert "13800138001" not in outbox.read_text(encoding="utf-8")
+    assert outbox.stat().st_mode & 0o777 == 0o600
     assert lines[0]["message"] == MESSAGE and lines[0]["at"] == clock.now().isoformat()

@@ -53,3 +53,21 @@ def test_redacting_formatter_masks_arguments_and_tracebacks() -> None:
     line = RedactingFormatter("%(message)s").format(record)
     assert line.startswith("id=44522*********1230")
     assert "445222202508211230" not in line and "bad number 44522" in line
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # full-width Ｇ４４…, percent-encoded as a browser sends it
+        "/api/v1/students/%EF%BC%A7%EF%BC%94%EF%BC%94%EF%BC%90%EF%BC%96%EF%BC%90%EF%BC%94"
+        "%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%96%EF%BC%90%EF%BC%92%EF%BC%91%EF%BC%91"
+        "%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%94",
+        "/api/v1/students/G440604201602110014%3Fx",  # an escaped character beside it
+        "/api/v1/students/%2547440604201602110014",  # encoded twice
+        "/api/v1/parents?phone=%31%33%38%30%30%31%33%38%30%30%31",
+    ],
+)
+def test_redact_decodes_a_url_before_masking(path: str) -> None:
+    redacted = redact(f'127.0.0.1:5000 - "GET {path} HTTP/1.1" 404')
+    assert "440604201602110014" not in redacted and "13800138001" not in redacted
+    assert "**" in redacted

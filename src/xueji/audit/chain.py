@@ -1,13 +1,17 @@
-"""How an entry's hash is computed: SHA-256 over the previous hash and a canonical JSON of
-the entry's stored columns (the payload as stored, i.e. its ciphertext). Used both when
-appending and when verifying, so the two can never disagree on what is covered."""
+"""How an entry's link is computed: HMAC-SHA256, under a key derived from the master key
+for the audit chain alone, over the previous entry's link and a canonical JSON of the
+entry's stored columns (the payload as stored, i.e. its ciphertext). Whoever can write
+the database but has not the key cannot forge a link, so cannot rewrite, drop or
+renumber entries and recompute the chain. Used both when appending and when verifying,
+so the two can never disagree on what is covered."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Protocol
+
+from xueji.db.crypto import Keyring, keyring
 
 GENESIS = "0" * 64
 
@@ -35,7 +39,8 @@ class Hashable(Protocol):
     def prev_hash(self) -> str: ...
 
 
-def entry_hash(entry: Hashable) -> str:
+def entry_hash(entry: Hashable, ring: Keyring | None = None) -> str:
+    """The entry's link; ``ring`` another keyring than the service's (key rotation)."""
     canonical = json.dumps(
         [
             entry.id,
@@ -50,4 +55,4 @@ def entry_hash(entry: Hashable) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256((entry.prev_hash + canonical).encode("utf-8")).hexdigest()
+    return (ring or keyring()).audit_link(entry.prev_hash, canonical)

@@ -37,3 +37,16 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """An anchor taken by ``xueji audit anchor``: how many entries the log had and the
+    link of the last one. Its copy kept elsewhere is what ``xueji audit verify --anchor``
+    checks against; this row lets the operators' page show the latest."""
+
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select, text
 
-from xueji.audit.models import AuditEntry, AuditHead
+from xueji.audit.models import AuditAnchor, AuditEntry, AuditHead
 from xueji.db.repository import Repository
 
 
@@ -44,6 +44,9 @@ class AuditRepository(Repository):
 
     def head(self) -> AuditHead | None:
         return self.session.get(AuditHead, 1)
+
+    def latest_anchor(self) -> AuditAnchor | None:
+        return self.session.scalar(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1))
 
     def entries_for(self, subject: str, limit: int = 50) -> list[AuditEntry]:
         return list(

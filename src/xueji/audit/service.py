@@ -4,26 +4,37 @@ commits or rolls back together with the change it records."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from xueji.audit.chain import GENESIS, entry_hash
-from xueji.audit.models import AuditEntry
+from xueji.audit.models import AuditAnchor, AuditEntry
 from xueji.audit.repository import AuditRepository
 from xueji.db.crypto import keyring
 from xueji.domain.clock import Clock
+from xueji.domain.errors import ValidationFailed
 
 PURPOSE = "audit.payload"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who acted: an account, or the system itself (``id`` None)."""
+    """Who acted: an account, or the system or an operator at the command line (``id``
+    None, then ``name`` says who)."""
 
     id: int | None
     name: str
+
+    @property
+    def stored(self) -> str:
+        """What ``audit_log.actor`` keeps: an account by its id only (a name could be a
+        parent's phone)."""
+        return f"account:{self.id}" if self.id is not None else self.name
 
 
 SYSTEM = Actor(None, "system")
@@ -51,7 +62,7 @@ def record(
         id=head.last_id + 1,
         at=at,
         actor_id=actor.id,
-        actor=actor.name,
+        actor=actor.stored,
         action=action,
         school_code=school_code,
         subject=subject,
@@ -82,10 +93,62 @@ class Verification:
         return self.first_bad_id is None and self.problem is None
 
 
-def verify(session: Session) -> Verification:
-    """Walk the chain; report the first entry altered, missing or out of order."""
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The log's length and last link at one moment (``xueji audit anchor``)."""
+
+    entries: int
+    head: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"entries": self.entries, "head": self.head}
+
+
+def take_anchor(session: Session, clock: Clock) -> Anchor:
+    """The anchor of the log as it is now, also kept for the operators' page (the copy
+    that counts is the one printed and stored elsewhere)."""
     repository = AuditRepository(session)
+    head = repository.head()
+    anchor = Anchor(head.last_id, head.last_hash) if head is not None else Anchor(0, GENESIS)
+    repository.add(AuditAnchor(entries=anchor.entries, head=anchor.head, created_at=clock.now()))
+    return anchor
+
+
+def latest_anchor(session: Session) -> AuditAnchor | None:
+    return AuditRepository(session).latest_anchor()
+
+
+def parse_anchors(text: str) -> list[Anchor]:
+    """The anchors of a file: one JSON line each, as ``xueji audit anchor`` printed them
+    (a file appended to with ``>>`` holds several)."""
+    anchors: list[Anchor] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            anchor = Anchor(int(data["entries"]), str(data["head"]))
+        except (ValueError, KeyError, TypeError):
+            raise ValidationFailed(
+                f"锚点文件第 {number} 行不是 xueji audit anchor 打印的 JSON", code="ANCHOR_INVALID"
+            ) from None
+        if anchor.entries < 0 or not _HEX64.fullmatch(anchor.head):
+            raise ValidationFailed(f"锚点文件第 {number} 行的内容无效", code="ANCHOR_INVALID")
+        anchors.append(anchor)
+    if not anchors:
+        raise ValidationFailed("锚点文件是空的", code="ANCHOR_INVALID")
+    return anchors
+
+
+def verify(session: Session, anchors: Sequence[Anchor] = ()) -> Verification:
+    """Walk the chain; report the first entry altered, missing or out of order, then the
+    first anchor the log no longer extends (entries removed at the end, or the log
+    rewritten or renumbered up to it by someone holding the key)."""
+    repository = AuditRepository(session)
+    expected = {anchor.entries: anchor for anchor in sorted(anchors, key=lambda a: a.entries)}
     previous, expected_id, checked = GENESIS, 1, 0
+    if 0 in expected and expected[0].head != GENESIS:
+        return _anchor_broken(expected[0], 0)
     for row in repository.raw_entries():
         if row.id != expected_id:
             return Verification(checked, row.id, f"缺少第 {expected_id} 条或顺序被改动")
@@ -93,9 +156,29 @@ def verify(session: Session) -> Verification:
             return Verification(checked, row.id, "与前一条的链接不符（前一条被删除或改动）")
         recomputed = entry_hash(row)
         if recomputed != row.entry_hash:
-            return Verification(checked, row.id, "内容被改动（哈希不符）")
+            hint = "；或 XUEJI_SECRET_KEY 不是写入日志时的密钥" if checked == 0 else ""
+            return Verification(checked, row.id, f"内容被改动（链接校验不符{hint}）")
         previous, expected_id, checked = recomputed, expected_id + 1, checked + 1
+        anchor = expected.get(checked)
+        if anchor is not None and anchor.head != previous:
+            return _anchor_broken(anchor, checked)
     head = repository.head()
     if head is not None and (head.last_id != checked or head.last_hash != previous):
         return Verification(checked, checked + 1, "日志末尾的记录被删除")
+    beyond = [anchor for anchor in expected.values() if anchor.entries > checked]
+    if beyond:
+        return Verification(
+            checked,
+            checked + 1,
+            f"锚点记录了 {beyond[0].entries} 条，日志现只有 {checked} 条：末尾的记录被删除",
+        )
     return Verification(checked)
+
+
+def _anchor_broken(anchor: Anchor, checked: int) -> Verification:
+    return Verification(
+        checked,
+        anchor.entries,
+        f"第 {anchor.entries} 条的链接与锚点（{anchor.entries} 条，{anchor.head[:12]}…）不符："
+        "此前的记录被改写、删除或重新编号",
+    )

@@ -11,10 +11,16 @@ from xueji.db.base import Base, UTCDateTime
 
 
 class Account(Base):
+    """An account of any role. It is found at sign-in by ``sign_in_index``, the blind
+    index of its sign-in name; ``username`` keeps that name in clear only for staff and
+    students, whose names may not hold a phone or an identity number. A parent signs in
+    with a phone, which is kept nowhere in clear (``username`` is empty)."""
+
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sign_in_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     role: Mapped[str] = mapped_column(String(32))
     region_code: Mapped[str | None] = mapped_column(String(6))
     school_code: Mapped[str | None] = mapped_column(String(10))

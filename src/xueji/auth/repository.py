@@ -1,4 +1,7 @@
-"""All SQL of accounts, sessions and throttle buckets."""
+"""All SQL of accounts, sessions and throttle buckets.
+
+A throttle key names an account or a client address (``acct:…``, ``addr:…``): callers
+speak in those keys, and only their keyed hash (``crypto.throttle_key``) is stored."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import datetime as dt
 from sqlalchemy import ColumnElement, Subquery, Table, case, delete, insert, select, update
 
 from xueji.auth.models import Account, AuthSession, ThrottleBucket
+from xueji.db.crypto import sign_in_index, throttle_key
 from xueji.db.repository import Repository
 from xueji.domain.throttling import ThrottleRule
 
@@ -14,8 +18,11 @@ SESSIONS: Table = AuthSession.__table__  # type: ignore[assignment]
 
 
 class AuthRepository(Repository):
-    def account_by_username(self, username: str) -> Account | None:
-        return self.session.scalar(select(Account).where(Account.username == username))
+    def account_by_sign_in_name(self, name: str) -> Account | None:
+        """The account signed in as ``name`` (normalised), found by its blind index."""
+        return self.session.scalar(
+            select(Account).where(Account.sign_in_index == sign_in_index(name))
+        )
 
     def account_by_id(self, account_id: int) -> Account | None:
         return self.session.get(Account, account_id)
@@ -62,15 +69,17 @@ class AuthRepository(Repository):
     def buckets(self, keys: list[str]) -> dict[str, dt.datetime | None]:
         """The buckets that exist among ``keys``, each with the time it is blocked until:
         one read that tells both whether a caller is blocked and what a success clears."""
+        stored = {throttle_key(key): key for key in keys}
         rows = self.session.execute(
             select(ThrottleBucket.key, ThrottleBucket.blocked_until).where(
-                ThrottleBucket.key.in_(keys)
+                ThrottleBucket.key.in_(list(stored))
             )
         )
-        return {key: blocked for key, blocked in rows}
+        return {stored[key]: blocked for key, blocked in rows}
 
     def record_failure(self, key: str, rule: ThrottleRule, now: dt.datetime) -> int:
         """Count one failure under ``key`` atomically; return the consecutive count."""
+        key = throttle_key(key)
         table = ThrottleBucket.__table__
         statement = self.insert(table).values(
             key=key, failures=1, last_failure_at=now, blocked_until=None
@@ -101,7 +110,7 @@ class AuthRepository(Repository):
         if keys:
             self.session.execute(
                 delete(ThrottleBucket)
-                .where(ThrottleBucket.key.in_(keys))
+                .where(ThrottleBucket.key.in_([throttle_key(key) for key in keys]))
                 .execution_options(synchronize_session=False)
             )
 

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from xueji.auth import passwords, repository
 from xueji.auth.models import Account
 from xueji.auth.repository import AuthRepository
+from xueji.db.crypto import sign_in_index
 from xueji.domain import throttling
 from xueji.domain.clock import Clock
 from xueji.domain.errors import AuthFailed, Conflict, Throttled, ValidationFailed, XuejiError
+from xueji.domain.identifier_shapes import holds_identifier
 from xueji.domain.roles import Role, check_scope
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -46,13 +48,15 @@ class Principal:
 
     @classmethod
     def of(cls, account: Account) -> Principal:
+        """A parent's account has no username in clear: its principal's is empty."""
+        role = Role(account.role)
         return cls(
             account_id=account.id,
-            username=account.username,
-            role=Role(account.role),
+            username=account.username or "",
+            role=role,
             region_code=account.region_code,
             school_code=account.school_code,
-            display_name=account.display_name or account.username,
+            display_name=account.display_name or account.username or role.label,
         )
 
 
@@ -85,19 +89,29 @@ def create_account(
     school_code: str | None = None,
     display_name: str = "",
 ) -> Principal:
+    """``username`` is the sign-in name. A parent's is their (normalised) phone, kept only
+    as a blind index; anyone else's is stored in clear and so may not hold a phone or an
+    identity number (``USERNAME_RESERVED``)."""
     name = normalise_username(username)
     if not USERNAME.match(name):
         raise ValidationFailed(
             "用户名须为 3–64 位小写字母、数字或 _ . -，并以字母或数字开头",
             code="USERNAME_INVALID",
         )
+    if role is not Role.PARENT and holds_identifier(name):
+        raise ValidationFailed(
+            "用户名不能含手机号或身份证件号（连续 11 位以上数字），请另取一个",
+            code="USERNAME_RESERVED",
+        )
     check_scope(role, region_code=region_code, school_code=school_code)
     passwords.check_strength(password)
     repository = AuthRepository(session)
-    if repository.account_by_username(name) is not None:
-        raise Conflict(f"用户名 {name} 已被使用", code="USERNAME_TAKEN")
+    if repository.account_by_sign_in_name(name) is not None:
+        shown = "该手机号" if role is Role.PARENT else f"用户名 {name}"
+        raise Conflict(f"{shown}已被使用", code="USERNAME_TAKEN")
     account = Account(
-        username=name,
+        username=None if role is Role.PARENT else name,
+        sign_in_index=sign_in_index(name),
         role=str(role),
         region_code=region_code,
         school_code=school_code,
@@ -179,7 +193,7 @@ def check_sign_in(
     refusal = _refusal(buckets, clock.now())
     if refusal is not None:
         return SignInRefused(refusal)
-    account = repository.account_by_username(name)
+    account = repository.account_by_sign_in_name(name)
     if account is None or not account.is_active:
         passwords.burn_equal_time(password)
         return Checked(keys, None, [])
@@ -262,6 +276,7 @@ def sign_out(session: Session, token: str) -> None:
 
 
 def principal_by_username(session: Session, username: str) -> Principal | None:
-    """The account named ``username``, for modules that assign people (head teachers)."""
-    account = AuthRepository(session).account_by_username(normalise_username(username))
+    """The account signed in as ``username``, for modules that assign people (head
+    teachers)."""
+    account = AuthRepository(session).account_by_sign_in_name(normalise_username(username))
     return None if account is None else Principal.of(account)

@@ -5,8 +5,11 @@ as associated data, so a ciphertext copied into another column does not decrypt)
 lookups use a *blind index*: HMAC-SHA256 of the value under a separate key, so the
 database can find a number without ever holding it in clear.
 
-Both keys are derived from one master key with HKDF; the column type reaches the keyring
-through ``install_keyring`` because SQLAlchemy types have no request context.
+All keys are derived from one master key with HKDF, each for one purpose only: the
+encryption key, the blind-index key, and the key that links the audit log's entries
+(``audit_link``), so that rewriting the audit chain needs the master key. The column
+type reaches the keyring through ``install_keyring`` because SQLAlchemy types have no
+request context.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Keyring:
         self._master = master
         self._aead = AESGCM(_derive(master, b"xueji/encryption/v1"))
         self._index_key = _derive(master, b"xueji/blind-index/v1")
+        self._audit_key = _derive(master, b"xueji/audit-chain/v1")
 
     def master_key(self) -> bytes:
         """The master key itself, for the helper processes of a large import (sent over
@@ -76,6 +80,12 @@ class Keyring:
         ``INDEX_BYTES`` bytes; callers pass the *normalised* value."""
         message = purpose.encode() + b"\x00" + value.encode("utf-8")
         return hmac.new(self._index_key, message, hashlib.sha256).digest()[:INDEX_BYTES]
+
+    def audit_link(self, previous: str, canonical: str) -> str:
+        """Hex HMAC-SHA256 of an audit entry (its canonical form) chained to the previous
+        entry's link, under the key derived for the audit chain alone."""
+        message = (previous + canonical).encode("utf-8")
+        return hmac.new(self._audit_key, message, hashlib.sha256).hexdigest()
 
     def encrypt_many(self, values: list[str], *, purpose: str) -> list[bytes]:
         """``encrypt`` for a column of values (bulk import): one call for all the nonces."""
@@ -120,6 +130,12 @@ def blind_index(value: str, *, purpose: str) -> str:
 #: phone) indexed by one side matches the other's without decrypting either.
 REGISTRY_NO_PURPOSE = "registry_no"
 PHONE_PURPOSE = "phone"
+#: An account is found at sign-in by the blind index of its normalised sign-in name (a
+#: parent's is a phone, which is never stored in clear).
+SIGN_IN_PURPOSE = "account.sign_in"
+#: Throttle buckets are stored under a keyed hash of their key (which names an account
+#: or a client address).
+THROTTLE_PURPOSE = "throttle"
 
 
 #: Lookup indexes are stored binary: 16 bytes (128 bits of HMAC-SHA256, no collision in
@@ -136,6 +152,16 @@ def registry_no_index(registry_no: str) -> bytes:
 def phone_index(phone: str) -> bytes:
     """The blind index of a normalised mobile number (11 digits)."""
     return keyring().lookup_index(phone, purpose=PHONE_PURPOSE)
+
+
+def sign_in_index(name: str) -> bytes:
+    """The blind index of a normalised sign-in name (``accounts.sign_in_index``)."""
+    return keyring().lookup_index(name, purpose=SIGN_IN_PURPOSE)
+
+
+def throttle_key(key: str) -> str:
+    """What a throttle bucket is stored under: a keyed hash of ``acct:…``/``addr:…``."""
+    return keyring().blind_index(key, purpose=THROTTLE_PURPOSE)
 
 
 class EncryptedString(TypeDecorator[str]):

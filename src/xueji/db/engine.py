@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from xueji.db.private_files import private_sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: execution option naming how a SQLite transaction begins (``DEFERRED`` or ``IMMEDIATE``)
 SQLITE_BEGIN = "sqlite_begin"
@@ -28,7 +30,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)  # no minors' data in error messages
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            database = Path(parsed.database)
+            database.parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(database)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

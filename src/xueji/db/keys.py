@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from xueji.db.private_files import FILE_MODE, private_directory
+
 KEY_FILE_NAME = "secret.key"
 
 
@@ -20,9 +22,11 @@ def load_master_key(*, secret_key: str, var_dir: Path) -> bytes:
         return secret_key.encode("utf-8")
     path = var_dir / KEY_FILE_NAME
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(var_dir)
         key = base64.b64encode(secrets.token_bytes(32))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(key + b"\n")
+    if path.stat().st_mode & 0o777 != FILE_MODE:
+        path.chmod(FILE_MODE)
     return path.read_bytes().strip()

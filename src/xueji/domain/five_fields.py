@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from xueji.domain import names
 from xueji.domain.errors import ValidationFailed
+from xueji.domain.identifier_shapes import holds_identifier
 
 STUDENT_NO = re.compile(r"[A-Za-z][A-Za-z0-9]{3,19}")
 FIELDS = ("registry_no", "name", "gender", "birth_date", "school_name")
@@ -46,13 +47,23 @@ class Mismatch:
         return {"field": self.field, "kind": self.kind}
 
 
+STUDENT_NO_RESERVED_MESSAGE = (
+    "学生号不能含学籍号、身份证件号或手机号（连续 11 位以上数字）；"
+    "用学籍号本身即可登录，请另取一个学生号"
+)
+
+
 def check_student_no(raw: str) -> str:
-    """Starts with a letter, 4–20 letters and digits; compared case-insensitively."""
+    """Starts with a letter, 4–20 letters and digits; compared case-insensitively. It is
+    stored and shown in clear, so it may not carry a phone or an ID or registry number
+    (``STUDENT_NO_RESERVED``): the student signs in with the registry number itself."""
     value = raw.strip()
     if not STUDENT_NO.fullmatch(value):
         raise ValidationFailed(
             "学生号须以字母开头，由 4–20 位字母和数字组成", code="STUDENT_NO_INVALID"
         )
+    if holds_identifier(value):
+        raise ValidationFailed(STUDENT_NO_RESERVED_MESSAGE, code="STUDENT_NO_RESERVED")
     return value.lower()
 
 

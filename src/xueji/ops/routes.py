@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from xueji import __version__
+from xueji.audit import service as audit
 from xueji.audit.service import Actor
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.auth.service import Principal
@@ -74,6 +75,7 @@ def ops_page(
         {
             "status": _status(request, session, clock),
             "dead": ops.dead_letters(session),
+            "anchor": audit.latest_anchor(session),
         },
     )
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from xueji.domain.errors import Throttled, XuejiError
+from xueji.domain.five_fields import STUDENT_NO_RESERVED_MESSAGE
 
 T = TypeVar("T")
 
@@ -16,6 +17,7 @@ T = TypeVar("T")
 #: ``details["fields"]``.
 FIELD_MESSAGES = {
     "STUDENT_NO_INVALID": "学生号须以字母开头，由 4–20 位字母和数字组成",
+    "STUDENT_NO_RESERVED": STUDENT_NO_RESERVED_MESSAGE,
     "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
     "GENDER_INVALID": "请选择性别",
     "BIRTH_DATE_INVALID": "出生日期格式应为 2016-02-11，且不能晚于今天",

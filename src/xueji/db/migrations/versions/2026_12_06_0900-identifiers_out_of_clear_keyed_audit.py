@@ -1,0 +1,191 @@
+"""No identifier in clear; a keyed audit chain with anchors.
+
+* ``accounts.sign_in_index``: every account is found at sign-in by the blind index of its
+  sign-in name. Parents' usernames (their phones) are emptied. A student number that
+  holds eleven or more digits in a row (a registry or ID number, a phone) becomes
+  ``s`` + the account id: the student signs in with the registry number as before.
+* ``auth_throttle.key``: stored as a keyed hash.
+* ``audit_log.actor``: an account actor is kept as ``account:<id>``; every entry is
+  re-linked with the keyed link (HMAC under the audit-chain key), and the head follows.
+* ``audit_anchors``: the anchors ``xueji audit anchor`` took.
+
+Needs the master key (``xueji db upgrade`` installs it). Irreversible: phones are gone
+from ``accounts`` and the old links are replaced; restore the pre-upgrade backup to go
+back.
+
+Revision ID: 3c8f1a7b5d24
+Revises: 9e4a6c2d8f13
+Create Date: 2026-12-06 09:00:00.000000
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "3c8f1a7b5d24"
+down_revision = "9e4a6c2d8f13"
+branch_labels = None
+depends_on = None
+
+_DIGIT_RUN = re.compile(r"[0-9]{11,}")
+_BATCH = 5_000
+
+ACCOUNTS = sa.table(
+    "accounts",
+    sa.column("id", sa.Integer),
+    sa.column("username", sa.String),
+    sa.column("role", sa.String),
+    sa.column("sign_in_index", sa.LargeBinary),
+)
+STUDENT_ACCOUNTS = sa.table(
+    "student_accounts",
+    sa.column("account_id", sa.Integer),
+    sa.column("student_no", sa.String),
+)
+THROTTLE = sa.table("auth_throttle", sa.column("key", sa.String))
+
+
+def _keyring() -> Any:
+    from xueji.db.crypto import keyring
+
+    try:
+        return keyring()
+    except RuntimeError:
+        raise RuntimeError(
+            "此次迁移需要主密钥（XUEJI_SECRET_KEY 或 var/secret.key）：请用 xueji db upgrade 运行"
+        ) from None
+
+
+def upgrade() -> None:
+    ring = _keyring()
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sign_in_index", sa.LargeBinary(length=16), nullable=True))
+        batch_op.alter_column("username", existing_type=sa.String(length=64), nullable=True)
+    _index_sign_in_names(ring)
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.alter_column(
+            "sign_in_index", existing_type=sa.LargeBinary(length=16), nullable=False
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_accounts_sign_in_index"), ["sign_in_index"]
+        )
+    _hash_throttle_keys(ring)
+    op.create_table(
+        "audit_anchors",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("head", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_anchors")),
+    )
+    _relink_audit_log(ring)
+
+
+def _index_sign_in_names(ring: Any) -> None:
+    from xueji.db.crypto import SIGN_IN_PURPOSE
+
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(ACCOUNTS.c.id, ACCOUNTS.c.username, ACCOUNTS.c.role)).all()
+    numbers = connection.execute(sa.select(STUDENT_ACCOUNTS.c.student_no)).scalars()
+    taken = {str(number) for number in numbers} | {str(name) for _, name, _ in rows}
+    for account_id, username, role in rows:
+        name, shown = username, username
+        if role == "parent":
+            shown = None
+        elif _DIGIT_RUN.search(username):
+            name = shown = _free_student_no(account_id, taken)
+            connection.execute(
+                STUDENT_ACCOUNTS.update()
+                .where(STUDENT_ACCOUNTS.c.account_id == account_id)
+                .values(student_no=name)
+            )
+        connection.execute(
+            ACCOUNTS.update()
+            .where(ACCOUNTS.c.id == account_id)
+            .values(
+                username=shown,
+                sign_in_index=ring.lookup_index(name, purpose=SIGN_IN_PURPOSE),
+            )
+        )
+
+
+def _free_student_no(account_id: int, taken: set[str]) -> str:
+    """``s`` + the account id (``s0042``; ``s0042x1``… if that name is taken)."""
+    candidate, tries = f"s{account_id:04d}", 0
+    while candidate in taken:
+        tries += 1
+        candidate = f"s{account_id:04d}x{tries}"
+    taken.add(candidate)
+    return candidate
+
+
+def _hash_throttle_keys(ring: Any) -> None:
+    from xueji.db.crypto import THROTTLE_PURPOSE
+
+    connection = op.get_bind()
+    for (key,) in connection.execute(sa.select(THROTTLE.c.key)).all():
+        connection.execute(
+            THROTTLE.update()
+            .where(THROTTLE.c.key == key)
+            .values(key=ring.blind_index(key, purpose=THROTTLE_PURPOSE))
+        )
+
+
+def _relink_audit_log(ring: Any) -> None:
+    """Account actors by id, then every link recomputed in id order, with the
+    append-only triggers lifted for the length of this transaction."""
+    from xueji.audit.chain import GENESIS, entry_hash
+    from xueji.audit.repository import RawEntry
+    from xueji.db.base import UTCDateTime
+
+    connection = op.get_bind()
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    else:
+        for event in ("update", "delete"):
+            op.execute(f"DROP TRIGGER audit_log_no_{event}")
+    op.execute(
+        "UPDATE audit_log SET actor = 'account:' || CAST(actor_id AS VARCHAR(20)) "
+        "WHERE actor_id IS NOT NULL"
+    )
+    statement = sa.text(
+        "SELECT id, at, actor_id, actor, action, school_code, subject, payload, "
+        "prev_hash, entry_hash FROM audit_log ORDER BY id"
+    ).columns(at=UTCDateTime())
+    previous, last_id, pending = GENESIS, 0, []
+    update = sa.text(
+        "UPDATE audit_log SET prev_hash = :prev, entry_hash = :link WHERE id = :entry_id"
+    )
+    for row in connection.execute(statement).all():
+        entry = RawEntry(*row)._replace(prev_hash=previous)
+        link = entry_hash(entry, ring)
+        pending.append({"prev": previous, "link": link, "entry_id": entry.id})
+        previous, last_id = link, entry.id
+        if len(pending) >= _BATCH:
+            connection.execute(update, pending)
+            pending = []
+    if pending:
+        connection.execute(update, pending)
+    connection.execute(
+        sa.text("UPDATE audit_head SET last_id = :last_id, last_hash = :link WHERE id = 1"),
+        {"last_id": last_id, "link": previous},
+    )
+    if postgres:
+        op.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+    else:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+            )
+
+
+def downgrade() -> None:
+    raise NotImplementedError(
+        "家长手机号已不再以明文保存、审计日志已按新密钥重新链接，无法还原；请恢复升级前的备份"
+    )
