@@ -194,7 +194,7 @@ def test_matching_fields_wait_for_a_guardian_whose_sms_code_activates(
     [entry] = entries(
         session, "student_account.guardian_consented", f"student_account:{verified.id}"
     )
-    assert entry.actor == "chen2016" and entry.school_code == HAIKOU
+    assert entry.actor == f"account:{chen.account_id}" and entry.school_code == HAIKOU
     assert audit.read_payload(entry) == {"method": "sms", "guardian": "139****0002"}
     assert MOTHER not in json.dumps(audit.read_payload(entry))
     [sent] = entries(session, "student_account.guardian_codes_sent")
@@ -334,7 +334,8 @@ def test_printing_the_info_sheet_is_audited_and_its_code_activates(
     assert not isinstance(consent.verify(session, clock, chen, code=reprinted), XuejiError)
     assert status(session, chen) == "active"
     printings = entries(session, "student.info_sheet_issued", f"student:{child_id(session)}")
-    assert [(e.actor, e.school_code) for e in printings] == [("haikou-admin", HAIKOU)] * 2
+    admin = f"account:{world.haikou_admin.account_id}"
+    assert [(e.actor, e.school_code) for e in printings] == [(admin, HAIKOU)] * 2
     for entry in printings:
         payload = json.dumps(audit.read_payload(entry))
         assert printed not in payload and reprinted not in payload

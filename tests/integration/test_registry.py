@@ -209,7 +209,7 @@ def test_correction_is_audited_with_before_after_and_reason(
         "after": {"name": "陈小明"},
         "reason": "按户口簿更正",
     }
-    assert entry.actor == "haikou-admin"
+    assert entry.actor == f"account:{world.haikou_admin.account_id}"
 
 
 def test_guardian_change_and_no_op_correction(

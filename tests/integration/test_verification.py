@@ -446,7 +446,7 @@ def test_a_notice_reaches_the_student_and_is_audited(
     ]
     [entry] = entries(session, "unmatched_accounts.notified")
     assert (entry.actor, entry.subject, entry.school_code) == (
-        "haikou-admin",
+        f"account:{world.haikou_admin.account_id}",
         f"student_account:{account.id}",
         HAIKOU,
     )
