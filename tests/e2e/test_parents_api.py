@@ -194,7 +194,11 @@ def test_application_forwarded_and_approved_binds_the_waiting_parent(
 
     url = f"/api/v1/phone-change-applications/{application['id']}"
     [seen] = client.get("/api/v1/phone-change-applications", headers=teacher).json()
-    assert seen["applicant_phone"] == STRANGER
+    assert seen["applicant_phone"] == mask_phone(STRANGER)
+    assert client.get(f"{url}?reveal=true", headers=teacher).status_code == 403
+    assert client.get(url, headers=admin).json()["applicant_phone"] == mask_phone(STRANGER)
+    shown = client.get(f"{url}?reveal=true", headers=admin).json()
+    assert shown["applicant_phone"] == STRANGER
     assert seen["current_guardians"][0]["phone"] == "138****8001"
     assert client.post(f"{url}/approve", headers=teacher).status_code == 404
     assert client.post(f"{url}/forward", headers=teacher).json()["state"] == "forwarded"

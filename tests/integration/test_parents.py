@@ -467,7 +467,21 @@ def test_an_application_forwarded_and_approved_records_the_phone_and_binds_the_p
     assert "applicant_phone" not in mine and "current_guardians" not in mine
 
     [seen] = applications.views_for(session, world.haikou_teacher)
-    assert seen["applicant_phone"] == STRANGER
+    assert seen["applicant_phone"] == "139****5678" and not seen["applicant_phone_revealed"]
+    with pytest.raises(Forbidden):  # a head teacher forwards without the full phone
+        applications.reveal(session, clock, world.haikou_teacher, application.id)
+    with pytest.raises(NotFound):  # another school's administrator does not see it at all
+        applications.reveal(session, clock, world.huajing_admin, application.id)
+    revealed = applications.reveal(session, clock, world.haikou_admin, application.id)
+    assert revealed["applicant_phone"] == STRANGER and revealed["applicant_phone_revealed"]
+    [read] = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "phone_change.revealed")
+    ).all()
+    assert read.actor == f"account:{world.haikou_admin.account_id}"
+    assert audit.read_payload(read) == {
+        "application_id": application.id,
+        "fields": ["applicant_phone"],
+    }
     assert seen["registry_no"] == masked(number())
     assert seen["current_guardians"] == [
         {"name": "陈大明", "relation_label": "父亲", "phone": "138****8001"}
@@ -504,6 +518,7 @@ def test_an_application_forwarded_and_approved_records_the_phone_and_binds_the_p
     actions = audit_actions(session)
     assert actions[actions.index("phone_change.applied") :] == [
         "phone_change.applied",
+        "phone_change.revealed",
         "phone_change.forwarded",
         "student.guardians_changed",
         "phone_change.approved",

@@ -20,7 +20,7 @@ from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.domain import names
 from xueji.domain.clock import Clock, china_today
-from xueji.domain.errors import Conflict, IdentityError, NotFound, ValidationFailed
+from xueji.domain.errors import Conflict, Forbidden, IdentityError, NotFound, ValidationFailed
 from xueji.domain.identity import parse_number
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.paging import page_size
@@ -119,9 +119,12 @@ def apply(
     return application
 
 
-def _visible(session: Session, principal: Principal, application_id: int) -> PhoneChangeApplication:
-    """The application if the caller may act on it; otherwise NotFound (no existence leak)."""
-    application = ParentRepository(session).application(application_id, lock=True)
+def visible(
+    session: Session, principal: Principal, application_id: int, *, lock: bool = False
+) -> PhoneChangeApplication:
+    """The application if the caller may see it; otherwise NotFound (no existence leak).
+    ``lock``: for a decision on it."""
+    application = ParentRepository(session).application(application_id, lock=lock)
     if application is None or not _sees(session, principal, application):
         raise NotFound("没有找到该申请")
     return application
@@ -165,7 +168,7 @@ def forward(
     session: Session, clock: Clock, principal: Principal, application_id: int
 ) -> PhoneChangeApplication:
     """The child's head teacher passes the application to the school administrator."""
-    application = _visible(session, principal, application_id)
+    application = visible(session, principal, application_id, lock=True)
     if principal.role is not Role.HEAD_TEACHER:
         raise NotFound("没有找到该申请")
     if application.state != SUBMITTED:
@@ -179,7 +182,7 @@ def forward(
 def _deciding(
     session: Session, principal: Principal, application_id: int
 ) -> PhoneChangeApplication:
-    application = _visible(session, principal, application_id)
+    application = visible(session, principal, application_id, lock=True)
     if principal.role is not Role.SCHOOL_ADMIN:
         raise NotFound("没有找到该申请")
     if not ApplicationState(application.state).is_open:
@@ -278,11 +281,35 @@ def page_for(
     return shown, next_before
 
 
-def view(
-    session: Session, principal: Principal, application: PhoneChangeApplication
+def reveal(
+    session: Session, clock: Clock, principal: Principal, application_id: int
 ) -> dict[str, Any]:
-    """What the caller sees. Staff: who applied, with which phone, beside the child's
-    current guardians (phones masked)."""
+    """The application with the applicant's phone in full, for an administrator who may
+    reveal a student's details (as on the student page); the read is audited."""
+    application = visible(session, principal, application_id)
+    if principal.role not in scope.REVEALERS:
+        raise Forbidden("当前账号无权查看申请人的完整手机号")
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action="phone_change.revealed",
+        subject=f"student:{application.student_id}",
+        school_code=application.school_code,
+        payload={"application_id": application.id, "fields": ["applicant_phone"]},
+    )
+    return view(session, principal, application, revealed=True)
+
+
+def view(
+    session: Session,
+    principal: Principal,
+    application: PhoneChangeApplication,
+    *,
+    revealed: bool = False,
+) -> dict[str, Any]:
+    """What the caller sees. Staff: who applied, with which phone (masked unless
+    ``revealed``, see ``reveal``), beside the child's current guardians (phones masked)."""
     body: dict[str, Any] = {
         "id": application.id,
         "state": application.state,
@@ -299,7 +326,8 @@ def view(
     located = registry.locate_by_id(session, principal, application.student_id)
     body.update(
         {
-            "applicant_phone": application.phone,
+            "applicant_phone": application.phone if revealed else mask_phone(application.phone),
+            "applicant_phone_revealed": revealed,
             "school_code": application.school_code,
             "student_id": application.student_id,
             "registry_no": mask(located.student.registry_no),

@@ -3,7 +3,7 @@ the staff who handle phone-change applications."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,6 +14,7 @@ from xueji.domain.errors import NotFound, ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, service
 from xueji.platform.learning import ACTION_LABELS
+from xueji.registry.scope import REVEALERS
 from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
@@ -186,9 +187,16 @@ def apply(
 
 @signed_in_pages.get("/phone-change-applications")
 def applications_page(
-    request: Request, session: DbSession, principal: CurrentPrincipal, before: int | None = None
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    before: int | None = None,
+    reveal: int | None = None,
 ) -> Response:
-    return _applications_page(request, session, principal, before=before)
+    """``?reveal=ID``: that application's phone in full (administrators, audited)."""
+    revealed = applications.reveal(session, clock, principal, reveal) if reveal else None
+    return _applications_page(request, session, principal, before=before, revealed=revealed)
 
 
 def _applications_page(
@@ -198,12 +206,21 @@ def _applications_page(
     error: XuejiError | None = None,
     status_code: int = 200,
     before: int | None = None,
+    revealed: dict[str, Any] | None = None,
 ) -> Response:
     items, next_before = applications.page_for(session, principal, before=before)
+    if revealed is not None:
+        items = [revealed if item["id"] == revealed["id"] else item for item in items]
     return render(
         request,
         "phone_change_applications.html",
-        {"items": items, "error": error, "before": before, "next_before": next_before},
+        {
+            "items": items,
+            "error": error,
+            "before": before,
+            "next_before": next_before,
+            "may_reveal": principal.role in REVEALERS,
+        },
         status_code=status_code,
     )
 

@@ -138,6 +138,24 @@ def list_applications(
     return applications.views_for(session, principal, before=before, limit=limit)
 
 
+@router.get(
+    "/phone-change-applications/{application_id}", responses=error_answers(401, 403, 404, 422)
+)
+def show_application(
+    application_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    reveal: bool = False,
+) -> dict[str, Any]:
+    """One application; staff see the applicant's phone masked. ``?reveal=true``: in full,
+    for administrators, and audited."""
+    if reveal:
+        return applications.reveal(session, clock, principal, application_id)
+    shown = applications.visible(session, principal, application_id)
+    return applications.view(session, principal, shown)
+
+
 @router.post(
     "/phone-change-applications/{application_id}/forward",
     responses=error_answers(401, 403, 404, 409, 413, 422),

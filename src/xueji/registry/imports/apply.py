@@ -14,6 +14,7 @@ from xueji.db.crypto import Keyring, keyring
 from xueji.domain.clock import Clock
 from xueji.registry import events, schools
 from xueji.registry.enrollment import admission
+from xueji.registry.imports.disclosure import Disclosed
 from xueji.registry.imports.models import ImportRow, ImportRun
 from xueji.registry.imports.repository import ImportRepository
 from xueji.registry.imports.schemas import ImportResult
@@ -233,6 +234,7 @@ def apply_import(
     run: ImportRun,
     result: ImportResult,
     columns: FileColumns,
+    seen: Disclosed,
 ) -> None:
     """Write a checked import: its classes, new students set-wise, changed and admitted
     students one by one, the run's counts and one summary audit entry; then drop the
@@ -255,10 +257,8 @@ def apply_import(
         payload={
             "file": run.filename,
             "sha256": run.sha256,
-            "new": result.new,
-            "changed": result.changed,
-            "unchanged": result.unchanged,
-            "rejected": result.rejected,
+            **result.counts(),
+            **seen.audit_payload(),
         },
     )
     repository.drop_staging()

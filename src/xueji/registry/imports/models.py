@@ -39,6 +39,17 @@ class ImportReport(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ForeignLookups(Base):
+    """How many numbers of students enrolled at another school a school's imports (dry
+    runs included) have looked up on one day (Beijing time); see ``disclosure``."""
+
+    __tablename__ = "import_foreign_lookups"
+
+    school_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    numbers: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StagingBase(DeclarativeBase):
     """Tables that exist only inside one transaction; not part of the migrated schema."""
 

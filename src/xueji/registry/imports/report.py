@@ -19,10 +19,12 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy.orm import Session
 
+from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.db.crypto import keyring
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotFound
+from xueji.registry.events import actor_of
 from xueji.registry.imports.files import COLUMNS, TEMPLATE_HEADERS, read_chunks
 from xueji.registry.imports.models import ImportReport
 from xueji.registry.imports.repository import ImportRepository
@@ -137,4 +139,13 @@ def fetch(session: Session, clock: Clock, principal: Principal, token: str) -> b
         or report.created_at < clock.now() - KEEP
     ):
         raise NotFound("错误报告不存在或已过期")
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action="registry.import_report_downloaded",
+        subject=f"school:{report.school_code}",
+        school_code=report.school_code,
+        payload={"report_created_at": report.created_at.isoformat()},
+    )
     return keyring().decrypt_bytes(report.content, purpose=PURPOSE)

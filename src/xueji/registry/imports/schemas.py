@@ -26,14 +26,16 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     import_id: int | None = None
 
-    def as_dict(self) -> dict[str, object]:
+    def counts(self) -> dict[str, int]:
         return {
             "new": self.new,
             "changed": self.changed,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
-            "errors": [e.as_dict() for e in self.errors],
         }
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.counts(), "errors": [e.as_dict() for e in self.errors]}
 
     def note_error(self, row: int, code: str, message: str) -> None:
         """Counts every rejected row; keeps the first ``MAX_ERROR_DETAILS`` reasons."""

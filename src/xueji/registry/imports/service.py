@@ -13,7 +13,9 @@
    registry exactly as it was.
 
 New registrations are audited by one summary entry (file name, SHA-256, counts); each
-changed or admitted student gets its own entry with before and after.
+changed or admitted student gets its own entry with before and after. A dry run is
+audited too, and every import with the blind indexes of the numbers it found at other
+schools, within a daily budget (``disclosure``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import Forbidden, ValidationFailed
-from xueji.registry import scope
-from xueji.registry.imports import report
+from xueji.registry import events, scope
+from xueji.registry.imports import disclosure, report
 from xueji.registry.imports.apply import (
     FileColumns,
     apply_import,
@@ -120,17 +123,48 @@ def run_import(
         result = ImportResult(import_id=run.id)
         columns = _stage_file(session, clock, run.id, path, result, progress)
         _classify(session, run.id, school.code, result, clock, columns)
+        seen = disclosure.disclosed(session, run.id)
+        disclosure.check(session, clock, principal, school.code, seen)
         if dry_run:
             savepoint.rollback()
             result.import_id = None
-            return result
-        apply_import(session, clock, principal, run, result, columns)
-        savepoint.commit()
+            _audit_dry_run(session, clock, principal, school.code, filename, digest, result, seen)
+        else:
+            apply_import(session, clock, principal, run, result, columns, seen)
+            savepoint.commit()
+        disclosure.count(session, clock, principal, school.code, seen)
         return result
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
         raise
+
+
+def _audit_dry_run(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    school_code: str,
+    filename: str,
+    digest: str,
+    result: ImportResult,
+    seen: disclosure.Disclosed,
+) -> None:
+    """A dry run writes nothing but this entry: what it told whom about which numbers."""
+    audit.record(
+        session,
+        clock,
+        events.actor_of(principal),
+        action="registry.import_checked",
+        subject=f"school:{school_code}",
+        school_code=school_code,
+        payload={
+            "file": filename[:255],
+            "sha256": digest,
+            **result.counts(),
+            **seen.audit_payload(),
+        },
+    )
 
 
 def _sha256(path: Path) -> str:

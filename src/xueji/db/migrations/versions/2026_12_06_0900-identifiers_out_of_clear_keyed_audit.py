@@ -8,6 +8,8 @@
 * ``audit_log.actor``: an account actor is kept as ``account:<id>``; every entry is
   re-linked with the keyed link (HMAC under the audit-chain key), and the head follows.
 * ``audit_anchors``: the anchors ``xueji audit anchor`` took.
+* ``import_foreign_lookups``: each school's daily count of numbers enrolled at another
+  school that its imports looked up.
 
 Needs the master key (``xueji db upgrade`` installs it). Irreversible: phones are gone
 from ``accounts`` and the old links are replaced; restore the pre-upgrade backup to go
@@ -81,6 +83,13 @@ def upgrade() -> None:
         sa.Column("head", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_anchors")),
+    )
+    op.create_table(
+        "import_foreign_lookups",
+        sa.Column("school_code", sa.String(length=10), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("numbers", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("school_code", "day", name=op.f("pk_import_foreign_lookups")),
     )
     _relink_audit_log(ring)
 
