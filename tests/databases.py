@@ -20,6 +20,7 @@ import xueji.platform.models
 import xueji.registry.enrollment.models
 import xueji.registry.imports.models
 import xueji.registry.models
+import xueji.rights.models
 import xueji.sync.models  # noqa: F401  (all tables on the metadata)
 from xueji.audit.chain import GENESIS
 from xueji.config import normalise_database_url

@@ -17,6 +17,7 @@ import gc
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -45,6 +46,8 @@ from xueji.registry.enrollment import routes as enrollment_routes
 from xueji.registry.events import publish_resync
 from xueji.registry.imports import pages as import_pages
 from xueji.registry.imports import routes as import_routes
+from xueji.rights import erasure
+from xueji.rights import routes as rights_routes
 from xueji.sync import worker
 from xueji.sync.affected import Affected, Event
 from xueji.sync.maintenance import Maintenance
@@ -67,6 +70,7 @@ ROUTERS = (
     ops_routes,
     verification_routes,
     parent_routes,
+    rights_routes,
     auth_pages,
     signin_pages,
     registry_pages,
@@ -99,11 +103,16 @@ def resync(session: Session, clock: Clock, student_ids: list[int]) -> int:
 
 
 def maintenance(container: Container) -> Maintenance:
+    retention = container.settings.retention_days_after_leaving
     return Maintenance(
         container.sessions,
         container.clock,
         sla_hours=container.settings.sync_sla_hours,
         resync=resync,
+        daily=(
+            ("erasure", erasure.run_due),
+            ("retention", partial(erasure.purge_left, retention_days=retention)),
+        ),
     )
 
 

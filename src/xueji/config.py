@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     )
     sms_gateway_url: str = Field(default="", description="HTTP gateway for sms_sender=http")
     sms_gateway_token: str = Field(default="", description="bearer token of the gateway")
+    erasure_cooling_days: int = Field(
+        default=15,
+        ge=0,
+        le=90,
+        description="days between a family's erasure request and the erasure (cancellable)",
+    )
+    retention_days_after_leaving: int = Field(
+        default=3 * 365,
+        ge=1,
+        description="days after a child left (graduated, withdrew) before the platform's "
+        "accounts and learning records of the child are purged",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_mb: int = Field(

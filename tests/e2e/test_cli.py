@@ -156,10 +156,39 @@ def test_audit_verify_names_the_first_altered_entry(tmp_path: Path) -> None:
     assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
     assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0
     intact = run_cli("audit", "verify", var_dir=tmp_path)
-    assert intact.returncode == 0 and "哈希链无误" in intact.stdout
+    assert intact.returncode == 0 and "链接无误" in intact.stdout
     with sqlite3.connect(tmp_path / "xueji.db") as connection:
         connection.execute("DROP TRIGGER audit_log_no_update")
         connection.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 3")
     altered = run_cli("audit", "verify", var_dir=tmp_path)
     assert altered.returncode == 1
     assert "第 3 条" in altered.stderr
+
+
+def test_an_anchor_kept_elsewhere_catches_entries_removed_at_the_end(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
+    assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0
+    taken = run_cli("audit", "anchor", var_dir=tmp_path)
+    assert taken.returncode == 0
+    anchor = json.loads(taken.stdout)
+    assert set(anchor) == {"entries", "head"} and anchor["entries"] > 2
+    kept = tmp_path / "anchors.jsonl"
+    kept.write_text(taken.stdout, encoding="utf-8")
+    assert run_cli("audit", "verify", "--anchor", str(kept), var_dir=tmp_path).returncode == 0
+    # someone who can write the database drops the newest entry and moves the head back:
+    # no key is needed for that, and the chain alone still verifies
+    with sqlite3.connect(tmp_path / "xueji.db") as connection:
+        connection.execute("DROP TRIGGER audit_log_no_delete")
+        last = anchor["entries"]
+        connection.execute("DELETE FROM audit_log WHERE id = ?", (last,))
+        connection.execute(
+            "UPDATE audit_head SET last_id = id_, last_hash = h FROM "
+            "(SELECT id AS id_, entry_hash AS h FROM audit_log WHERE id = ?)",
+            (last - 1,),
+        )
+    assert run_cli("audit", "verify", var_dir=tmp_path).returncode == 0
+    caught = run_cli("audit", "verify", "--anchor", str(kept), var_dir=tmp_path)
+    assert caught.returncode == 1
+    assert f"锚点记录了 {last} 条" in caught.stderr
+    refused = run_cli("audit", "verify", "--anchor", str(tmp_path / "xueji.db"), var_dir=tmp_path)
+    assert refused.returncode != 0 and "ANCHOR_INVALID" in refused.stderr

@@ -76,6 +76,15 @@ def record(
     return entry
 
 
+def acts_on(session: Session, subject: str) -> list[dict[str, str]]:
+    """Which audited acts touched ``subject``, when — without who or what (the payloads
+    hold other people's data): the processing a data subject may ask to know about."""
+    return [
+        {"action": entry.action, "at": entry.at.isoformat()}
+        for entry in AuditRepository(session).entries_for(subject, limit=1000)
+    ]
+
+
 def read_payload(entry: AuditEntry) -> dict[str, Any]:
     """The decrypted before/after/reason of one entry (for an authorised reader)."""
     loaded: dict[str, Any] = json.loads(keyring().decrypt(entry.payload, purpose=PURPOSE))

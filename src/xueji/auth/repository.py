@@ -51,6 +51,14 @@ class AuthRepository(Repository):
         ).first()
         return None if row is None else (row[0], row[1])
 
+    def delete_accounts(self, account_ids: list[int]) -> None:
+        if account_ids:
+            self.session.execute(
+                delete(Account)
+                .where(Account.id.in_(account_ids))
+                .execution_options(synchronize_session=False)
+            )
+
     def delete_session(self, token_hash: str) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
 

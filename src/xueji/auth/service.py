@@ -271,6 +271,12 @@ def end_sessions(session: Session, account_id: int) -> None:
     AuthRepository(session).delete_sessions_of(account_id)
 
 
+def delete_accounts(session: Session, account_ids: list[int]) -> None:
+    """Delete these accounts; their sessions and whatever a module keeps under an account
+    (``ON DELETE CASCADE``) go with them."""
+    AuthRepository(session).delete_accounts(account_ids)
+
+
 def sign_out(session: Session, token: str) -> None:
     AuthRepository(session).delete_session(hash_token(token))
 

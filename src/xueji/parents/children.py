@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
 from xueji.domain.errors import NotFound
-from xueji.domain.masking import mask
+from xueji.domain.masking import mask, mask_phone
+from xueji.domain.relations import relation_label
+from xueji.domain.statuses import ApplicationState
 from xueji.parents.repository import ParentRepository
 from xueji.parents.service import own_parent_account
 from xueji.platform import consent, learning
-from xueji.registry.lookup import lookup
+from xueji.registry.lookup import RegistryRecord, lookup
 
 
 def children_of(session: Session, principal: Principal) -> list[dict[str, Any]]:
@@ -46,6 +48,37 @@ def children_of(session: Session, principal: Principal) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def bound_child(session: Session, principal: Principal, student_id: int) -> RegistryRecord:
+    """The record of a child the calling parent is bound to; NotFound otherwise."""
+    parent = own_parent_account(session, principal)
+    record = lookup(session, student_id=student_id)
+    if record is None or student_id not in ParentRepository(session).live_children(parent.id):
+        raise NotFound("没有找到该孩子")
+    return record
+
+
+def family_of(session: Session, student_id: int) -> dict[str, Any]:
+    """What the parents' side holds about a child: the parent accounts bound to it
+    (phones masked) and the phone-change applications filed for it."""
+    repository = ParentRepository(session)
+    return {
+        "bound_parents": [
+            {"name": parent.name, "phone": mask_phone(parent.phone), "bound_at": at.isoformat()}
+            for parent, at in repository.parents_of_child(student_id)
+        ],
+        "phone_change_applications": [
+            {
+                "guardian_name": a.guardian_name,
+                "relation": relation_label(a.relation),
+                "phone": mask_phone(a.phone),
+                "state": ApplicationState(a.state).label,
+                "at": a.created_at.isoformat(),
+            }
+            for a in repository.applications_of_child(student_id)
+        ],
+    }
 
 
 def consent_for_child(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from xueji.auth.service import Principal
@@ -69,6 +71,24 @@ class ParentRepository(Repository):
                     PhoneChangeApplication.student_id == student_id,
                     PhoneChangeApplication.state.in_(OPEN_APPLICATION_STATES),
                 )
+            )
+        )
+
+    def parents_of_child(self, student_id: int) -> list[tuple[ParentAccount, dt.datetime]]:
+        rows = self.session.execute(
+            select(ParentAccount, ParentBinding.bound_at)
+            .join(ParentBinding, ParentBinding.parent_account_id == ParentAccount.id)
+            .where(ParentBinding.student_id == student_id, ParentBinding.ended_at.is_(None))
+            .order_by(ParentBinding.bound_at)
+        )
+        return [(parent, at) for parent, at in rows]
+
+    def applications_of_child(self, student_id: int) -> list[PhoneChangeApplication]:
+        return list(
+            self.session.scalars(
+                select(PhoneChangeApplication)
+                .where(PhoneChangeApplication.student_id == student_id)
+                .order_by(PhoneChangeApplication.id)
             )
         )
 

@@ -1,13 +1,14 @@
 """What an idle worker does between polls: raise the propagation alarms (at most once a
-minute) and run the daily reconciliation with repair (one worker per day, however many
-run, through a conditional update of ``scheduled_jobs``)."""
+minute), run the daily reconciliation with repair, and the other daily jobs the
+composition root hands in (the families' erasures, the retention purge) — each one
+worker per day, however many run, through a conditional update of ``scheduled_jobs``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,10 +22,13 @@ from xueji.sync.repository import OutboxRepository
 #: Publishes resync events for these student ids; returns how many it published. The
 #: registry owns its events, so the composition root hands this in (``xueji.app``).
 Resync = Callable[[Session, Clock, list[int]], int]
+#: A daily job: its name in ``scheduled_jobs`` and what it does in one transaction
+#: (returns a count for the log).
+DailyJob = tuple[str, Callable[[Session, Clock], int]]
 
 log = logging.getLogger("xueji.sync")
 ALARM_EVERY_SECONDS = 60.0
-RECONCILE_EVERY = dt.timedelta(days=1)
+RECONCILE_EVERY = DAILY = dt.timedelta(days=1)
 
 
 def reconcile_and_repair(sessions: sessionmaker[Session], clock: Clock, resync: Resync) -> Report:
@@ -40,10 +44,16 @@ def reconcile_and_repair(sessions: sessionmaker[Session], clock: Clock, resync: 
 
 class Maintenance:
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, *, sla_hours: float, resync: Resync
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        *,
+        sla_hours: float,
+        resync: Resync,
+        daily: Sequence[DailyJob] = (),
     ):
         self.sessions, self.clock, self.sla_hours = sessions, clock, sla_hours
-        self.resync = resync
+        self.resync, self.daily = resync, daily
         self._last_alarm_check = -ALARM_EVERY_SECONDS
 
     def __call__(self) -> None:
@@ -69,3 +79,14 @@ class Maintenance:
                     counts,
                     len(report.repairable_students),
                 )
+        self.run_daily_jobs()
+
+    def run_daily_jobs(self) -> None:
+        for name, job in self.daily:
+            with transaction(self.sessions) as session:
+                due = OutboxRepository(session).take_job(name, now=self.clock.now(), every=DAILY)
+            if not due:
+                continue
+            with transaction(self.sessions) as session:
+                done = job(session, self.clock)
+            log.info("每日任务 %s：%s", name, done)

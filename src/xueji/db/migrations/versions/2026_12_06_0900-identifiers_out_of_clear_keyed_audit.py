@@ -10,6 +10,7 @@
 * ``audit_anchors``: the anchors ``xueji audit anchor`` took.
 * ``import_foreign_lookups``: each school's daily count of numbers enrolled at another
   school that its imports looked up.
+* ``erasure_requests``: the families' requests to erase a child's platform accounts.
 
 Needs the master key (``xueji db upgrade`` installs it). Irreversible: phones are gone
 from ``accounts`` and the old links are replaced; restore the pre-upgrade backup to go
@@ -91,6 +92,24 @@ def upgrade() -> None:
         sa.Column("numbers", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("school_code", "day", name=op.f("pk_import_foreign_lookups")),
     )
+    op.create_table(
+        "erasure_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("requested_by", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=True),
+        sa.Column("student_account_id", sa.Integer(), nullable=True),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("erased", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_erasure_requests")),
+    )
+    with op.batch_alter_table("erasure_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_erasure_requests_due_at"), ["due_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_erasure_requests_student_id"), ["student_id"], unique=False
+        )
     _relink_audit_log(ring)
 
 

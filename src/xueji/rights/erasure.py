@@ -1,0 +1,176 @@
+"""Erasure of a child's platform accounts (PIPL art. 47).
+
+A student, or a parent bound to the child, asks; the accounts are erased after a
+cooling-off period (``XUEJI_ERASURE_COOLING_DAYS``, 15 days by default) during which
+the request can be withdrawn — a child's learning records are not lost to one click or
+to someone who borrowed a phone. The daily job then deletes every platform account of
+the child (found again at that moment: one registered since goes too) with its
+sessions, learning records, archive entries, notices and consents. The registry record
+is the school's legal record (学籍) and stays. The same job purges the platform
+accounts of children who left (graduated, withdrew) more than
+``XUEJI_RETENTION_DAYS_AFTER_LEAVING`` days ago. Every step is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xueji.audit import service as audit
+from xueji.auth.service import Principal
+from xueji.domain.clock import Clock
+from xueji.domain.errors import Conflict, NotFound
+from xueji.platform import personal_data
+from xueji.registry.events import actor_of
+from xueji.registry.lookup import lookup
+from xueji.rights.models import ErasureRequest
+from xueji.rights.subject import Subject, subject_of
+
+
+def request(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    *,
+    cooling_days: int,
+    student_id: int | None = None,
+) -> ErasureRequest:
+    subject = subject_of(session, principal, student_id)
+    if _open_for(session, subject) is not None:
+        raise Conflict("已有一份注销申请在冷静期中", code="ERASURE_PENDING")
+    now = clock.now()
+    wanted = ErasureRequest(
+        requested_by=principal.account_id,
+        student_id=subject.student_id,
+        student_account_id=subject.account_ids[0] if subject.student_id is None else None,
+        requested_at=now,
+        due_at=now + dt.timedelta(days=cooling_days),
+    )
+    session.add(wanted)
+    session.flush()
+    _audit(session, clock, principal, subject, "rights.erasure_requested", wanted)
+    return wanted
+
+
+def cancel(session: Session, clock: Clock, principal: Principal, request_id: int) -> ErasureRequest:
+    """Anyone who could have asked for the same child withdraws it, until it is done."""
+    wanted = session.get(ErasureRequest, request_id, with_for_update=True)
+    subject = subject_of(session, principal, wanted.student_id if wanted else None)
+    if wanted is None or not _concerns(wanted, subject) or wanted.cancelled_at is not None:
+        raise NotFound("没有找到该注销申请")
+    if wanted.done_at is not None:
+        raise Conflict("该注销申请已执行，无法撤回", code="ERASURE_DONE")
+    wanted.cancelled_at = clock.now()
+    _audit(session, clock, principal, subject, "rights.erasure_cancelled", wanted)
+    return wanted
+
+
+def requests_of(
+    session: Session, principal: Principal, *, student_id: int | None = None
+) -> list[ErasureRequest]:
+    subject = subject_of(session, principal, student_id)
+    return list(session.scalars(_concerning(subject).order_by(ErasureRequest.id.desc())))
+
+
+def view(wanted: ErasureRequest) -> dict[str, Any]:
+    state = "cancelled" if wanted.cancelled_at else "done" if wanted.done_at else "waiting"
+    return {
+        "id": wanted.id,
+        "state": state,
+        "state_label": {"cancelled": "已撤回", "done": "已注销", "waiting": "冷静期中"}[state],
+        "requested_at": wanted.requested_at.isoformat(),
+        "due_at": wanted.due_at.isoformat(),
+        "student_id": wanted.student_id,
+    }
+
+
+def run_due(session: Session, clock: Clock) -> int:
+    """Erase what is due; returns how many requests were carried out."""
+    now, done = clock.now(), 0
+    due = session.scalars(
+        select(ErasureRequest)
+        .where(
+            ErasureRequest.due_at <= now,
+            ErasureRequest.cancelled_at.is_(None),
+            ErasureRequest.done_at.is_(None),
+        )
+        .order_by(ErasureRequest.id)
+        .with_for_update()
+    )
+    for wanted in list(due):
+        accounts = _accounts_now(session, wanted)
+        wanted.erased = personal_data.erase(session, accounts)
+        wanted.done_at = now
+        subject = (
+            f"student:{wanted.student_id}"
+            if wanted.student_id
+            else (f"student_account:{wanted.student_account_id}")
+        )
+        audit.record(
+            session, clock, audit.SYSTEM, action="rights.erased", subject=subject,
+            payload={"request_id": wanted.id, "accounts": wanted.erased},
+        )  # fmt: skip
+        done += 1
+    return done
+
+
+def purge_left(session: Session, clock: Clock, *, retention_days: int) -> int:
+    """Erase the platform accounts of children who left long enough ago; returns how
+    many accounts."""
+    before = clock.now() - dt.timedelta(days=retention_days)
+    accounts = personal_data.accounts_of_children_who_left(session, before)
+    if not accounts:
+        return 0
+    erased = personal_data.erase(session, accounts)
+    audit.record(
+        session, clock, audit.SYSTEM, action="rights.purged", subject="platform",
+        payload={"accounts": erased, "left_before": before.isoformat()},
+    )  # fmt: skip
+    return erased
+
+
+def _accounts_now(session: Session, wanted: ErasureRequest) -> list[int]:
+    if wanted.student_id is None:
+        return [wanted.student_account_id] if wanted.student_account_id is not None else []
+    record = lookup(session, student_id=wanted.student_id)
+    if record is None:
+        return []
+    return personal_data.accounts_of_child(session, record.student_id, record.registry_no)
+
+
+def _concerning(subject: Subject) -> Any:
+    if subject.student_id is not None:
+        return select(ErasureRequest).where(ErasureRequest.student_id == subject.student_id)
+    return select(ErasureRequest).where(ErasureRequest.student_account_id == subject.account_ids[0])
+
+
+def _concerns(wanted: ErasureRequest, subject: Subject) -> bool:
+    if subject.student_id is not None:
+        return wanted.student_id == subject.student_id
+    return wanted.student_account_id == subject.account_ids[0]
+
+
+def _open_for(session: Session, subject: Subject) -> ErasureRequest | None:
+    found: ErasureRequest | None = session.scalar(
+        _concerning(subject).where(
+            ErasureRequest.cancelled_at.is_(None), ErasureRequest.done_at.is_(None)
+        )
+    )
+    return found
+
+
+def _audit(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    subject: Subject,
+    action: str,
+    wanted: ErasureRequest,
+) -> None:
+    audit.record(
+        session, clock, actor_of(principal), action=action, subject=subject.audit_subject,
+        payload={"request_id": wanted.id, "due_at": wanted.due_at.isoformat()},
+    )  # fmt: skip
