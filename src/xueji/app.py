@@ -47,6 +47,7 @@ from xueji.registry.events import publish_resync
 from xueji.registry.imports import pages as import_pages
 from xueji.registry.imports import routes as import_routes
 from xueji.rights import erasure
+from xueji.rights import pages as rights_pages
 from xueji.rights import routes as rights_routes
 from xueji.sync import worker
 from xueji.sync.affected import Affected, Event
@@ -79,6 +80,7 @@ ROUTERS = (
     platform_pages,
     verification_pages,
     parent_pages,
+    rights_pages,
 )
 
 Reaction = Callable[[Session, Clock, Affected], None]

@@ -17,6 +17,7 @@ from tests.e2e.conftest import Headers
 from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.e2e.test_learning_api import drain
 from tests.e2e.test_parents_api import GUARDIAN, STRANGER, parent_headers, sign_up_again
+from tests.e2e.test_parents_api import PASSWORD as PARENT_PASSWORD
 from tests.registry_world import number
 from xueji.audit.models import AuditEntry
 from xueji.auth.models import Account
@@ -165,3 +166,36 @@ def purge(client: TestClient, *, retention_days: int) -> int:
     built = container(client)
     with built.sessions.begin() as session:
         return erasure.purge_left(session, built.clock, retention_days=retention_days)
+
+
+def test_the_page_asks_for_a_ticked_confirmation_and_lets_the_parent_withdraw(
+    client: TestClient, as_user: Headers
+) -> None:
+    studying_child(client, as_user)
+    client.get("/login")
+    token = client.cookies["xueji_csrf"]
+    signed = client.post(
+        "/login",
+        data={"username": GUARDIAN, "password": PARENT_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    page = client.get("/my-data")
+    assert (
+        page.status_code == 200 and "陈小明" in page.text and "export.pdf?student_id=" in page.text
+    )
+    student_id = int(page.text.split('name="student_id" value="')[1].split('"')[0])
+    form = {"csrf_token": token, "student_id": str(student_id)}
+    unticked = client.post("/my-data/erasure", data=form)
+    assert unticked.status_code == 422 and "请先勾选" in unticked.text
+    assert client.get(f"/api/v1/me/erasure?student_id={student_id}").json() == []
+    asked = client.post("/my-data/erasure", data={**form, "confirm": "yes"}, follow_redirects=False)
+    assert asked.status_code == 303
+    page = client.get("/my-data")
+    assert "冷静期中" in page.text and "撤回申请" in page.text
+    [wanted] = client.get(f"/api/v1/me/erasure?student_id={student_id}").json()
+    withdrawn = client.post(
+        f"/my-data/erasure/{wanted['id']}/withdraw", data={"csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert withdrawn.status_code == 303 and "已撤回" in client.get("/my-data").text

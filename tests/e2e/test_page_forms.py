@@ -23,6 +23,8 @@ SIGNED_IN_FORMS = [
     "/parent/applications",
     "/phone-change-applications/1/forward",
     "/ops/dead-letters/1/retry",
+    "/my-data/erasure",
+    "/my-data/erasure/1/withdraw",
 ]
 
 
