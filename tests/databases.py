@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 import xueji.audit.models
+import xueji.db.key_state
 import xueji.parents.models
 import xueji.platform.models
 import xueji.registry.enrollment.models

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import XUEJI, cli_env, run_cli
 
 
 def lines(output: str) -> list[dict[str, object]]:
@@ -192,3 +193,16 @@ def test_an_anchor_kept_elsewhere_catches_entries_removed_at_the_end(tmp_path: P
     assert f"锚点记录了 {last} 条" in caught.stderr
     refused = run_cli("audit", "verify", "--anchor", str(tmp_path / "xueji.db"), var_dir=tmp_path)
     assert refused.returncode != 0 and "ANCHOR_INVALID" in refused.stderr
+
+
+def test_a_process_with_another_master_key_refuses_to_start(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", var_dir=tmp_path).returncode == 0
+    assert run_cli("demo", "load", var_dir=tmp_path).returncode == 0
+    other = cli_env(tmp_path, XUEJI_SECRET_KEY="another key of thirty-two chars!")
+    for command in (("audit", "verify"), ("db", "upgrade"), ("serve", "--port", "1")):
+        refused = subprocess.run(
+            [str(XUEJI), *command], capture_output=True, text=True, env=other, timeout=60
+        )
+        assert refused.returncode != 0, command
+        assert "KEY_MISMATCH" in refused.stderr and "主密钥与数据库不符" in refused.stderr
+    assert run_cli("audit", "verify", var_dir=tmp_path).returncode == 0  # the right key

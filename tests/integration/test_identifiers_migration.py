@@ -21,6 +21,7 @@ from tests.integration.test_binary_indexes_migration import NOW, NUMBER, PHONE, 
 from xueji.audit import service as audit
 from xueji.auth.repository import AuthRepository
 from xueji.db import migrate
+from xueji.db.crypto import keyring
 from xueji.domain.clock import FixedClock
 from xueji.platform import service as accounts
 
@@ -116,5 +117,7 @@ def test_upgrade_takes_identifiers_out_of_the_clear_and_relinks_the_audit_log(
         assert list(actors) == ["account:2", "system", "account:1"]
         result = audit.verify(session)
         assert result.ok and result.checked == 3
+        stored = session.execute(text("SELECT fingerprint FROM key_state")).scalar_one()
+        assert stored == keyring().fingerprint
         with pytest.raises(Exception, match="append-only"), session.begin_nested():
             session.execute(text("DELETE FROM audit_log WHERE id = 3"))

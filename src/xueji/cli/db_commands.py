@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from xueji.cli.output import console
+from xueji.cli.output import console, fail
+from xueji.domain.errors import XuejiError
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -13,8 +14,14 @@ app = typer.Typer(no_args_is_help=True)
 def upgrade() -> None:
     from xueji.cli.scope import container
     from xueji.db import migrate
+    from xueji.db.crypto import keyring
+    from xueji.db.key_state import check_key
 
     built = container()
+    try:
+        check_key(built.engine, keyring())
+    except XuejiError as error:
+        raise fail(error) from None
     before = migrate.current_revision(built.engine)
     migrate.upgrade(built.engine)
     after = migrate.current_revision(built.engine)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from xueji.config import get_settings
 from xueji.container import Container
 from xueji.db import migrate
+from xueji.db.crypto import keyring
+from xueji.db.key_state import check_key
 from xueji.db.scope import transaction
 from xueji.domain.errors import XuejiError
 
@@ -19,10 +21,12 @@ def container() -> Container:
 
 
 def migrated_container() -> Container:
-    """The container, refusing to work on a database whose schema is not current."""
+    """The container, refusing to work on a database whose schema is not current or
+    that is written under another master key."""
     built = container()
     if not migrate.is_up_to_date(built.engine):
         raise XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
+    check_key(built.engine, keyring())
     return built
 
 

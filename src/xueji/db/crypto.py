@@ -44,6 +44,9 @@ class Keyring:
         self._aead = AESGCM(_derive(master, b"xueji/encryption/v1"))
         self._index_key = _derive(master, b"xueji/blind-index/v1")
         self._audit_key = _derive(master, b"xueji/audit-chain/v1")
+        self._fingerprint = hmac.new(
+            _derive(master, b"xueji/fingerprint/v1"), b"xueji", hashlib.sha256
+        ).hexdigest()[:16]
 
     def master_key(self) -> bytes:
         """The master key itself, for the helper processes of a large import (sent over
@@ -52,6 +55,12 @@ class Keyring:
 
     def __repr__(self) -> str:
         return "Keyring(…)"
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the master key without revealing it (``key_state``: the service refuses
+        to start with a key that is not the database's)."""
+        return self._fingerprint
 
     def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
         return self.encrypt_bytes(plaintext.encode("utf-8"), purpose=purpose)

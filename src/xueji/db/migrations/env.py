@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 # Each import registers its module's tables on the metadata.
 import xueji.audit.models
 import xueji.auth.models
+import xueji.db.key_state
 import xueji.parents.models
 import xueji.platform.models
 import xueji.registry.enrollment.models

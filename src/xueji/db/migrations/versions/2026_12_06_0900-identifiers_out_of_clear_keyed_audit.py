@@ -11,6 +11,7 @@
 * ``import_foreign_lookups``: each school's daily count of numbers enrolled at another
   school that its imports looked up.
 * ``erasure_requests``: the families' requests to erase a child's platform accounts.
+* ``key_state``: the fingerprint of the master key the database is written under.
 
 Needs the master key (``xueji db upgrade`` installs it). Irreversible: phones are gone
 from ``accounts`` and the old links are replaced; restore the pre-upgrade backup to go
@@ -23,6 +24,7 @@ Create Date: 2026-12-06 09:00:00.000000
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -110,6 +112,17 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_erasure_requests_student_id"), ["student_id"], unique=False
         )
+    key_state = op.create_table(
+        "key_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=32), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_key_state")),
+    )
+    op.bulk_insert(
+        key_state,
+        [{"id": 1, "fingerprint": ring.fingerprint, "set_at": dt.datetime.now(dt.UTC)}],
+    )
     _relink_audit_log(ring)
 
 
