@@ -167,18 +167,21 @@ def test_parent_with_an_unknown_phone_applies_and_is_bound_after_approval(
     assert page.locator("tr[data-application] [data-state]").first.inner_text() == "待班主任转交"
     page.get_by_role("button", name="退出登录").click()
 
+    masked = mask_phone(phone)
     sign_in(page, base, "haikou-teacher")
     page.goto(base + "/phone-change-applications")
-    row = page.locator("tr", has_text=phone)
+    row = page.locator("tr", has_text=masked)
     assert "李建国（父亲）138****8003" in row.inner_text()
+    assert phone not in row.inner_text() and row.get_by_text("查看完整号码").count() == 0
     row.get_by_role("button", name="转交学校").click()
-    assert page.locator("tr", has_text=phone).locator("[data-state]").inner_text() == "待学校审核"
+    assert page.locator("tr", has_text=masked).locator("[data-state]").inner_text() == "待学校审核"
     page.get_by_role("button", name="退出登录").click()
 
     sign_in(page, base, "haikou-admin")
     page.goto(base + "/phone-change-applications")
+    page.locator("tr", has_text=masked).get_by_role("link", name="查看完整号码（记入审计）").click()
     page.locator("tr", has_text=phone).get_by_role("button", name="审核通过").click()
-    state = page.locator("tr", has_text=phone).locator("[data-state]").inner_text()
+    state = page.locator("tr", has_text=masked).locator("[data-state]").inner_text()
     assert state.startswith("已通过")
     page.get_by_role("button", name="退出登录").click()
 

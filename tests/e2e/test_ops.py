@@ -14,6 +14,7 @@ from tests.e2e.conftest import Headers, create_student, run_cli
 from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.e2e.test_learning_api import drain
 from tests.registry_world import HAIKOU, number
+from xueji.audit import service as audit
 
 SYNC_KEYS = {
     "pending_events",
@@ -224,3 +225,15 @@ def test_a_sqlite_reader_killed_midway_fails_the_reconciliation_and_stops_the_ot
     assert f"exit {-9}" in str(failed.value)
     assert all(process.poll() is not None for process, _ in readers.processes)
     readers.close()
+
+
+def test_the_ops_page_shows_the_latest_audit_anchor(client: TestClient, as_user: Headers) -> None:
+    ops = as_user("ops")
+    before = client.get("/ops", headers=ops)
+    assert before.status_code == 200 and "尚未取过锚点" in before.text
+    assert "<section" not in before.text.split("<title>")[1].split("</title>")[0]
+    built = client.app.state.container  # type: ignore[attr-defined]
+    with built.sessions.begin() as session:
+        anchor = audit.take_anchor(session, built.clock)
+    shown = client.get("/ops", headers=ops).text
+    assert anchor.head in shown and f'data-metric="anchor_entries">{anchor.entries}<' in shown

@@ -96,16 +96,39 @@ def test_a_school_may_look_up_only_so_many_numbers_enrolled_elsewhere_a_day(
 ) -> None:
     monkeypatch.setattr(disclosure, "FOREIGN_ENROLLED_PER_DAY", 3)
     two = write_csv(tmp_path / "two.csv", [listed(n) for n in ELSEWHERE[:2]])
-    probe(session, clock, world, two)  # 2 of 3
+    assert probe(session, clock, world, two).rejected == 2  # 2 of 3
     again = write_csv(tmp_path / "again.csv", [listed(n) for n in ELSEWHERE[1:]])
     with pytest.raises(Throttled) as refused:
-        probe(session, clock, world, again)  # 2 more would make 4
+        probe(session, clock, world, again)  # 2 more would make 4: nothing said of its rows
     assert refused.value.code == "IMPORT_LOOKUP_LIMIT" and refused.value.retry_after > 0
-    assert len(entries(session, "registry.import_checked")) == 1  # the refusal told nothing
-    one = write_csv(tmp_path / "one.csv", [listed(ELSEWHERE[2])])
-    assert probe(session, clock, world, one).rejected == 1  # exactly the budget
+    [kept] = entries(session, "registry.import_refused")
+    assert len(audit.read_payload(kept)["enrolled_elsewhere"]) == 2
+    # the refusal spent the day: now every file is refused before it is read, whether
+    # its number is enrolled elsewhere or not, so the refusal answers nothing
+    for name, registry_no in (("foreign.csv", ELSEWHERE[2]), ("new.csv", number())):
+        with pytest.raises(Throttled):
+            probe(session, clock, world, write_csv(tmp_path / name, [listed(registry_no)]))
+    assert len(entries(session, "registry.import_checked")) == 1
     clock.advance(days=1)
     assert probe(session, clock, world, two).rejected == 2  # a new day, a new budget
+
+
+def test_through_the_api_the_refusal_and_its_record_are_kept(
+    session: Session,
+    clock: FixedClock,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(disclosure, "FOREIGN_ENROLLED_PER_DAY", 1)
+    path = write_csv(tmp_path / "two.csv", [listed(n) for n in ELSEWHERE[:2]])
+    with path.open("rb") as content:
+        outcome = import_upload(
+            session, clock, world.haikou_admin, school_code=HAIKOU, filename="two.csv",
+            content=content, dry_run=True,
+        )  # fmt: skip
+    assert isinstance(outcome, disclosure.BudgetSpent)  # returned: the caller commits it
+    assert len(entries(session, "registry.import_refused")) == 1
 
 
 def test_downloading_the_error_report_is_audited(
@@ -113,10 +136,12 @@ def test_downloading_the_error_report_is_audited(
 ) -> None:
     path = write_csv(tmp_path / "r.csv", [listed(ELSEWHERE[0])])
     with path.open("rb") as content:
-        _, token = import_upload(
+        outcome = import_upload(
             session, clock, world.haikou_admin, school_code=HAIKOU, filename="r.csv",
             content=content, dry_run=True,
         )  # fmt: skip
+    assert not isinstance(outcome, disclosure.BudgetSpent)
+    _, token = outcome
     assert token is not None
     assert entries(session, "registry.import_report_downloaded") == []
     assert report.fetch(session, clock, world.haikou_admin, token)

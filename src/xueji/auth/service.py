@@ -281,6 +281,13 @@ def sign_out(session: Session, token: str) -> None:
     AuthRepository(session).delete_session(hash_token(token))
 
 
+def principal_by_id(session: Session, account_id: int) -> Principal | None:
+    """The account's principal (an active account only), for work done later on its
+    behalf (a family's erasure, carried out after the cooling-off period)."""
+    account = AuthRepository(session).account_by_id(account_id)
+    return None if account is None or not account.is_active else Principal.of(account)
+
+
 def principal_by_username(session: Session, username: str) -> Principal | None:
     """The account signed in as ``username``, for modules that assign people (head
     teachers)."""

@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
-from xueji.db.crypto import registry_no_index
 from xueji.domain.enrollment import LEFT
 from xueji.domain.statuses import AccountStatus
 from xueji.platform.models import (
@@ -25,17 +24,14 @@ from xueji.platform.models import (
 )
 
 
-def accounts_of_child(session: Session, student_id: int, registry_no: str) -> list[int]:
-    """The child's student accounts: linked to the record, or typed with its number."""
+def accounts_of_child(session: Session, student_id: int) -> list[int]:
+    """The child's student accounts: those linked to the record (now or before a
+    revocation). An account that only typed the child's number is someone's claim, not
+    the child's data: staff deal with it through the unmatched-accounts queue."""
     return list(
         session.scalars(
             select(StudentAccount.id)
-            .where(
-                or_(
-                    StudentAccount.student_id == student_id,
-                    StudentAccount.registry_index == registry_no_index(registry_no),
-                )
-            )
+            .where(StudentAccount.student_id == student_id)
             .order_by(StudentAccount.id)
         )
     )

@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
+from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
-from xueji.domain.errors import Conflict, NotFound
+from xueji.domain.errors import Conflict, NotFound, ValidationFailed, XuejiError
 from xueji.platform import personal_data
 from xueji.registry.events import actor_of
-from xueji.registry.lookup import lookup
 from xueji.rights.models import ErasureRequest
 from xueji.rights.subject import Subject, subject_of
 
@@ -56,11 +56,18 @@ def request(
 
 
 def cancel(session: Session, clock: Clock, principal: Principal, request_id: int) -> ErasureRequest:
-    """Anyone who could have asked for the same child withdraws it, until it is done."""
+    """Anyone who could have asked for the same child withdraws it, until it is done.
+    Another child's request, or none, answers the same 404."""
     wanted = session.get(ErasureRequest, request_id, with_for_update=True)
-    subject = subject_of(session, principal, wanted.student_id if wanted else None)
-    if wanted is None or not _concerns(wanted, subject) or wanted.cancelled_at is not None:
-        raise NotFound("没有找到该注销申请")
+    gone = NotFound("没有找到该注销申请")
+    if wanted is None:
+        raise gone
+    try:
+        subject = subject_of(session, principal, wanted.student_id)
+    except (NotFound, ValidationFailed):
+        raise gone from None
+    if not _concerns(wanted, subject) or wanted.cancelled_at is not None:
+        raise gone
     if wanted.done_at is not None:
         raise Conflict("该注销申请已执行，无法撤回", code="ERASURE_DONE")
     wanted.cancelled_at = clock.now()
@@ -101,20 +108,41 @@ def run_due(session: Session, clock: Clock) -> int:
         .with_for_update()
     )
     for wanted in list(due):
-        accounts = _accounts_now(session, wanted)
-        wanted.erased = personal_data.erase(session, accounts)
+        subject = _standing_subject(session, wanted)
+        if subject is None:  # the requester may no longer ask for this child
+            wanted.cancelled_at = now
+            audit.record(
+                session, clock, audit.SYSTEM, action="rights.erasure_lapsed",
+                subject=_audit_subject(wanted), payload={"request_id": wanted.id},
+            )  # fmt: skip
+            continue
+        wanted.erased = personal_data.erase(session, _accounts_now(subject, wanted))
         wanted.done_at = now
-        subject = (
-            f"student:{wanted.student_id}"
-            if wanted.student_id
-            else (f"student_account:{wanted.student_account_id}")
-        )
         audit.record(
-            session, clock, audit.SYSTEM, action="rights.erased", subject=subject,
+            session, clock, audit.SYSTEM, action="rights.erased", subject=_audit_subject(wanted),
             payload={"request_id": wanted.id, "accounts": wanted.erased},
         )  # fmt: skip
         done += 1
     return done
+
+
+def _standing_subject(session: Session, wanted: ErasureRequest) -> Subject | None:
+    """What the requester may still ask about now (a parent still bound to the child, a
+    student still linked to it or still holding the account), or None."""
+    requester = auth.principal_by_id(session, wanted.requested_by)
+    if requester is None:
+        return None
+    try:
+        subject = subject_of(session, requester, wanted.student_id)
+    except XuejiError:
+        return None
+    return subject if _concerns(wanted, subject) else None
+
+
+def _audit_subject(wanted: ErasureRequest) -> str:
+    if wanted.student_id is not None:
+        return f"student:{wanted.student_id}"
+    return f"student_account:{wanted.student_account_id}"
 
 
 def purge_left(session: Session, clock: Clock, *, retention_days: int) -> int:
@@ -132,13 +160,11 @@ def purge_left(session: Session, clock: Clock, *, retention_days: int) -> int:
     return erased
 
 
-def _accounts_now(session: Session, wanted: ErasureRequest) -> list[int]:
+def _accounts_now(subject: Subject, wanted: ErasureRequest) -> list[int]:
+    """The child's accounts as they are now (one registered since goes too)."""
     if wanted.student_id is None:
         return [wanted.student_account_id] if wanted.student_account_id is not None else []
-    record = lookup(session, student_id=wanted.student_id)
-    if record is None:
-        return []
-    return personal_data.accounts_of_child(session, record.student_id, record.registry_no)
+    return subject.account_ids
 
 
 def _concerning(subject: Subject) -> Any:

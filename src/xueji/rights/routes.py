@@ -58,7 +58,7 @@ def erasure_requests(
     return [erasure.view(r) for r in erasure.requests_of(session, principal, student_id=student_id)]
 
 
-@router.post("/me/erasure", status_code=202, responses=error_answers(409))
+@router.post("/me/erasure", status_code=202, responses=error_answers(400, 409, 413))
 def request_erasure(
     request: Request,
     session: DbSession,

@@ -23,7 +23,6 @@ class Subject:
     student accounts that are the child's."""
 
     student_id: int | None
-    registry_no: str | None
     account_ids: list[int]
 
     @property
@@ -39,13 +38,13 @@ def subject_of(session: Session, principal: Principal, student_id: int | None) -
         linked = account.student_id is not None and account.active_registry_index is not None
         record = lookup(session, student_id=account.student_id) if linked else None
         if record is None:
-            return Subject(None, None, [account.id])
-        accounts = personal_data.accounts_of_child(session, record.student_id, record.registry_no)
-        return Subject(record.student_id, record.registry_no, accounts)
+            return Subject(None, [account.id])
+        accounts = personal_data.accounts_of_child(session, record.student_id)
+        return Subject(record.student_id, accounts)
     if principal.role is Role.PARENT:
         if student_id is None:
             raise ValidationFailed("请指明是哪个孩子（student_id）", code="CHILD_REQUIRED")
         record = children.bound_child(session, principal, student_id)
-        accounts = personal_data.accounts_of_child(session, record.student_id, record.registry_no)
-        return Subject(record.student_id, record.registry_no, accounts)
+        accounts = personal_data.accounts_of_child(session, record.student_id)
+        return Subject(record.student_id, accounts)
     raise Forbidden("只有学生本人或已绑定孩子的家长可以这样做")

@@ -82,11 +82,18 @@ class Maintenance:
         self.run_daily_jobs()
 
     def run_daily_jobs(self) -> None:
+        """Each due job runs in the transaction that takes its day's slot: a job that
+        fails gives the slot back (it is tried again at the next check, and logged), and
+        does not keep the others from running."""
         for name, job in self.daily:
-            with transaction(self.sessions) as session:
-                due = OutboxRepository(session).take_job(name, now=self.clock.now(), every=DAILY)
-            if not due:
+            try:
+                with transaction(self.sessions) as session:
+                    if not OutboxRepository(session).take_job(
+                        name, now=self.clock.now(), every=DAILY
+                    ):
+                        continue
+                    done = job(session, self.clock)
+            except Exception:
+                log.exception("告警：每日任务 %s 失败，稍后重试", name)
                 continue
-            with transaction(self.sessions) as session:
-                done = job(session, self.clock)
             log.info("每日任务 %s：%s", name, done)

@@ -48,7 +48,10 @@ def import_file(
         ),
     )
     if isinstance(outcome, XuejiError):
-        return render(request, "imports.html", {"result": None, "error": outcome}, status_code=422)
+        status = forms.refused_status(outcome)
+        return render(
+            request, "imports.html", {"result": None, "error": outcome}, status_code=status
+        )
     result, token = outcome
     return render(
         request,

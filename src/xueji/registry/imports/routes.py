@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from xueji.auth.deps import CurrentPrincipal
+from xueji.domain.errors import XuejiError
 from xueji.registry import scope
 from xueji.registry.imports import report as import_report
 from xueji.registry.imports.service import import_upload
 from xueji.web.deps import ClockDep, DbSession
-from xueji.web.errors import error_answers
+from xueji.web.errors import error_answers, error_response
 
 router = APIRouter(prefix="/api/v1", tags=["registry import"], responses=error_answers(401, 403))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,8 +33,13 @@ def template(principal: CurrentPrincipal) -> Response:
     )
 
 
-@router.post("/schools/{school_code}/imports", responses=error_answers(400, 404, 413, 422))
+@router.post(
+    "/schools/{school_code}/imports",
+    response_model=None,
+    responses=error_answers(400, 404, 413, 422, 429),
+)
 def upload(
+    request: Request,
     school_code: str,
     session: DbSession,
     clock: ClockDep,
@@ -41,9 +47,9 @@ def upload(
     file: Annotated[UploadFile, File(description="学生名单 .xlsx 或 .csv")],
     dry_run: Annotated[bool, Form()] = False,
     dry_run_query: Annotated[bool, Query(alias="dry_run")] = False,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     dry = dry_run or dry_run_query
-    result, token = import_upload(
+    outcome = import_upload(
         session,
         clock,
         principal,
@@ -52,6 +58,9 @@ def upload(
         content=file.file,
         dry_run=dry,
     )
+    if isinstance(outcome, XuejiError):
+        return error_response(outcome, request)
+    result, token = outcome
     return {
         **result.as_dict(),
         "dry_run": dry,

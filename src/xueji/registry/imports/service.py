@@ -59,9 +59,11 @@ def import_upload(
     filename: str,
     content: BinaryIO,
     dry_run: bool,
-) -> tuple[ImportResult, str | None]:
+) -> tuple[ImportResult, str | None] | disclosure.BudgetSpent:
     """The use case behind the API and the page: run an uploaded file through the import,
-    and keep an error report for its uploader if rows failed (returns the report's token)."""
+    and keep an error report for its uploader if rows failed (returns the report's token).
+    A file refused by the daily budget is returned, not raised: the refusal's record (the
+    spent budget, its audit entry) must be committed with the request."""
     filename = Path(filename).name
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
@@ -70,15 +72,18 @@ def import_upload(
         path = Path(folder) / f"upload{suffix}"
         with path.open("wb") as target:
             shutil.copyfileobj(content, target)
-        result = run_import(
-            session,
-            clock,
-            principal,
-            school_code=school_code,
-            path=path,
-            filename=filename,
-            dry_run=dry_run,
-        )
+        try:
+            result = run_import(
+                session,
+                clock,
+                principal,
+                school_code=school_code,
+                path=path,
+                filename=filename,
+                dry_run=dry_run,
+            )
+        except disclosure.BudgetSpent as refused:
+            return refused
         token = None
         if result.errors:
             reasons = {error.row: error.message for error in result.errors}
@@ -107,6 +112,7 @@ def run_import(
     scope.require_writer(principal)
     if principal.school_code != school.code:
         raise Forbidden("只能导入本校学生")
+    disclosure.refuse_if_spent(session, clock, principal, school.code)
     digest = _sha256(path)
     savepoint = session.begin_nested()
     try:
@@ -124,15 +130,20 @@ def run_import(
         columns = _stage_file(session, clock, run.id, path, result, progress)
         _classify(session, run.id, school.code, result, clock, columns)
         seen = disclosure.disclosed(session, run.id)
-        disclosure.check(session, clock, principal, school.code, seen)
         if dry_run:
             savepoint.rollback()
             result.import_id = None
+        if disclosure.spend(session, clock, principal, school.code, seen):
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise disclosure.refusal(
+                session, clock, principal, school.code, seen, filename=filename, digest=digest
+            )
+        if dry_run:
             _audit_dry_run(session, clock, principal, school.code, filename, digest, result, seen)
         else:
             apply_import(session, clock, principal, run, result, columns, seen)
             savepoint.commit()
-        disclosure.count(session, clock, principal, school.code, seen)
         return result
     except BaseException:
         if savepoint.is_active:
