@@ -11,6 +11,7 @@ out of error messages by the engine (``hide_parameters``).
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from urllib.parse import unquote
 
@@ -29,15 +30,26 @@ def redact(text: str) -> str:
 
 def _decoded(text: str) -> str:
     """The line as a reader would see it: percent-escapes decoded (invalid UTF-8 kept as
-    replacement characters), full-width letters and digits folded to ASCII."""
+    replacement characters), full-width letters and digits folded to ASCII. A control
+    character that decoding produced (``%0A`` in a path) is written escaped, so that a
+    request cannot forge a line of the log; the line's own line breaks (a traceback's)
+    stay."""
     for _ in range(_DECODE_PASSES):
-        if "%" not in text:
-            break
-        decoded = unquote(text, errors="replace")
+        decoded = _PERCENT_RUN.sub(_decode_run, text)
         if decoded == text:
             break
         text = decoded
     return unicodedata.normalize("NFKC", text)
+
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _decode_run(match: re.Match[str]) -> str:
+    return "".join(
+        f"\\x{ord(char):02x}" if unicodedata.category(char) == "Cc" else char
+        for char in unquote(match.group(0), errors="replace")
+    )
 
 
 class RedactingFormatter(logging.Formatter):

@@ -71,3 +71,18 @@ def test_redact_decodes_a_url_before_masking(path: str) -> None:
     redacted = redact(f'127.0.0.1:5000 - "GET {path} HTTP/1.1" 404')
     assert "440604201602110014" not in redacted and "13800138001" not in redacted
     assert "**" in redacted
+
+
+def test_a_decoded_line_break_cannot_forge_a_log_line() -> None:
+    forged = redact('"GET /x%0D%0A2026-12-06 INFO xueji admin signed in HTTP/1.1" 404')
+    assert "\n" not in forged and "\r" not in forged and "\\x0a" in forged
+    assert redact("Traceback:\n  line 1") == "Traceback:\n  line 1"  # the line's own breaks
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["+8613800138000", "8613800138000", "138-0013-8000", "138 0013 8000", "+86 138 0013 8000"],
+)
+def test_redact_masks_every_spelling_of_a_phone_that_sign_in_accepts(phone: str) -> None:
+    redacted = redact(f"sign-in name {phone} refused")
+    assert "0013" not in redacted and "8000" in redacted
