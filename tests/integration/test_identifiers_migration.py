@@ -21,7 +21,7 @@ from tests.integration.test_binary_indexes_migration import NOW, NUMBER, PHONE, 
 from xueji.audit import service as audit
 from xueji.auth.repository import AuthRepository
 from xueji.db import migrate
-from xueji.db.crypto import keyring
+from xueji.db.crypto import Keyring, install_keyring, keyring
 from xueji.domain.clock import FixedClock
 from xueji.platform import service as accounts
 
@@ -80,7 +80,8 @@ def write_old_rows(engine: Engine) -> None:
         for entry_id, actor_id, actor in ((1, 2, PHONE), (2, None, "system"), (3, 1, NUMBER)):
             row = {"id": entry_id, "at": NOW, "actor_id": actor_id, "actor": actor,
                    "action": "test", "school_code": None, "subject": f"student:{entry_id}",
-                   "payload": b"\x01sealed", "prev_hash": previous}  # fmt: skip
+                   "payload": keyring().encrypt("{}", purpose="audit.payload"),
+                   "prev_hash": previous}  # fmt: skip
             link = old_link(previous, row)
             connection.execute(table("audit_log").insert().values(**row, entry_hash=link))
             previous = link
@@ -121,3 +122,48 @@ def test_upgrade_takes_identifiers_out_of_the_clear_and_relinks_the_audit_log(
         assert stored == keyring().fingerprint
         with pytest.raises(Exception, match="append-only"), session.begin_nested():
             session.execute(text("DELETE FROM audit_log WHERE id = 3"))
+
+
+def test_a_staff_username_that_is_a_phone_is_replaced_and_logged(
+    old_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_old_rows(old_engine)
+    with old_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, username, role, school_code, display_name, "
+                "password_hash, is_active, created_at) VALUES (9, :phone, 'school_admin', "
+                "'1144060401', '', 'x', :yes, :now)"
+            ),
+            {"phone": "13900139009", "yes": True, "now": NOW},
+        )
+    migrate.upgrade(old_engine)
+    with Session(old_engine) as session:
+        staff = AuthRepository(session).account_by_sign_in_name("u0009")
+        assert staff is not None and staff.id == 9
+    assert "账号 9 的用户名含手机号或证件号" in caplog.text and "13900139009" not in caplog.text
+
+
+def test_an_audit_log_altered_before_the_upgrade_stops_it(old_engine: Engine) -> None:
+    write_old_rows(old_engine)
+    with old_engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        connection.execute(text("UPDATE audit_log SET subject = 'student:9' WHERE id = 2"))
+    with pytest.raises(RuntimeError, match="第 2 条"):
+        migrate.upgrade(old_engine)
+    assert migrate.current_revision(old_engine) == BEFORE  # nothing of it was applied
+
+
+def test_the_upgrade_refuses_a_key_that_cannot_read_the_data(old_engine: Engine) -> None:
+    write_old_rows(old_engine)
+    right = keyring()
+    install_keyring(Keyring(b"another master key, not the one"))
+    try:
+        with pytest.raises(RuntimeError, match="主密钥与数据库不符"):
+            migrate.upgrade(old_engine)
+    finally:
+        install_keyring(right)
+    assert migrate.current_revision(old_engine) == BEFORE

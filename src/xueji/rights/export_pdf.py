@@ -32,6 +32,8 @@ ACTIONS = {
     "rights.exported": "下载个人信息副本",
     "rights.erasure_requested": "申请注销平台账号",
     "rights.erasure_cancelled": "撤回注销申请",
+    "rights.erasure_lapsed": "注销申请失效（申请人已无权代为申请）",
+    "rights.erased": "注销平台账号",
 }
 
 

@@ -25,6 +25,9 @@ Create Date: 2026-12-06 09:00:00.000000
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import logging
 import re
 from typing import Any
 
@@ -36,7 +39,10 @@ down_revision = "9e4a6c2d8f13"
 branch_labels = None
 depends_on = None
 
+#: as ``domain.identifier_shapes`` has it today (a migration keeps its own copy: it must
+#: do tomorrow what it does today)
 _DIGIT_RUN = re.compile(r"[0-9]{11,}")
+log = logging.getLogger("xueji.migrations")
 _BATCH = 5_000
 
 ACCOUNTS = sa.table(
@@ -67,6 +73,7 @@ def _keyring() -> Any:
 
 def upgrade() -> None:
     ring = _keyring()
+    _check_key(ring)
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sign_in_index", sa.LargeBinary(length=16), nullable=True))
         batch_op.alter_column("username", existing_type=sa.String(length=64), nullable=True)
@@ -126,7 +133,40 @@ def upgrade() -> None:
     _relink_audit_log(ring)
 
 
+#: (table, column, purpose): one stored ciphertext of any of them proves the key
+CIPHERTEXTS = (
+    ("audit_log", "payload", "audit.payload"),
+    ("students", "registry_no", "student.registry_no"),
+    ("guardians", "phone", "guardian.phone"),
+    ("parent_accounts", "phone", "parent.phone"),
+)
+
+
+def _check_key(ring: Any) -> None:
+    """The fingerprint recorded below names the key this upgrade runs with: it must be
+    the key the data is written under, or every index and link computed here would be
+    wrong and the right key refused afterwards."""
+    connection = op.get_bind()
+    for table, column, purpose in CIPHERTEXTS:
+        stored = connection.execute(sa.text(f"SELECT {column} FROM {table} LIMIT 1")).scalar()
+        if stored is None:
+            continue
+        try:
+            ring.decrypt_bytes(bytes(stored), purpose=purpose)
+        except Exception:
+            raise RuntimeError(
+                "主密钥与数据库不符：用当前的 XUEJI_SECRET_KEY（或 var/secret.key）解不开库中已有的"
+                "数据。请用写入这些数据时的密钥运行 xueji db upgrade"
+            ) from None
+        return
+
+
 def _index_sign_in_names(ring: Any) -> None:
+    """Every account gets its sign-in index; a parent's username (the phone) goes; a
+    name that holds eleven or more digits in a row is replaced — a student's by ``s`` +
+    the account id (the registry number still signs the student in), anyone else's by
+    ``u`` + the account id — and each replacement is logged, so that the operator can
+    tell the people concerned."""
     from xueji.db.crypto import SIGN_IN_PURPOSE
 
     connection = op.get_bind()
@@ -138,11 +178,17 @@ def _index_sign_in_names(ring: Any) -> None:
         if role == "parent":
             shown = None
         elif _DIGIT_RUN.search(username):
-            name = shown = _free_student_no(account_id, taken)
-            connection.execute(
-                STUDENT_ACCOUNTS.update()
-                .where(STUDENT_ACCOUNTS.c.account_id == account_id)
-                .values(student_no=name)
+            name = shown = _free_name("s" if role == "student" else "u", account_id, taken)
+            if role == "student":
+                connection.execute(
+                    STUDENT_ACCOUNTS.update()
+                    .where(STUDENT_ACCOUNTS.c.account_id == account_id)
+                    .values(student_no=name)
+                )
+            log.warning(
+                "账号 %s 的用户名含手机号或证件号（连续 11 位以上数字），已改为 %s，请告知本人",
+                account_id,
+                name,
             )
         connection.execute(
             ACCOUNTS.update()
@@ -154,12 +200,12 @@ def _index_sign_in_names(ring: Any) -> None:
         )
 
 
-def _free_student_no(account_id: int, taken: set[str]) -> str:
-    """``s`` + the account id (``s0042``; ``s0042x1``… if that name is taken)."""
-    candidate, tries = f"s{account_id:04d}", 0
+def _free_name(prefix: str, account_id: int, taken: set[str]) -> str:
+    """``prefix`` + the account id (``s0042``; ``s0042x1``… if that name is taken)."""
+    candidate, tries = f"{prefix}{account_id:04d}", 0
     while candidate in taken:
         tries += 1
-        candidate = f"s{account_id:04d}x{tries}"
+        candidate = f"{prefix}{account_id:04d}x{tries}"
     taken.add(candidate)
     return candidate
 
@@ -176,37 +222,84 @@ def _hash_throttle_keys(ring: Any) -> None:
         )
 
 
-def _relink_audit_log(ring: Any) -> None:
-    """Account actors by id, then every link recomputed in id order, with the
-    append-only triggers lifted for the length of this transaction."""
-    from xueji.audit.chain import GENESIS, entry_hash
-    from xueji.audit.repository import RawEntry
+GENESIS = "0" * 64
+
+
+def _canonical(row: Any, actor: str) -> str:
+    """An entry's stored columns as the chain covers them (as ``audit.chain`` has it
+    today; kept here so that this migration does tomorrow what it does today)."""
+    return json.dumps(
+        [
+            row.id,
+            row.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            row.actor_id,
+            actor,
+            row.action,
+            row.school_code,
+            row.subject,
+            bytes(row.payload).hex(),
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _entries(connection: Any) -> Any:
+    """The log in id order, a batch at a time (a province's log does not fit in memory)."""
     from xueji.db.base import UTCDateTime
 
+    statement = sa.text(
+        "SELECT id, at, actor_id, actor, action, school_code, subject, payload, "
+        "prev_hash, entry_hash FROM audit_log WHERE id > :after ORDER BY id LIMIT :batch"
+    ).columns(at=UTCDateTime())
+    after = 0
+    while rows := connection.execute(statement, {"after": after, "batch": _BATCH}).all():
+        yield from rows
+        after = rows[-1].id
+
+
+def _check_old_chain(connection: Any) -> None:
+    """Before re-linking: the log as it stands must verify under the old, unkeyed link —
+    re-linking a log altered before the upgrade would seal the alteration."""
+    previous, expected = GENESIS, 1
+    for row in _entries(connection):
+        link = hashlib.sha256((previous + _canonical(row, row.actor)).encode("utf-8")).hexdigest()
+        if row.id != expected or row.prev_hash != previous or row.entry_hash != link:
+            raise RuntimeError(
+                f"升级前的审计日志已被改动（第 {row.id} 条，xueji audit verify 可复核）：重新链接会"
+                "掩盖这一改动，升级已中止。请先核查并恢复未被改动的备份，再升级"
+            )
+        previous, expected = link, expected + 1
+    head = connection.execute(sa.text("SELECT last_id, last_hash FROM audit_head")).one()
+    if (head.last_id, head.last_hash) != (expected - 1, previous):
+        raise RuntimeError(
+            "升级前的审计日志末尾的记录已被删除（与 audit_head 不符）：升级已中止。请先核查并恢复"
+            "未被改动的备份，再升级"
+        )
+
+
+def _relink_audit_log(ring: Any) -> None:
+    """The old chain checked; then account actors by id, and every link recomputed
+    under the audit-chain key in id order, with the append-only triggers lifted for the
+    length of this transaction."""
     connection = op.get_bind()
+    _check_old_chain(connection)
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
     else:
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER audit_log_no_{event}")
-    op.execute(
-        "UPDATE audit_log SET actor = 'account:' || CAST(actor_id AS VARCHAR(20)) "
-        "WHERE actor_id IS NOT NULL"
-    )
-    statement = sa.text(
-        "SELECT id, at, actor_id, actor, action, school_code, subject, payload, "
-        "prev_hash, entry_hash FROM audit_log ORDER BY id"
-    ).columns(at=UTCDateTime())
-    previous, last_id, pending = GENESIS, 0, []
     update = sa.text(
-        "UPDATE audit_log SET prev_hash = :prev, entry_hash = :link WHERE id = :entry_id"
+        "UPDATE audit_log SET actor = :actor, prev_hash = :prev, entry_hash = :link "
+        "WHERE id = :entry_id"
     )
-    for row in connection.execute(statement).all():
-        entry = RawEntry(*row)._replace(prev_hash=previous)
-        link = entry_hash(entry, ring)
-        pending.append({"prev": previous, "link": link, "entry_id": entry.id})
-        previous, last_id = link, entry.id
+    previous, last_id, pending = GENESIS, 0, []
+    for row in _entries(connection):
+        actor = f"account:{row.actor_id}" if row.actor_id is not None else row.actor
+        link = ring.audit_link(previous, _canonical(row, actor))
+        pending.append({"actor": actor, "prev": previous, "link": link, "entry_id": row.id})
+        previous, last_id = link, row.id
         if len(pending) >= _BATCH:
             connection.execute(update, pending)
             pending = []
