@@ -44,7 +44,7 @@ def sign_in(
 
 def test_account_round_trip_keeps_extension_b_names(session: Session, clock: FixedClock) -> None:
     principal = make(session, clock)
-    stored = AuthRepository(session).account_by_username("haikou-admin")
+    stored = AuthRepository(session).account_by_sign_in_name("haikou-admin")
     assert stored is not None
     assert stored.display_name == "𠮷田老师"
     assert principal.role is Role.SCHOOL_ADMIN
@@ -87,7 +87,7 @@ def test_scope_must_fit_the_role(
             school_code=school,
         )
     assert caught.value.code == code
-    assert AuthRepository(session).account_by_username("someone") is None
+    assert AuthRepository(session).account_by_sign_in_name("someone") is None
 
 
 def test_sign_in_opens_a_session_that_expires(session: Session, clock: FixedClock) -> None:

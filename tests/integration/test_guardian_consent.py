@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.audit_links import unkeyed_link
 from tests.databases import migrated_engine
 from tests.integration.test_platform_sync import drain
 from tests.registry_world import (
@@ -676,7 +677,12 @@ def publish_as_before(session: Session, clock: Any, **event: Any) -> None:
 def test_accounts_active_before_the_migration_stay_active_until_reclaimed(
     legacy_engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # written as the code of that revision wrote: events without lanes, unkeyed audit
+    # links, accounts without a sign-in index (the column lent for the fill only)
     monkeypatch.setattr(outbox, "publish", publish_as_before)
+    monkeypatch.setattr(audit, "entry_hash", unkeyed_link)
+    with legacy_engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE accounts ADD COLUMN sign_in_index BLOB")
     with Session(legacy_engine, expire_on_commit=False) as old:
         world = build_world(old, clock)
         located = register(old, clock, world)  # 陈小明, guardian 13800138001
@@ -706,6 +712,8 @@ def test_accounts_active_before_the_migration_stay_active_until_reclaimed(
                 )
             )
         old.commit()
+    with legacy_engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE accounts DROP COLUMN sign_in_index")
     migrate.upgrade(legacy_engine)
     monkeypatch.undo()
     while worker.run_once(sessionmaker(legacy_engine), clock, apply_registry_events):

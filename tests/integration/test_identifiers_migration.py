@@ -6,16 +6,15 @@ with the keyed link — ``verify`` passes after, as it did before."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, MetaData, Table, text
 from sqlalchemy.orm import Session
 
+from tests.audit_links import unkeyed_link
 from tests.databases import BACKENDS, migrated_engine
 from tests.integration.test_binary_indexes_migration import NOW, NUMBER, PHONE, write_legacy_rows
 from xueji.audit import service as audit
@@ -42,16 +41,7 @@ def old_engine(
 
 def old_link(previous: str, row: dict[str, object]) -> str:
     """The audit link as the code of that time computed it (plain SHA-256)."""
-    at = row["at"]
-    assert isinstance(at, dt.datetime)
-    canonical = json.dumps(
-        [row["id"], at.astimezone(dt.UTC).isoformat(timespec="microseconds"), row["actor_id"],
-         row["actor"], row["action"], row["school_code"], row["subject"],
-         bytes(row["payload"]).hex()],  # type: ignore[call-overload]
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )  # fmt: skip
-    return hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
+    return unkeyed_link(SimpleNamespace(**{**row, "prev_hash": previous}))
 
 
 def write_old_rows(engine: Engine) -> None:

@@ -4,14 +4,11 @@ the newest entries) is caught by an anchor kept elsewhere."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from tests import audit_links
 from tests.registry_world import World, build_world, drop_append_only_triggers, number, register
 from xueji.audit import service as audit
 from xueji.audit.chain import entry_hash
@@ -50,22 +47,7 @@ def relink(session: Session, start: int, link: object) -> None:
 
 
 def unkeyed_link(previous: str, row: object) -> str:
-    """The chain as it was before it was keyed: plain SHA-256 anyone can compute."""
-    canonical = json.dumps(
-        [
-            row.id,  # type: ignore[attr-defined]
-            row.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),  # type: ignore[attr-defined]
-            row.actor_id,  # type: ignore[attr-defined]
-            row.actor,  # type: ignore[attr-defined]
-            row.action,  # type: ignore[attr-defined]
-            row.school_code,  # type: ignore[attr-defined]
-            row.subject,  # type: ignore[attr-defined]
-            bytes(row.payload).hex(),  # type: ignore[attr-defined]
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
+    return audit_links.unkeyed_link(row)
 
 
 def keyed_link(previous: str, row: object) -> str:

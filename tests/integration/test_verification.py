@@ -374,8 +374,8 @@ def test_each_look_at_the_queue_is_audited_with_the_accounts_shown(
         page(session, clock, world.huajing_admin)
     viewed = entries(session, "unmatched_accounts.viewed")
     assert [(e.actor, e.actor_id, e.subject, e.school_code) for e in viewed] == [
-        ("haikou-admin", world.haikou_admin.account_id, f"school:{HAIKOU}", HAIKOU),
-        ("foshan", world.foshan.account_id, f"school:{HAIKOU}", HAIKOU),
+        (f"account:{who.account_id}", who.account_id, f"school:{HAIKOU}", HAIKOU)
+        for who in (world.haikou_admin, world.foshan)
     ]
     assert [audit.read_payload(e) for e in viewed] == [
         {"account_ids": [first.id]},

@@ -79,7 +79,7 @@ def request_erasure(
     return erasure.view(wanted)
 
 
-@router.delete("/me/erasure/{request_id}", responses=error_answers(409))
+@router.delete("/me/erasure/{request_id}", responses=error_answers(409, 413))
 def withdraw_erasure(
     request_id: int, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
