@@ -7,7 +7,6 @@ daily job also purges accounts of children who left long ago."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from tests.e2e.test_accounts_api import REGISTRATION, register_and_consent
 from tests.e2e.test_learning_api import drain
 from tests.e2e.test_parents_api import GUARDIAN, STRANGER, parent_headers, sign_up_again
 from tests.e2e.test_parents_api import PASSWORD as PARENT_PASSWORD
+from tests.e2e.test_registry_api import pdf_text
 from tests.registry_world import number
 from xueji.audit.models import AuditEntry
 from xueji.auth.models import Account
@@ -79,9 +79,7 @@ def test_the_student_and_a_bound_parent_get_everything_about_the_child(
     assert theirs.status_code == 200 and theirs.json()["accounts"] == copy["accounts"]
     pdf = client.get(f"/api/v1/me/export.pdf?student_id={child_id(client, parent)}", headers=parent)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    text = subprocess.run(
-        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
-    ).stdout.decode("utf-8")
+    text = pdf_text(pdf.content)
     assert "陈小明" in text and "佛山·科学" in text and number() in text
     assert actions(client).count("rights.exported") == 3
 
