@@ -74,6 +74,20 @@ def test_import_then_correct_through_the_pages(
     page.get_by_role("button", name="保存更正").click()
     assert page.get_by_role("status").inner_text() == "已保存更正，并已通知平台刷新。"
     assert page.locator("h1").inner_text() == "周晓明"
+    # the same file again: the check names the student and field; importing keeps the fix
+    page.get_by_role("link", name="批量导入").click()
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="检查").click()
+    assert page.locator("[data-count=differs]").inner_text() == "1"
+    differs = page.locator("table[data-changes]").inner_text()
+    assert "姓名" in differs and "周晓明" in differs and "周小明" in differs
+    page.set_input_files("input[type=file]", str(path))
+    page.get_by_role("button", name="导入").click()
+    assert page.locator("[data-count=changed]").inner_text() == "0"
+    page.get_by_role("link", name="学生名单").click()
+    page.get_by_label("姓名或学籍号").fill(wrong_name)
+    page.get_by_role("button", name="查询").click()
+    assert page.get_by_role("link", name="周晓明").count() == 1
 
 
 def sign_in(page: Any, base: str, username: str, landing: str = "/") -> None:

@@ -65,6 +65,8 @@ def test_cli_import_contract(tmp_path: Path) -> None:
                 "message": "校验码错误：按前 17 位计算，最后一位应为“0”，实际为“4”",
             }
         ],
+        "differs": 0,
+        "changes": [],
     }
     report = tmp_path / "report.xlsx"
     done = run_cli(
@@ -86,6 +88,25 @@ def test_cli_import_contract(tmp_path: Path) -> None:
         "registry", "import", str(path), "--school", HAIKOU_SCHOOL_CODE, "--json", var_dir=var
     )
     assert json.loads(again.stdout)["unchanged"] == 1
+    # a file that differs from the registry: reported, applied only with --update
+    renamed = write_csv(tmp_path / "b.csv", [renamed_row(rows[0])])
+    kept = _import(var, renamed, "--school", HAIKOU_SCHOOL_CODE, "--json")
+    assert kept.returncode == 0, kept.stderr
+    kept_body = json.loads(kept.stdout)
+    assert (kept_body["changed"], kept_body["differs"]) == (0, 1)
+    [change] = kept_body["changes"]
+    assert change["row"] == 2 and "**" in change["registry_no"]
+    assert change["fields"] == [
+        {"field": "name", "label": "姓名", "current": "周一", "file": "周壹"}
+    ]
+    human = _import(var, renamed, "--school", HAIKOU_SCHOOL_CODE, "--dry-run")
+    assert "与文件不同 1" in human.stdout and "姓名 周一 → 周壹" in human.stdout
+    applied = _import(var, renamed, "--school", HAIKOU_SCHOOL_CODE, "--update", "--json")
+    assert (json.loads(applied.stdout)["changed"], json.loads(applied.stdout)["differs"]) == (1, 1)
+
+
+def renamed_row(cells: list[str]) -> list[str]:
+    return [cells[0], "周壹", *cells[2:]]
 
 
 def _import(var: Path, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -253,6 +274,19 @@ def test_api_upload_dry_run_commit_and_report(
     assert (done["new"], done["dry_run"]) == (1, False)
     student = client.get(f"/api/v1/students/{number(sequence='005')}", headers=admin)
     assert student.json()["name"] == "周一"
+    renamed = {"file": ("名单.csv", path.read_bytes().replace("周一".encode(), "周壹".encode()))}
+    kept = client.post(url, files=renamed, headers=admin).json()
+    assert (kept["changed"], kept["differs"]) == (0, 1)
+    assert (
+        client.get(f"/api/v1/students/{number(sequence='005')}", headers=admin).json()["name"]
+        == "周一"
+    )
+    updated = client.post(url, files=renamed, data={"update": "true"}, headers=admin).json()
+    assert (updated["changed"], updated["differs"]) == (1, 1)
+    assert (
+        client.get(f"/api/v1/students/{number(sequence='005')}", headers=admin).json()["name"]
+        == "周壹"
+    )
     other = client.post(url, files=files, headers=as_user("huajing-admin"))
     assert other.status_code == 404
     template = client.get("/api/v1/import-template.xlsx", headers=admin)

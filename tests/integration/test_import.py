@@ -39,7 +39,13 @@ def world(session: Session, clock: FixedClock) -> World:
 
 
 def run(
-    session: Session, clock: FixedClock, world: World, path: Path, dry_run: bool = False
+    session: Session,
+    clock: FixedClock,
+    world: World,
+    path: Path,
+    dry_run: bool = False,
+    *,
+    update: bool = False,
 ) -> ImportResult:
     return run_import(
         session,
@@ -49,6 +55,7 @@ def run(
         path=path,
         filename=path.name,
         dry_run=dry_run,
+        update=update,
     )
 
 
@@ -120,8 +127,8 @@ def test_changed_row_is_a_correction(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
     register(session, clock, world, name="陈晓明")
-    result = run(session, clock, world, write_csv(tmp_path / "a.csv", GOOD[:1]))
-    assert (result.new, result.changed) == (0, 1)
+    result = run(session, clock, world, write_csv(tmp_path / "a.csv", GOOD[:1]), update=True)
+    assert (result.new, result.changed, result.differs) == (0, 1, 1)
     located = service.locate(session, clock, world.haikou_admin, number())
     assert located.student.name == "陈小明" and len(located.guardians) == 2
     last = outbox.events_of(session, located.student.id)[-1]
@@ -135,6 +142,57 @@ def test_changed_row_is_a_correction(
     assert payload["reason"] == "批量导入"
 
 
+def test_a_reimport_never_undoes_a_correction_and_says_what_differs(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    """The walk of a clerk: import 马 沐阳, correct the name by hand, import the same file
+    again — the correction stays; the check says which student and field differ."""
+    path = write_csv(tmp_path / "class.csv", [row(number(), "马 沐阳", phone="13800138009")])
+    assert run(session, clock, world, path).new == 1
+    service.correct_student(
+        session, clock, world.haikou_admin, registry_no=number(),
+        changes={"name": "马沐阳"}, reason="按户口簿更正",
+    )  # fmt: skip
+    before = outbox.events_of(session, student_id(session))
+    for dry_run in (True, False):
+        again = run(session, clock, world, path, dry_run)
+        assert (again.new, again.changed, again.unchanged, again.differs) == (0, 0, 0, 1)
+        [change] = again.as_dict()["changes"]  # type: ignore[misc]
+        assert change == {
+            "row": 2,
+            "registry_no": "G4406**********0014",
+            "fields": [{"field": "name", "label": "姓名", "current": "马沐阳", "file": "马 沐阳"}],
+        }
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.name == "马沐阳"
+    assert outbox.events_of(session, student_id(session)) == before
+    updated = run(session, clock, world, path, update=True)
+    assert (updated.changed, updated.differs) == (1, 1)
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.name == "马 沐阳"
+
+
+def test_differing_guardian_phones_are_reported_masked(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    register(session, clock, world)
+    path = write_csv(tmp_path / "p.csv", [row(number(), "陈小明", phone="13700137001")])
+    [change] = run(session, clock, world, path, dry_run=True).changes
+    [guardians] = change.fields
+    assert guardians.field == "guardians"
+    assert (guardians.current, guardians.file) == (
+        "陈大明（父亲）138****8001",
+        "陈大明（父亲）137****7001",
+    )
+    assert "13700137001" not in str(change.as_dict())
+
+
+def student_id(session: Session) -> int:
+    record = lookup(session, registry_no=number())
+    assert record is not None
+    return record.student_id
+
+
 def test_a_file_without_the_optional_columns_leaves_class_and_second_guardian_alone(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
@@ -145,7 +203,7 @@ def test_a_file_without_the_optional_columns_leaves_class_and_second_guardian_al
     new_phone = [number(), "陈小明", "男", "2016-02-11", "陈大明", "父亲", "13700137001"]
     path = tmp_path / "phones.csv"
     path.write_text(",".join(required) + "\n" + ",".join(new_phone) + "\n", encoding="utf-8")
-    result = run(session, clock, world, path)
+    result = run(session, clock, world, path, update=True)
     assert (result.new, result.changed, result.unchanged) == (0, 1, 0)
     after = lookup(session, registry_no=number())
     assert after is not None and after.class_id == before.class_id
@@ -155,12 +213,12 @@ def test_a_file_without_the_optional_columns_leaves_class_and_second_guardian_al
     )
     last = outbox.events_of(session, after.student_id)[-1]
     assert last.payload["changed"] == ["guardians"]
-    again = run(session, clock, world, path)
+    again = run(session, clock, world, path, update=True)
     assert (again.changed, again.unchanged) == (0, 1)
     emptied = write_csv(
         tmp_path / "emptied.csv", [row(number(), "陈小明", grade="", class_name="")]
     )
-    assert run(session, clock, world, emptied).changed == 1
+    assert run(session, clock, world, emptied, update=True).changed == 1
     cleared = lookup(session, registry_no=number())
     assert cleared is not None and cleared.class_id is None
     assert len(cleared.guardian_phone_indexes) == 1, "empty cells of present columns do clear"
@@ -314,7 +372,8 @@ def test_a_third_guardian_no_file_column_can_hold_is_kept(
     same = row(number(), "陈小明", second=("林秀英", "母亲", "13800138002"))
     assert run(session, clock, world, write_csv(tmp_path / "same.csv", [same])).unchanged == 1
     moved = row(number(), "陈小明", phone="13700137001", second=("林秀英", "母亲", "13800138002"))
-    assert run(session, clock, world, write_csv(tmp_path / "new.csv", [moved])).changed == 1
+    moving = write_csv(tmp_path / "new.csv", [moved])
+    assert run(session, clock, world, moving, update=True).changed == 1
     record = lookup(session, registry_no=number())
     assert record is not None and record.guardian_phone_indexes == tuple(
         phone_index(phone) for phone in ("13700137001", "13800138002", "13800138003")

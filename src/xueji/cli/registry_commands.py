@@ -28,6 +28,12 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="学生名单文件")],
     school: Annotated[str, typer.Option("--school", help="学校标识码")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查并统计，不写入")] = False,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update", help="已有学生以文件为准更新（每处修改记入学生的历史）；默认保持不变"
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="把被拒绝的行写入此 xlsx 错误报告")
@@ -66,6 +72,7 @@ def import_file(
                 path=file,
                 filename=file.name,
                 dry_run=dry_run,
+                update=update,
                 progress=lambda rows: progress.advance(task, rows),
             )
     except XuejiError as error:
@@ -84,18 +91,30 @@ def import_file(
     if as_json:
         print_json(result.as_dict())
     else:
-        _print_summary(result, dry_run=dry_run)
+        _print_summary(result, dry_run=dry_run, update=update)
     if result.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _print_summary(result: ImportResult, *, dry_run: bool) -> None:
+def _print_summary(result: ImportResult, *, dry_run: bool, update: bool) -> None:
     action = "检查完成（未写入）" if dry_run else "导入完成"
     console.print(
         f"{action}：新增 {result.new}，修改 {result.changed}，未变 {result.unchanged}，"
-        f"拒绝 {result.rejected}",
+        f"与文件不同 {result.differs}，拒绝 {result.rejected}",
         highlight=False,
     )
+    if result.differs:
+        kept = (
+            "将以文件为准更新" if update else "保持学籍中的信息不变（加 --update 以文件为准更新）"
+        )
+        console.print(f"已有学生与文件不同 {result.differs} 人，{kept}：", highlight=False)
+        for change in result.changes[:20]:
+            fields = "；".join(f"{f.label} {f.current} → {f.file}" for f in change.fields)
+            console.print(f"  第 {change.row} 行 {change.registry_no}：{fields}", highlight=False)
+        if result.differs > 20:
+            console.print(
+                f"  …… 另有 {result.differs - 20} 人，完整列表请用 --json", highlight=False
+            )
     for row_error in result.errors[:20]:
         console.print(
             f"  第 {row_error.row} 行 {row_error.code}：{row_error.message}", highlight=False

@@ -12,12 +12,15 @@ from xueji.audit import service as audit
 from xueji.auth.service import Principal
 from xueji.db.crypto import Keyring, keyring
 from xueji.domain.clock import Clock
+from xueji.domain.codes import Gender
+from xueji.domain.masking import mask, mask_phone
+from xueji.domain.relations import relation_label
 from xueji.registry import events, schools
 from xueji.registry.enrollment import admission
 from xueji.registry.imports.disclosure import Disclosed
 from xueji.registry.imports.models import ImportRow, ImportRun
 from xueji.registry.imports.repository import ImportRepository
-from xueji.registry.imports.schemas import ImportResult
+from xueji.registry.imports.schemas import FieldChange, ImportResult, RowChange
 from xueji.registry.models import Guardian, Student
 from xueji.registry.repository import RegistryRepository
 
@@ -58,9 +61,10 @@ def _staged_guardians(row: ImportRow, columns: FileColumns) -> list[tuple[str, s
 
 
 def compare_existing(
-    session: Session, import_id: int, school_code: str, columns: FileColumns
+    session: Session, import_id: int, school_code: str, columns: FileColumns, result: ImportResult
 ) -> None:
-    """Mark each staged row of a student already at this school changed or unchanged."""
+    """Mark each staged row of a student already at this school changed or unchanged, and
+    note in ``result`` every field a changed one differs in."""
     repository = ImportRepository(session)
     pairs = repository.existing_pairs(import_id)
     if not pairs:
@@ -70,18 +74,68 @@ def compare_existing(
     changed: list[int] = []
     unchanged: list[int] = []
     for row, student in pairs:
-        current = [(g.name, g.relation, g.phone_index) for g in guardians.get(student.id, [])]
-        current = current[: columns.guardians_in_file]
-        same = (
-            row.name == student.name
-            and row.gender == student.gender
-            and row.birth_date == student.birth_date
-            and (not columns.has_class or _class_of(row) == classes.get(student.class_id or -1))
-            and _staged_guardians(row, columns) == current
-        )
-        (unchanged if same else changed).append(row.row)
+        current = guardians.get(student.id, [])[: columns.guardians_in_file]
+        fields = _differences(row, student, current, classes, columns)
+        if not fields:
+            unchanged.append(row.row)
+            continue
+        changed.append(row.row)
+        result.note_change(RowChange(row.row, mask(student.registry_no), fields))
     repository.set_kind(import_id, changed, "changed")
     repository.set_kind(import_id, unchanged, "unchanged")
+
+
+def _differences(
+    row: ImportRow,
+    student: Student,
+    current: list[Guardian],
+    classes: dict[int, tuple[int, str]],
+    columns: FileColumns,
+) -> list[FieldChange]:
+    """The fields the file would change, registry value beside the file's."""
+    found: list[FieldChange] = []
+    if row.name != student.name:
+        found.append(FieldChange("name", "姓名", student.name, row.name))
+    if row.gender != student.gender:
+        found.append(
+            FieldChange("gender", "性别", Gender(student.gender).label, Gender(row.gender).label)
+        )
+    if row.birth_date != student.birth_date:
+        found.append(
+            FieldChange(
+                "birth_date", "出生日期", student.birth_date.isoformat(), row.birth_date.isoformat()
+            )
+        )
+    registry_class = classes.get(student.class_id or -1)
+    if columns.has_class and _class_of(row) != registry_class:
+        found.append(
+            FieldChange("class", "班级", _class_label(registry_class), _class_label(_class_of(row)))
+        )
+    staged = _staged_guardians(row, columns)
+    if staged != [(g.name, g.relation, g.phone_index) for g in current]:
+        ring = keyring()
+        ciphers = [row.g1_phone_cipher, row.g2_phone_cipher][: len(staged)]
+        found.append(
+            FieldChange(
+                "guardians",
+                "监护人",
+                "；".join(_guardian_label(g.name, g.relation, g.phone) for g in current),
+                "；".join(
+                    _guardian_label(name, relation, _phone(ring, cipher))
+                    for (name, relation, _), cipher in zip(staged, ciphers, strict=True)
+                    if cipher is not None
+                ),
+            )
+        )
+    return found
+
+
+def _class_label(school_class: tuple[int, str] | None) -> str:
+    return school_class[1] if school_class and school_class[1] else "未分班"
+
+
+def _guardian_label(name: str, relation: str, phone: str) -> str:
+    return f"{name}（{relation_label(relation)}）{mask_phone(phone)}"
 
 
 def check_admissions(session: Session, import_id: int) -> None:
@@ -130,10 +184,17 @@ def _class_of(row: ImportRow) -> tuple[int, str] | None:
 
 
 def ensure_classes(
-    session: Session, clock: Clock, principal: Principal, import_id: int, school_code: str
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    import_id: int,
+    school_code: str,
+    *,
+    update: bool,
 ) -> None:
+    """The classes the rows to write name (an existing student's only with ``update``)."""
     registry = RegistryRepository(session)
-    for grade, name in ImportRepository(session).class_pairs(import_id):
+    for grade, name in ImportRepository(session).class_pairs(import_id, changed=update):
         if registry.class_named(school_code, grade, name) is None:
             schools.create_class(
                 session, clock, principal, school_code=school_code, grade=grade, name=name
@@ -235,15 +296,19 @@ def apply_import(
     result: ImportResult,
     columns: FileColumns,
     seen: Disclosed,
+    *,
+    update: bool,
 ) -> None:
-    """Write a checked import: its classes, new students set-wise, changed and admitted
-    students one by one, the run's counts and one summary audit entry; then drop the
-    staging table."""
+    """Write a checked import: its classes, new students set-wise, admitted students one
+    by one, existing students whose values differ only with ``update`` (one by one, each
+    a correction with the import as its reason), the run's counts and one summary audit
+    entry; then drop the staging table."""
     repository = ImportRepository(session)
     now = clock.now()
-    ensure_classes(session, clock, principal, run.id, run.school_code)
+    ensure_classes(session, clock, principal, run.id, run.school_code, update=update)
     repository.insert_new(run.id, run.school_code, now)
-    apply_changed(session, clock, principal, run.id, columns)
+    if update:
+        apply_changed(session, clock, principal, run.id, columns)
     apply_admissions(session, clock, principal, run.id, run.school_code, columns)
     run.new, run.changed = result.new, result.changed
     run.unchanged, run.rejected = result.unchanged, result.rejected
@@ -258,6 +323,8 @@ def apply_import(
             "file": run.filename,
             "sha256": run.sha256,
             **result.counts(),
+            "differs": result.differs,
+            "update": update,
             **seen.audit_payload(),
         },
     )

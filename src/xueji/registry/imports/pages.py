@@ -32,6 +32,7 @@ def import_file(
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File()],
     mode: Annotated[str, Form(max_length=10)] = "check",
+    update: Annotated[bool, Form()] = False,
 ) -> Response:
     scope.require_writer(principal)
     dry_run = mode != "commit"
@@ -45,6 +46,7 @@ def import_file(
             filename=file.filename or "",
             content=file.file,
             dry_run=dry_run,
+            update=update,
         ),
     )
     if isinstance(outcome, XuejiError):
@@ -59,6 +61,7 @@ def import_file(
         {
             "result": result,
             "dry_run": dry_run,
+            "update": update,
             "filename": file.filename,
             "report_url": f"/api/v1/import-reports/{token}.xlsx" if token else None,
         },

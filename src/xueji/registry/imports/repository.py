@@ -124,14 +124,17 @@ class ImportRepository(Repository):
                 .values(**values)
             )
 
-    def class_pairs(self, import_id: int) -> list[tuple[int, str]]:
+    def class_pairs(self, import_id: int, *, changed: bool) -> list[tuple[int, str]]:
+        """The classes named by the rows to write: new, admitted, and (``changed``) the
+        existing students whose values the import applies."""
+        kinds = ("changed", "admitted") if changed else ("admitted",)
         return [
             (int(grade or 0), str(name))
             for grade, name in self.session.execute(
                 select(R.grade, R.class_name)
                 .where(
                     R.import_id == import_id,
-                    or_(NEW, R.kind.in_(("changed", "admitted"))),
+                    or_(NEW, R.kind.in_(kinds)),
                     R.grade.is_not(None),
                 )
                 .distinct()

@@ -47,6 +47,7 @@ def upload(
     file: Annotated[UploadFile, File(description="学生名单 .xlsx 或 .csv")],
     dry_run: Annotated[bool, Form()] = False,
     dry_run_query: Annotated[bool, Query(alias="dry_run")] = False,
+    update: Annotated[bool, Form()] = False,
 ) -> dict[str, Any] | Response:
     dry = dry_run or dry_run_query
     outcome = import_upload(
@@ -57,6 +58,7 @@ def upload(
         filename=file.filename or "",
         content=file.file,
         dry_run=dry,
+        update=update,
     )
     if isinstance(outcome, XuejiError):
         return error_response(outcome, request)

@@ -7,10 +7,13 @@
    (still there: rejected; graduated or withdrawn from it: to be admitted, see
    ``enrollment.admission``), new, or existing here (then compared: changed or unchanged).
 3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
-   changed rows through the same audit-and-event path as a correction, admissions one by
-   one like a registration by hand, records the run, and drops the (temporary) staging
-   table — all in the caller's transaction, so a process killed half-way leaves the
-   registry exactly as it was.
+   admissions one by one like a registration by hand, records the run, and drops the
+   (temporary) staging table — all in the caller's transaction, so a process killed
+   half-way leaves the registry exactly as it was. An existing student whose file values
+   differ is left as the registry has it (a correction made since the file was written
+   must not be undone by importing it again) and reported field by field; with
+   ``update`` the file's values are applied through the same audit-and-event path as a
+   correction, the import as its reason.
 
 New registrations are audited by one summary entry (file name, SHA-256, counts); each
 changed or admitted student gets its own entry with before and after. A dry run is
@@ -59,6 +62,7 @@ def import_upload(
     filename: str,
     content: BinaryIO,
     dry_run: bool,
+    update: bool = False,
 ) -> tuple[ImportResult, str | None] | disclosure.BudgetSpent:
     """The use case behind the API and the page: run an uploaded file through the import,
     and keep an error report for its uploader if rows failed (returns the report's token).
@@ -81,6 +85,7 @@ def import_upload(
                 path=path,
                 filename=filename,
                 dry_run=dry_run,
+                update=update,
             )
         except disclosure.BudgetSpent as refused:
             return refused
@@ -106,8 +111,11 @@ def run_import(
     path: Path,
     filename: str,
     dry_run: bool,
+    update: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
+    """``update``: existing students take the file's values where they differ; without
+    it they stay as they are, and ``result.changes`` says where the file differs."""
     school = visible_school(session, principal, school_code)
     scope.require_writer(principal)
     if principal.school_code != school.code:
@@ -129,6 +137,8 @@ def run_import(
         result = ImportResult(import_id=run.id)
         columns = _stage_file(session, clock, run.id, path, result, progress)
         _classify(session, run.id, school.code, result, clock, columns)
+        if update:
+            result.changed = result.differs
         seen = disclosure.disclosed(session, run.id)
         if dry_run:
             savepoint.rollback()
@@ -142,7 +152,7 @@ def run_import(
         if dry_run:
             _audit_dry_run(session, clock, principal, school.code, filename, digest, result, seen)
         else:
-            apply_import(session, clock, principal, run, result, columns, seen)
+            apply_import(session, clock, principal, run, result, columns, seen, update=update)
             savepoint.commit()
         return result
     except BaseException:
@@ -220,11 +230,11 @@ def _classify(
     repository.mark_duplicates(import_id)
     repository.mark_other_school(import_id, school_code)
     check_admissions(session, import_id)
-    compare_existing(session, import_id, school_code, columns)
+    compare_existing(session, import_id, school_code, columns, result)
     for row, code in repository.rejected(import_id):
         result.note_error(row, code, message_for(code, None, today=china_today(clock)))
     result.errors.sort(key=lambda error: error.row)
     kinds = repository.count_kinds(import_id)
     result.new = kinds.get(None, 0) + kinds.get("admitted", 0)  # new to this school
-    result.changed = kinds.get("changed", 0)
+    result.changed = 0  # until the import applies them (``update``)
     result.unchanged = kinds.get("unchanged", 0)
