@@ -71,6 +71,7 @@ def test_sms_codes_are_checked_and_rate_limited(client: TestClient, as_user: Hea
     assert first.status_code == 202 and first.json()["expires_in"] == 300
     again = client.post("/api/v1/sms-codes", json={"phone": GUARDIAN, "purpose": "parent_register"})
     assert again.status_code == 429 and again.json()["code"] == "THROTTLED"
+    assert again.json()["message"] == "验证码已发送，请查收短信；如未收到，请 60 秒后再重新获取"
     container(client).clock.advance(seconds=61)
     later = client.post("/api/v1/sms-codes", json={"phone": GUARDIAN, "purpose": "parent_register"})
     assert later.status_code == 202

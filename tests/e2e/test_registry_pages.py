@@ -224,4 +224,6 @@ def test_a_refused_enrollment_change_is_shown_on_the_student_page_with_the_reaso
     assert refused.status_code == 409
     assert "不能办理“复学”" in refused.text and "陈小明" in refused.text
     assert 'value="家长来电说已康复"' in refused.text
-    assert '<option value="resume" selected>' in refused.text
+    # the menu offers only what an enrolled student's status allows
+    offered = refused.text.split('<select name="kind" required>')[1].split("</select>")[0]
+    assert 'value="resume"' not in offered and 'value="suspend"' in offered

@@ -20,7 +20,7 @@ from xueji.auth.models import SmsCode
 from xueji.db.crypto import blind_index, phone_index
 from xueji.domain import phones
 from xueji.domain.clock import Clock
-from xueji.domain.errors import ValidationFailed
+from xueji.domain.errors import Throttled, ValidationFailed
 from xueji.domain.throttling import ThrottleRule
 from xueji.sms import SmsSender
 
@@ -76,8 +76,11 @@ def request_code(
         f"sms:addr:{client}": SEND_PER_ADDRESS,
     }
     refusal = auth.blocked_for(session, clock, list(budget))
-    if refusal is not None:
-        raise refusal
+    if refusal is not None:  # most often: the code sent a moment ago is on its way
+        wait = refusal.retry_after
+        raise Throttled(
+            f"验证码已发送，请查收短信；如未收到，请 {wait} 秒后再重新获取", retry_after=wait
+        )
     auth.spend(session, clock, budget)
     return issue_code(session, clock, phone=number, purpose=purpose, label=PURPOSES[purpose])
 

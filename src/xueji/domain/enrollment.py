@@ -68,6 +68,11 @@ TRANSITIONS: dict[tuple[EnrollmentStatus, ChangeKind], EnrollmentStatus] = {
 LEFT = frozenset(status for status, change in TRANSITIONS if change is ChangeKind.ADMIT)
 
 
+def allowed_changes(status: EnrollmentStatus) -> list[ChangeKind]:
+    """The changes the table allows from ``status`` (what a page may offer)."""
+    return [change for current, change in TRANSITIONS if current is status]
+
+
 def apply_change(status: EnrollmentStatus, change: ChangeKind) -> EnrollmentStatus:
     """The status after ``change``, or ``IllegalTransition`` if the table forbids it."""
     try:

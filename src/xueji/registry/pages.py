@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codes import Gender
-from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
+from xueji.domain.enrollment import ChangeKind, EnrollmentStatus, allowed_changes
 from xueji.domain.errors import Conflict, IllegalTransition, ValidationFailed, XuejiError
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.relations import RELATIONS, relation_label
@@ -33,6 +33,13 @@ NOTICES = {
     "changed": "学籍异动已办理。",
     "unchanged": "内容与原记录相同，未作修改。",
 }
+
+
+def _class_names(session: DbSession, school_codes: set[str]) -> dict[int, str]:
+    """The names of the classes of the schools on one page of the list (one query per
+    school: a page is mostly one school's)."""
+    repository = RegistryRepository(session)
+    return {c.id: c.name for code in school_codes for c in repository.classes_of(code)}
 
 
 @router.get("/students")
@@ -56,6 +63,7 @@ def student_list(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    class_names = _class_names(session, {s.school_code for s in students})
     rows = [
         {
             "id": s.id,
@@ -64,6 +72,7 @@ def student_list(
             "gender": Gender(s.gender).label,
             "birth_date": s.birth_date,
             "school_code": s.school_code,
+            "class": class_names.get(s.class_id or -1, "未分班"),
             "status": EnrollmentStatus(s.status).label,
         }
         for s in students
@@ -106,7 +115,11 @@ def _detail_context(
             for g in located.guardians
         ],
         "history": repository.changes_of(student.id),
-        "changes": list(enrollment.LOCAL_CHANGES),
+        "changes": [
+            change
+            for change in enrollment.LOCAL_CHANGES
+            if change in allowed_changes(EnrollmentStatus(student.status))
+        ],
         "change_labels": {c.value: c.label for c in ChangeKind},
         "status_labels": {s.value: s.label for s in EnrollmentStatus},
     }
@@ -295,7 +308,10 @@ def _changes(values: dict[str, str], current: list[Guardian]) -> dict[str, objec
     try:
         birth = dt.date.fromisoformat(values["birth_date"].strip())
     except ValueError:
-        raise ValidationFailed("出生日期格式应为 2016-02-11", code="BIRTH_DATE_INVALID") from None
+        raise ValidationFailed(
+            "出生日期须是真实存在的日期，写成 2016-02-11（如 2 月 30 日并不存在）",
+            code="BIRTH_DATE_INVALID",
+        ) from None
     if values["gender"] not in ("1", "2"):
         raise ValidationFailed("请选择性别", code="GENDER_INVALID")
     guardians = [

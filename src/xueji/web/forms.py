@@ -20,7 +20,9 @@ FIELD_MESSAGES = {
     "STUDENT_NO_RESERVED": STUDENT_NO_RESERVED_MESSAGE,
     "PASSWORD_WEAK": "密码至少 8 位，且至少包含 4 个不同的字符",
     "GENDER_INVALID": "请选择性别",
-    "BIRTH_DATE_INVALID": "出生日期格式应为 2016-02-11，且不能晚于今天",
+    "BIRTH_DATE_INVALID": (
+        "出生日期须是真实存在、不晚于今天的日期，写成 2016-02-11（如 2 月 30 日并不存在）"
+    ),
     "NAME_INVALID": "姓名为空或含有姓名不可用的字符",
     "SCHOOL_NAME_INVALID": "请填写学校全称",
     "ID_FORMAT": "学籍号含有不该有的字符：应为 G 加 18 位身份证号（最后一位可以是 X）",

@@ -17,10 +17,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
-def beijing_time(moment: dt.datetime | None) -> str:
-    """Times are stored in UTC; people read them in Beijing time."""
-    if moment is None:
+def beijing_time(moment: dt.datetime | str | None) -> str:
+    """Times are stored in UTC; people read them in Beijing time. An ISO string (as a
+    view gives it to a page) is read first."""
+    if not moment:
         return ""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")

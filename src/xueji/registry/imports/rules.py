@@ -203,7 +203,9 @@ def _first_failure() -> pl.Expr:
 MESSAGES = {
     "NAME_INVALID": "姓名为空或含有姓名不可用的字符（数字、标点、表情等）",
     "GENDER_INVALID": "性别须为 男、女、1 或 2",
-    "BIRTH_DATE_INVALID": "出生日期无法识别，请写成 2016-02-11 或 20160211",
+    "BIRTH_DATE_INVALID": (
+        "出生日期无法识别或不存在（如 2 月 30 日）：请填写真实的日期，写成 2016-02-11 或 20160211"
+    ),
     "BIRTH_DATE_MISMATCH": "出生日期与学籍号中的出生日期不一致",
     "GENDER_MISMATCH": "性别与身份证号第 17 位不一致",
     "CLASS_INVALID": "年级须为 1–12（或 一年级…十二年级），且须同时填写班级名称",
@@ -230,4 +232,7 @@ def message_for(code: str, raw_registry_no: str | None, *, today: dt.date) -> st
             identity.parse_number(raw_registry_no or "", today=today)
         except IdentityError as error:
             return error.message
+    if code == "BIRTH_DATE_MISMATCH":
+        number = identity.parse_number(raw_registry_no or "", today=today)
+        return f"出生日期与学籍号不一致：学籍号中的出生日期为 {number.birth_date.isoformat()}"
     return MESSAGES.get(code, code)
