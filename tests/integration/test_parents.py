@@ -158,7 +158,9 @@ def test_codes_to_one_phone_wait_a_minute_then_twice_as_long_whatever_its_spelli
         codes.request_code(
             session, clock, phone="+86 138-0013-8001", purpose=PURPOSE, client="10.0.0.2"
         )
-    assert again.value.retry_after == 60 and again.value.message == "尝试次数过多，请 60 秒后再试"
+    assert again.value.retry_after == 60 and again.value.message == (
+        "验证码已发送，请查收短信；如未收到，请 60 秒后再重新获取"
+    )
     send_code(session, clock, STRANGER, client="10.0.0.1")  # another phone is not held up
     clock.advance(seconds=59)
     with pytest.raises(Throttled) as still:
