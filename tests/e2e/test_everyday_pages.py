@@ -78,3 +78,23 @@ def test_import_refusals_say_which_date(
     messages = {e["row"]: e["message"] for e in body["errors"]}
     assert "学籍号中的出生日期为 2016-02-11" in messages[2]
     assert "不存在" in messages[3] and "2 月 30 日" in messages[3]
+
+
+def test_the_registration_form_names_the_digit_that_is_wrong(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    client.get("/register")
+    form = {
+        "csrf_token": client.cookies["xueji_csrf"],
+        "student_no": "chen2016",
+        "password": "a good password 1",
+        "registry_no": "G445222202508211234",  # the check digit should be 0
+        "name": "陈小明",
+        "gender": "1",
+        "birth_date": "2016-02-11",
+        "school_name": "佛山市禅城区海口小学",
+    }
+    refused = client.post("/register", data=form)
+    assert refused.status_code == 422
+    assert "最后一位应为“0”，实际为“4”" in refused.text

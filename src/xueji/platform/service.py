@@ -56,13 +56,20 @@ class Entered:
     school_name: str
 
 
-def _checked(entered: Entered, today: dt.date, fields: dict[str, str]) -> FiveFields | None:
+def _checked(
+    entered: Entered,
+    today: dt.date,
+    fields: dict[str, str],
+    messages: dict[str, str] | None = None,
+) -> FiveFields | None:
     """The normalised five fields, or None with a code per malformed field in ``fields``."""
     number = None
     try:
         number = identity.parse_number(entered.registry_no, today=today)
     except IdentityError as error:
         fields["registry_no"] = error.code
+        if messages is not None:  # what exactly is wrong: the digit, the date, the area
+            messages["registry_no"] = error.message
     try:
         name = names.check_person_name(entered.name)
     except ValidationFailed as error:
@@ -79,7 +86,13 @@ def _checked(entered: Entered, today: dt.date, fields: dict[str, str]) -> FiveFi
     return FiveFields(number.registry_no, name, entered.gender, entered.birth_date, school_name)
 
 
-def _malformed(fields: dict[str, str]) -> ValidationFailed:
+def _malformed(fields: dict[str, str], messages: dict[str, str]) -> ValidationFailed:
+    """A code per field (``fields``) and, where a code alone cannot say it (which digit
+    of the number is wrong), the exact message (``messages``)."""
+    if messages:
+        return ValidationFailed(
+            "注册信息有误，请按提示修改后重新提交", fields=fields, messages=messages
+        )
     return ValidationFailed("注册信息有误，请按提示修改后重新提交", fields=fields)
 
 
@@ -120,9 +133,10 @@ def register(
         passwords.check_strength(password)
     except ValidationFailed as error:
         fields["password"] = error.code
-    five = _checked(entered, china_today(clock), fields)
+    messages: dict[str, str] = {}
+    five = _checked(entered, china_today(clock), fields, messages)
     if five is None or fields:
-        raise _malformed(fields)
+        raise _malformed(fields, messages)
     index = registry_no_index(five.registry_no)
     _check_number_budget(session, clock, index)
     _check_budget(session, clock, _address_budget(client))
@@ -222,9 +236,10 @@ def update_details(
         school_name=changes.get("school_name", account.school_name),
     )
     fields: dict[str, str] = {}
-    five = _checked(entered, china_today(clock), fields)
+    messages: dict[str, str] = {}
+    five = _checked(entered, china_today(clock), fields, messages)
     if five is None:
-        raise _malformed(fields)
+        raise _malformed(fields, messages)
     index = registry_no_index(five.registry_no)
     _check_number_budget(session, clock, index)
     _check_budget(session, clock, _address_budget(client))

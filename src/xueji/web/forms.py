@@ -69,6 +69,12 @@ def refused_status(error: XuejiError) -> int:
 
 
 def field_messages(error: XuejiError | None) -> dict[str, str]:
-    """The message to show beside each form field the refusal names."""
+    """The message to show beside each form field the refusal names: the refusal's own
+    where it gave one (``details["messages"]``: which digit of a number is wrong), else
+    the one of its code."""
     fields: dict[str, str] = error.details.get("fields", {}) if error else {}
-    return {field: FIELD_MESSAGES.get(code, FIELD_FALLBACK) for field, code in fields.items()}
+    exact: dict[str, str] = error.details.get("messages", {}) if error else {}
+    return {
+        field: exact.get(field) or FIELD_MESSAGES.get(code, FIELD_FALLBACK)
+        for field, code in fields.items()
+    }
