@@ -4,27 +4,13 @@ compute (for tests of forgery, and of databases written before the change)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 from typing import Any
+
+from xueji.audit.chain import canonical
 
 
 def unkeyed_link(entry: Any, ring: Any = None) -> str:
     """``entry`` has the stored columns (an ORM row, a raw row, a namespace); ``ring`` is
     ignored (the signature of ``audit.chain.entry_hash``)."""
-    canonical = json.dumps(
-        [
-            entry.id,
-            entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            entry.actor_id,
-            entry.actor,
-            entry.action,
-            entry.school_code,
-            entry.subject,
-            bytes(entry.payload).hex(),
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((entry.prev_hash + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256((entry.prev_hash + canonical(entry)).encode("utf-8")).hexdigest()

@@ -39,9 +39,9 @@ class Hashable(Protocol):
     def prev_hash(self) -> str: ...
 
 
-def entry_hash(entry: Hashable, ring: Keyring | None = None) -> str:
-    """The entry's link; ``ring`` another keyring than the service's (key rotation)."""
-    canonical = json.dumps(
+def canonical(entry: Hashable) -> str:
+    """The stored columns an entry's link covers, as one canonical JSON text."""
+    return json.dumps(
         [
             entry.id,
             entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -55,4 +55,8 @@ def entry_hash(entry: Hashable, ring: Keyring | None = None) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return (ring or keyring()).audit_link(entry.prev_hash, canonical)
+
+
+def entry_hash(entry: Hashable, ring: Keyring | None = None) -> str:
+    """The entry's link; ``ring`` another keyring than the service's (key rotation)."""
+    return (ring or keyring()).audit_link(entry.prev_hash, canonical(entry))
