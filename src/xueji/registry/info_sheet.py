@@ -18,17 +18,15 @@ from xueji.auth.service import Principal
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import EnrollmentStatus
-from xueji.domain.errors import Forbidden, XuejiError
+from xueji.domain.errors import Forbidden
 from xueji.domain.masking import mask_phone
 from xueji.domain.relations import relation_label
 from xueji.registry import activation, events, scope
 from xueji.registry.models import SchoolClass
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.service import Located, locate
+from xueji.web.pdf import FONT, cjk_document
 
-FONT = "cjk"
-#: Simplified-Chinese face inside Debian's NotoSansCJK-Regular.ttc.
-SC_INDEX = 2
 LABEL_WIDTH = 45
 ROW_HEIGHT = 11
 
@@ -41,16 +39,7 @@ def render(
     font: Path,
     activation_code: str,
 ) -> bytes:
-    if not font.is_file():
-        raise XuejiError(
-            f"未找到 PDF 中文字体 {font}：请安装 fonts-noto-cjk 或设置 XUEJI_PDF_FONT",
-            code="PDF_FONT_MISSING",
-        )
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title("学籍基本信息表")
-    pdf.set_creator("xueji")
-    index = SC_INDEX if font.suffix.lower() == ".ttc" else 0
-    pdf.add_font(FONT, fname=str(font), collection_font_number=index)
+    pdf = cjk_document(font, "学籍基本信息表")
     pdf.add_page()
     pdf.set_margins(20, 20, 20)
     pdf.set_font(FONT, size=20)

@@ -8,10 +8,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from xueji.domain.errors import XuejiError
-
-FONT = "cjk"
-SC_INDEX = 2  # the Simplified-Chinese face inside Debian's NotoSansCJK-Regular.ttc
+from xueji.web.pdf import FONT, cjk_document
 
 ACTIONS = {
     "student.registered": "登记学籍",
@@ -57,16 +54,7 @@ ACCOUNT_FIELDS = (
 
 
 def render(copy: dict[str, Any], *, font: Path) -> bytes:
-    if not font.is_file():
-        raise XuejiError(
-            f"未找到 PDF 中文字体 {font}：请安装 fonts-noto-cjk 或设置 XUEJI_PDF_FONT",
-            code="PDF_FONT_MISSING",
-        )
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title("个人信息副本")
-    pdf.set_creator("xueji")
-    face = SC_INDEX if font.suffix.lower() == ".ttc" else 0
-    pdf.add_font(FONT, fname=str(font), collection_font_number=face)
+    pdf = cjk_document(font, "个人信息副本")
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
     pdf.set_font(FONT, size=18)
