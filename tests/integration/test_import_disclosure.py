@@ -55,6 +55,17 @@ def probe(
     )  # fmt: skip
 
 
+def upload_dry_run(
+    session: Session, clock: FixedClock, world: World, path: Path
+) -> tuple[ImportResult, str | None] | disclosure.BudgetSpent:
+    """The file checked as the page and the API upload it (``import_upload``)."""
+    with path.open("rb") as content:
+        return import_upload(
+            session, clock, world.haikou_admin, school_code=HAIKOU, filename=path.name,
+            content=content, dry_run=True,
+        )  # fmt: skip
+
+
 def entries(session: Session, action: str) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
 
@@ -122,11 +133,7 @@ def test_through_the_api_the_refusal_and_its_record_are_kept(
 ) -> None:
     monkeypatch.setattr(disclosure, "FOREIGN_ENROLLED_PER_DAY", 1)
     path = write_csv(tmp_path / "two.csv", [listed(n) for n in ELSEWHERE[:2]])
-    with path.open("rb") as content:
-        outcome = import_upload(
-            session, clock, world.haikou_admin, school_code=HAIKOU, filename="two.csv",
-            content=content, dry_run=True,
-        )  # fmt: skip
+    outcome = upload_dry_run(session, clock, world, path)
     assert isinstance(outcome, disclosure.BudgetSpent)  # returned: the caller commits it
     assert len(entries(session, "registry.import_refused")) == 1
 
@@ -135,11 +142,7 @@ def test_downloading_the_error_report_is_audited(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "r.csv", [listed(ELSEWHERE[0])])
-    with path.open("rb") as content:
-        outcome = import_upload(
-            session, clock, world.haikou_admin, school_code=HAIKOU, filename="r.csv",
-            content=content, dry_run=True,
-        )  # fmt: skip
+    outcome = upload_dry_run(session, clock, world, path)
     assert not isinstance(outcome, disclosure.BudgetSpent)
     _, token = outcome
     assert token is not None
