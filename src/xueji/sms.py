@@ -1,8 +1,9 @@
 """Sending text messages: a port with two adapters.
 
-* ``DevSmsSender`` (default, demo and tests): writes each message to the log and appends
-  it to ``var/sms-outbox.jsonl`` (mode 0600) — where a developer reads the code. The
-  phone is written masked there (``138****8001``), as in the log: the file is at rest.
+* ``DevSmsSender`` (default, demo and tests): appends each message to
+  ``var/sms-outbox.jsonl`` (mode 0600) — where a developer reads the code — and logs that
+  it did, without the text: a code in a log line would outlive its five minutes. The
+  phone is written masked in both (``138****8001``).
 * ``HttpSmsSender`` (production): POSTs ``{"phone", "message"}`` as JSON to the configured
   gateway with a bearer token. It never logs a message, so a code never reaches a log.
 """
@@ -41,7 +42,7 @@ class DevSmsSender:
         self._lock = threading.Lock()
 
     def send(self, phone: str, message: str) -> None:
-        log.info("短信（开发模式，未真正发送）%s：%s", phone, message)
+        log.info("短信（开发模式，未真正发送）至 %s，内容见 %s", mask_phone(phone), self.outbox)
         record = {
             "at": self.clock.now().isoformat(),
             "phone": mask_phone(phone),
@@ -92,7 +93,7 @@ def warn_if_development(settings: Settings) -> None:
     """Said once when the service starts, where operators look."""
     if settings.sms_sender == "dev":
         log.warning(
-            "短信为开发模式（XUEJI_SMS_SENDER=dev）：不真正发送，验证码写入日志和 %s。"
+            "短信为开发模式（XUEJI_SMS_SENDER=dev）：不真正发送，验证码写入 %s。"
             "生产部署请设 XUEJI_SMS_SENDER=http",
             settings.var_dir / "sms-outbox.jsonl",
         )

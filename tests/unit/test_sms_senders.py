@@ -72,8 +72,9 @@ def test_gateway_failure_is_a_clear_error_without_the_message(
 
 
 def test_development_sender_appends_to_a_private_outbox_with_masked_phones(
-    tmp_path: Path, clock: FixedClock
+    tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     outbox = tmp_path / "var" / "sms-outbox.jsonl"
     sender = DevSmsSender(outbox, clock)
     sender.send("13800138001", MESSAGE)
@@ -82,4 +83,7 @@ def test_development_sender_appends_to_a_private_outbox_with_masked_phones(
     assert [line["phone"] for line in lines] == ["138****8001", "138****8002"]
     assert "13800138001" not in outbox.read_text(encoding="utf-8")
     assert outbox.stat().st_mode & 0o777 == 0o600
+    # the log says a message went to the outbox; its text (the code) stays out of it
+    assert "sms-outbox.jsonl" in caplog.text and "138****8001" in caplog.text
+    assert "654321" not in caplog.text and "13800138001" not in caplog.text
     assert lines[0]["message"] == MESSAGE and lines[0]["at"] == clock.now().isoformat()
