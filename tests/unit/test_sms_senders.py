@@ -72,9 +72,14 @@ def test_gateway_failure_is_a_clear_error_without_the_message(
 
 
 def test_development_sender_appends_to_a_private_outbox_with_masked_phones(
-    tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    caplog.set_level(logging.INFO)
+    # listen on the sender's own logger, whatever other tests did to the root's handlers
+    logged: list[str] = []
+    sms_log = logging.getLogger("xueji.sms")
+    monkeypatch.setattr(sms_log, "disabled", False)
+    monkeypatch.setattr(sms_log, "level", logging.INFO)
+    monkeypatch.setattr(sms_log, "handlers", [ListHandler(logged)])
     outbox = tmp_path / "var" / "sms-outbox.jsonl"
     sender = DevSmsSender(outbox, clock)
     sender.send("13800138001", MESSAGE)
@@ -84,6 +89,18 @@ def test_development_sender_appends_to_a_private_outbox_with_masked_phones(
     assert "13800138001" not in outbox.read_text(encoding="utf-8")
     assert outbox.stat().st_mode & 0o777 == 0o600
     # the log says a message went to the outbox; its text (the code) stays out of it
-    assert "sms-outbox.jsonl" in caplog.text and "138****8001" in caplog.text
-    assert "654321" not in caplog.text and "13800138001" not in caplog.text
+    text = "\n".join(logged)
+    assert "sms-outbox.jsonl" in text and "138****8001" in text
+    assert "654321" not in text and "13800138001" not in text
     assert lines[0]["message"] == MESSAGE and lines[0]["at"] == clock.now().isoformat()
+
+
+class ListHandler(logging.Handler):
+    """Keeps each formatted record."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.INFO)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(self.format(record))
