@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=Path("var"), description="data, key file and logs")
     database_url: str = Field(default="", description="SQLAlchemy URL; SQLite under var_dir")
     secret_key: str = Field(default="", description="master key; else var_dir/secret.key")
+    new_secret_key: str = Field(
+        default="", description="the key being rotated to (xueji keys rotate); both are read"
+    )
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     cookie_secure: bool = False
     pdf_font: Path = Field(

@@ -89,9 +89,10 @@ def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 
 @contextmanager
-def demo_server(var_dir: Path) -> Iterator[str]:
+def demo_server(var_dir: Path, **serve_env: str) -> Iterator[str]:
     """A migrated ``xueji serve`` with the demo data in ``var_dir``, on a free port: its
-    base URL while the block runs (its log: ``var_dir/serve.log``)."""
+    base URL while the block runs (its log: ``var_dir/serve.log``); ``serve_env``: more
+    settings for the server alone."""
     for command in (("db", "upgrade"), ("demo", "load")):
         done = run_cli(*command, var_dir=var_dir)
         assert done.returncode == 0, done.stderr
@@ -99,7 +100,7 @@ def demo_server(var_dir: Path) -> Iterator[str]:
     log = (var_dir / "serve.log").open("w")
     process = subprocess.Popen(
         [str(XUEJI), "serve", "--port", str(port)],
-        env=cli_env(var_dir),
+        env=cli_env(var_dir, **serve_env),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

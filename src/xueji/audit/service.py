@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from xueji.audit.chain import GENESIS, entry_hash
+from xueji.audit.chain import GENESIS, canonical, entry_hash
 from xueji.audit.models import AuditAnchor, AuditEntry
 from xueji.audit.repository import AuditRepository
-from xueji.db.crypto import keyring
+from xueji.db.crypto import Keyring, keyring
 from xueji.domain.clock import Clock
-from xueji.domain.errors import ValidationFailed
+from xueji.domain.errors import Conflict, ValidationFailed
 
 PURPOSE = "audit.payload"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -121,6 +121,37 @@ def take_anchor(session: Session, clock: Clock) -> Anchor:
     anchor = Anchor(head.last_id, head.last_hash) if head is not None else Anchor(0, GENESIS)
     repository.add(AuditAnchor(entries=anchor.entries, head=anchor.head, created_at=clock.now()))
     return anchor
+
+
+def rekey(session: Session, reader: Keyring, new: Keyring, *, batch: int = 1000) -> int:
+    """Re-encrypt every payload and re-link the whole chain under ``new`` (key
+    rotation), in the caller's transaction, which must hold the head (``lock_head``)
+    so that nothing is appended meanwhile; ``reader`` decrypts the payloads as stored
+    (during a rotation some are already under the new key). The chain is verified first:
+    re-linking an altered log would hide the alteration, so that stops the rotation."""
+    repository = AuditRepository(session)
+    repository.lock_head()
+    checked = verify(session)
+    if not checked.ok:
+        raise Conflict(
+            f"审计日志第 {checked.first_bad_id} 条校验不符（{checked.problem}）：按新密钥重新链接会"
+            "掩盖这一改动，轮换已停止。请先用 xueji audit verify 核查",
+            code="AUDIT_ALTERED",
+        )
+    previous, last_id, done = GENESIS, 0, 0
+    while entries := repository.entries_after(last_id, batch):
+        rewritten = []
+        for entry in entries:
+            payload = reader.decrypt_bytes(entry.payload, purpose=PURPOSE)
+            moved = entry._replace(
+                payload=new.encrypt_bytes(payload, purpose=PURPOSE), prev_hash=previous
+            )
+            previous = new.audit_link(previous, canonical(moved))
+            rewritten.append(moved._replace(entry_hash=previous))
+        repository.rewrite(rewritten)
+        last_id, done = entries[-1].id, done + len(entries)
+    repository.move_head(last_id, previous)
+    return done
 
 
 def latest_anchor(session: Session) -> AuditAnchor | None:

@@ -20,6 +20,7 @@ import os
 import secrets
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -115,6 +116,69 @@ class Keyring:
             mac.update(value.encode("utf-8"))
             out.append(mac.digest()[:INDEX_BYTES])
         return out
+
+
+class RotatingKeyring(Keyring):
+    """Both keys of a rotation in progress (``XUEJI_NEW_SECRET_KEY`` beside
+    ``XUEJI_SECRET_KEY``): every ciphertext decrypts under either, new ones are written
+    under the new key, and blind indexes and audit links are computed under the key the
+    database is indexed with — the old one until ``xueji keys rotate`` switches it over
+    in its last transaction (``rotated()``; see ``xueji.db.key_state``)."""
+
+    def __init__(self, old: Keyring, new: Keyring) -> None:  # holds two keys: no super()
+        if old.fingerprint == new.fingerprint:
+            raise ValueError("the new master key is the old one")
+        self.old, self.new = old, new
+        self._rotated = False
+
+    def __repr__(self) -> str:
+        return "RotatingKeyring(…)"
+
+    def rotated(self) -> None:
+        """The database is now indexed under the new key (seen at a transaction's
+        start); from here on this process indexes and links under it, for good."""
+        self._rotated = True
+
+    @property
+    def is_rotated(self) -> bool:
+        return self._rotated
+
+    @property
+    def current(self) -> Keyring:
+        """The key the database's indexes and audit links are under."""
+        return self.new if self._rotated else self.old
+
+    @property
+    def fingerprint(self) -> str:
+        return self.current.fingerprint
+
+    def master_key(self) -> bytes:
+        return self.current.master_key()
+
+    def encrypt_bytes(self, plaintext: bytes, *, purpose: str) -> bytes:
+        return self.new.encrypt_bytes(plaintext, purpose=purpose)
+
+    def encrypt_many(self, values: list[str], *, purpose: str) -> list[bytes]:
+        return self.new.encrypt_many(values, purpose=purpose)
+
+    def decrypt_bytes(self, blob: bytes, *, purpose: str) -> bytes:
+        first, second = (self.new, self.old) if self._rotated else (self.old, self.new)
+        try:
+            return first.decrypt_bytes(blob, purpose=purpose)
+        except InvalidTag:
+            return second.decrypt_bytes(blob, purpose=purpose)
+
+    def blind_index(self, value: str, *, purpose: str) -> str:
+        return self.current.blind_index(value, purpose=purpose)
+
+    def lookup_index(self, value: str, *, purpose: str) -> bytes:
+        return self.current.lookup_index(value, purpose=purpose)
+
+    def lookup_index_many(self, values: list[str], *, purpose: str) -> list[bytes]:
+        return self.current.lookup_index_many(values, purpose=purpose)
+
+    def audit_link(self, previous: str, canonical: str) -> str:
+        return self.current.audit_link(previous, canonical)
 
 
 _keyring: Keyring | None = None

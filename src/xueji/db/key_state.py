@@ -1,17 +1,25 @@
 """Which master key the database is written under: its fingerprint, set when the schema
 is created or upgraded. A process started with another key — the old one after a
 rotation, a typo, another installation's — would read nothing and write data nobody
-can read back: it refuses to start instead, saying so."""
+can read back: it refuses to start instead, saying so.
+
+During a rotation (``xueji keys rotate``) the row also names the new key
+(``rotating_to``). Processes then run with both keys; each transaction they begin reads
+this row first, so it indexes and links under the key the database is indexed with at
+that moment: the rotation's last transaction, which re-indexes everything and switches
+the fingerprint, locks the row, and on PostgreSQL every such read holds a share lock on
+it until its transaction ends — so no transaction ever mixes the two keys."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Engine, Integer, String, inspect, select
+from sqlalchemy import Engine, Integer, LargeBinary, String, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
-from xueji.db.crypto import Keyring
+from xueji.db.crypto import Keyring, RotatingKeyring
 from xueji.domain.errors import XuejiError
 
 
@@ -21,20 +29,112 @@ class KeyState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(32))
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: the new key's fingerprint while a rotation is under way
+    rotating_to: Mapped[str | None] = mapped_column(String(32))
+    #: the key before the last rotation (to tell someone starting with it what happened)
+    previous: Mapped[str | None] = mapped_column(String(32))
 
 
 def check_key(engine: Engine, ring: Keyring) -> None:
-    """Raise ``KEY_MISMATCH`` if the database names another key (a database without a
+    """Raise ``KEY_MISMATCH`` if the database names another key, or ``KEY_ROTATING`` if a
+    rotation is under way and this process lacks the new key (a database without a
     fingerprint yet — before its first upgrade — is not checked)."""
     with engine.connect() as connection:
         if not inspect(connection).has_table(KeyState.__tablename__):
             return
-        stored = connection.execute(select(KeyState.fingerprint).where(KeyState.id == 1))
-        expected = stored.scalar()
-    if expected is not None and expected != ring.fingerprint:
+        row = connection.execute(
+            select(KeyState.fingerprint, KeyState.rotating_to, KeyState.previous).where(
+                KeyState.id == 1
+            )
+        ).first()
+    if row is None:
+        return
+    expected, rotating_to, previous = row
+    if isinstance(ring, RotatingKeyring):
+        _check_pair(ring, expected, rotating_to)
+        return
+    if expected == ring.fingerprint:
+        if rotating_to is not None:
+            raise XuejiError(
+                f"主密钥正在轮换（新密钥指纹 {rotating_to}）：轮换完成前，每个进程都要同时设置"
+                " XUEJI_SECRET_KEY（旧密钥）和 XUEJI_NEW_SECRET_KEY（新密钥）才能启动"
+                "（docs/operations.md）",
+                code="KEY_ROTATING",
+            )
+        return
+    if previous is not None and previous == ring.fingerprint:
         raise XuejiError(
-            f"主密钥与数据库不符：数据库要求指纹 {expected} 的密钥，当前 XUEJI_SECRET_KEY"
-            f"（或 var/secret.key）的指纹是 {ring.fingerprint}。若刚轮换过密钥，请用新密钥启动；"
-            "否则请找回这个数据库的密钥（docs/operations.md）",
+            f"这是轮换前的旧主密钥（指纹 {ring.fingerprint}）：数据库已改用指纹 {expected} 的新密钥"
+            "，请把 XUEJI_SECRET_KEY 设为新密钥再启动（docs/operations.md）",
             code="KEY_MISMATCH",
         )
+    raise XuejiError(
+        f"主密钥与数据库不符：数据库要求指纹 {expected} 的密钥，当前 XUEJI_SECRET_KEY"
+        f"（或 var/secret.key）的指纹是 {ring.fingerprint}。若刚轮换过密钥，请用新密钥启动；"
+        "否则请找回这个数据库的密钥（docs/operations.md）",
+        code="KEY_MISMATCH",
+    )
+
+
+def _check_pair(ring: RotatingKeyring, expected: str, rotating_to: str | None) -> None:
+    if expected == ring.new.fingerprint:
+        ring.rotated()
+        return
+    if expected != ring.old.fingerprint:
+        raise XuejiError(
+            f"主密钥与数据库不符：数据库要求指纹 {expected} 的密钥，XUEJI_SECRET_KEY 的指纹是 "
+            f"{ring.old.fingerprint}，XUEJI_NEW_SECRET_KEY 的是 {ring.new.fingerprint}"
+            "（docs/operations.md）",
+            code="KEY_MISMATCH",
+        )
+    if rotating_to is not None and rotating_to != ring.new.fingerprint:
+        raise XuejiError(
+            f"另一把新密钥（指纹 {rotating_to}）的轮换尚未完成，XUEJI_NEW_SECRET_KEY 的指纹却是 "
+            f"{ring.new.fingerprint}：请用那把新密钥把轮换做完（docs/operations.md）",
+            code="KEY_ROTATING",
+        )
+
+
+def follow_rotation(engine: Engine, ring: Keyring) -> None:
+    """With both keys, read ``key_state`` at the start of every transaction (see the
+    module's docstring); with one key there is nothing to follow."""
+    if not isinstance(ring, RotatingKeyring):
+        return
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(KeyState.__tablename__):
+            return  # a database before its first upgrade: nothing to rotate yet
+    statement = "SELECT fingerprint FROM key_state WHERE id = 1"
+    if engine.dialect.name == "postgresql":
+        statement += " FOR KEY SHARE"
+
+    def read_epoch(connection: Any) -> None:
+        if ring.is_rotated:
+            return
+        fingerprint = connection.exec_driver_sql(statement).scalar()
+        if fingerprint == ring.new.fingerprint:
+            ring.rotated()
+
+    event.listen(engine, "begin", read_epoch)
+
+
+class RotationProgress(Base):
+    """The key of the last row re-encrypted under the new key, per column (``name`` is
+    ``table.column``), so that a rotation that was stopped resumes there."""
+
+    __tablename__ = "key_rotation_progress"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_key: Mapped[str] = mapped_column(String(64))
+
+
+class RotationMapEntry(Base):
+    """A blind index under the old key and the same value's under the new one, collected
+    while a rotation re-encrypts, so that its last transaction re-indexes every table
+    with one joined ``UPDATE`` per column instead of decrypting everything again.
+    Emptied when the rotation ends."""
+
+    __tablename__ = "key_rotation_map"
+
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    old: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    new: Mapped[bytes] = mapped_column(LargeBinary(16))
