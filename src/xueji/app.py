@@ -40,6 +40,7 @@ from xueji.platform import learning_routes, signin_pages, signin_routes
 from xueji.platform import pages as platform_pages
 from xueji.platform import routes as platform_routes
 from xueji.registry import pages as registry_pages
+from xueji.registry import promotion_pages
 from xueji.registry import routes as registry_routes
 from xueji.registry.enrollment import pages as enrollment_pages
 from xueji.registry.enrollment import routes as enrollment_routes
@@ -75,6 +76,7 @@ ROUTERS = (
     auth_pages,
     signin_pages,
     registry_pages,
+    promotion_pages,
     enrollment_pages,
     import_pages,
     platform_pages,

@@ -45,7 +45,7 @@ KNOWN: dict[str, list[Any]] = {
     "resource_id": IDS,
     "account_id": IDS,
     "status": ["enrolled", "suspended", "graduated", "withdrawn"],
-    "kind": ["suspend", "resume", "graduate", "withdraw"],
+    "kind": ["suspend", "resume", "graduate", "withdraw", "reenroll"],
     "name": ["陈小明", "李华", "赵小军", "海口小学", "三年级(2)班"],
     "student_name": ["陈小明", "李华"],
     "guardian_name": ["陈建华", "林秀英"],

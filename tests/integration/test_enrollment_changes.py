@@ -198,3 +198,31 @@ def test_an_enrolled_student_still_needs_a_transfer(
     with pytest.raises(Conflict) as caught:
         register(session, clock, world, school=HUAJING, admin=world.huajing_admin)
     assert caught.value.code == "STUDENT_AT_OTHER_SCHOOL"
+
+
+def test_a_student_who_withdrew_is_reenrolled_by_the_same_school(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    located = register(session, clock, world)
+    with pytest.raises(IllegalTransition):  # only a student who withdrew comes back
+        change(session, clock, world, ChangeKind.REENROLL)
+    assert change(session, clock, world, ChangeKind.WITHDRAW) == "withdrawn"
+    with pytest.raises(NotFound):  # another school admits instead; it cannot re-enroll
+        enrollment.change_enrollment(
+            session,
+            clock,
+            world.huajing_admin,
+            registry_no=number(),
+            kind=ChangeKind.REENROLL,
+            reason="回来了",
+        )
+    assert change(session, clock, world, ChangeKind.REENROLL) == "enrolled"
+    assert located.student.school_code == HAIKOU
+    events = outbox.events_of(session, located.student.id)
+    assert events[-1].payload == {
+        "kind": "reenroll",
+        "from_status": "withdrawn",
+        "to_status": "enrolled",
+    }
+    history = RegistryRepository(session).changes_of(located.student.id)
+    assert [h.kind for h in history][:2] == ["reenroll", "withdraw"]

@@ -31,7 +31,7 @@ app.add_typer(identity_commands.id_app, name="id", help="身份证号与学籍�
 app.add_typer(identity_commands.name_app, name="name", help="姓名与学校名称比对")
 app.add_typer(audit_commands.app, name="audit", help="审计日志")
 app.add_typer(key_commands.app, name="keys", help="主密钥：轮换")
-app.add_typer(registry_commands.app, name="registry", help="学籍：批量导入")
+app.add_typer(registry_commands.app, name="registry", help="学籍：批量导入、学年升级")
 app.command("reconcile", help="对账：学籍与平台是否一致；--repair 经事件修复")(
     sync_commands.reconcile
 )

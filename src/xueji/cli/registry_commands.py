@@ -1,4 +1,5 @@
-"""``xueji registry import``: a school's file into the registry, all or nothing."""
+"""``xueji registry import`` (a school's file into the registry, all or nothing) and
+``xueji registry promote`` (the year-end promotion)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from xueji.cli.usage import EXIT_REFUSED
 from xueji.domain.errors import ValidationFailed, XuejiError
 
 if TYPE_CHECKING:
+    from xueji.registry import promotion as promotion_plan
     from xueji.registry.imports.schemas import ImportResult
 
 #: some rows were rejected (the others were imported, or would be on a dry run)
@@ -145,3 +147,59 @@ def check_writable(report: Path) -> None:
         raise ValidationFailed(
             f"无法写入错误报告：{report}（目录不存在或没有写权限）", code="REPORT_PATH_UNWRITABLE"
         )
+
+
+@app.command(
+    "promote",
+    help="学年升级：全校（或全区）各班升一个年级，最高年级毕业；--dry-run 只预览人数",
+)
+def promote(
+    school: Annotated[str | None, typer.Option("--school", help="学校标识码")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="行政区划代码：其下所有学校一起升级")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只预览，不写入")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='输出一个 JSON 对象：{"promoted": n, "graduated": m}')
+    ] = False,
+) -> None:
+    from xueji.auth.service import Principal
+    from xueji.cli.scope import unit_of_work
+    from xueji.registry import promotion
+
+    if (school is None) == (region is None):
+        refused = ValidationFailed("请给出 --school 或 --region 之一", code="CLI_USAGE")
+        raise fail(refused, exit_code=EXIT_REFUSED)
+    name = getpass.getuser()
+    if school is not None:
+        operator = Principal.operator(school_code=school, name=name)
+    else:
+        operator = Principal.platform_operator(name=name)
+    run = promotion.plan if dry_run else promotion.promote
+    try:
+        with unit_of_work() as (built, session):
+            planned = run(session, built.clock, operator, school_code=school, region_code=region)
+    except XuejiError as error:
+        raise fail(error, exit_code=EXIT_REFUSED) from None
+    if as_json:
+        print_json(planned.as_json())
+        return
+    _print_promotion(planned, dry_run=dry_run)
+
+
+def _print_promotion(planned: promotion_plan.Plan, *, dry_run: bool) -> None:
+    for step in planned.steps:
+        if step.graduates:
+            held = f"（{step.suspended} 名休学学生留下、移出班级）" if step.suspended else ""
+            moved = f"毕业 {step.students - step.suspended} 人{held}"
+        else:
+            moved = f"→ {step.new_name}（{step.new_grade} 年级）{step.students} 人"
+        console.print(f"{step.school_code} {step.name}：{moved}", highlight=False)
+    for school in planned.done:
+        console.print(f"{school.name}本学年已升级过，跳过。", highlight=False)
+    head = "预览（未写入）" if dry_run else "学年升级完成"
+    console.print(
+        f"{head}：{planned.school_year} 学年，升级 {planned.promoted} 人，"
+        f"毕业 {planned.graduated} 人，休学留下 {planned.held} 人。",
+        highlight=False,
+    )

@@ -25,6 +25,7 @@ class ChangeKind(StrEnum):
     GRADUATE = "graduate"
     WITHDRAW = "withdraw"
     ADMIT = "admit"
+    REENROLL = "reenroll"
 
     @property
     def label(self) -> str:
@@ -45,12 +46,14 @@ _CHANGE_LABELS = {
     ChangeKind.GRADUATE: "毕业",
     ChangeKind.WITHDRAW: "退学",
     ChangeKind.ADMIT: "升学入学",
+    ChangeKind.REENROLL: "重新入学",
 }
 
 #: (current status, change) → new status. Anything absent is refused. A transfer keeps
 #: the student enrolled (at the receiving school); a suspended student resumes first. A
-#: student who graduated or withdrew is admitted by the next school (升学, 重新入学): the
-#: registry number is for life, so the same record moves on.
+#: student who graduated or withdrew is admitted by the next school (升学, 入学): the
+#: registry number is for life, so the same record moves on. A student who withdrew and
+#: returns to the same school is re-enrolled there (重新入学, 中小学生学籍管理办法).
 TRANSITIONS: dict[tuple[EnrollmentStatus, ChangeKind], EnrollmentStatus] = {
     (EnrollmentStatus.ENROLLED, ChangeKind.SUSPEND): EnrollmentStatus.SUSPENDED,
     (EnrollmentStatus.SUSPENDED, ChangeKind.RESUME): EnrollmentStatus.ENROLLED,
@@ -60,11 +63,12 @@ TRANSITIONS: dict[tuple[EnrollmentStatus, ChangeKind], EnrollmentStatus] = {
     (EnrollmentStatus.SUSPENDED, ChangeKind.WITHDRAW): EnrollmentStatus.WITHDRAWN,
     (EnrollmentStatus.GRADUATED, ChangeKind.ADMIT): EnrollmentStatus.ENROLLED,
     (EnrollmentStatus.WITHDRAWN, ChangeKind.ADMIT): EnrollmentStatus.ENROLLED,
+    (EnrollmentStatus.WITHDRAWN, ChangeKind.REENROLL): EnrollmentStatus.ENROLLED,
 }
 
 
-#: The statuses of a student who left a school for good: only admission (by the next
-#: school) moves them on.
+#: The statuses of a student who left a school: only admission (by the next school), or
+#: re-enrollment at the same one, moves them on.
 LEFT = frozenset(status for status, change in TRANSITIONS if change is ChangeKind.ADMIT)
 
 

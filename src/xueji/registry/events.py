@@ -68,6 +68,27 @@ def audit_student(
     )
 
 
+def audit_school(
+    session: Session,
+    clock: Clock,
+    principal: Principal | None,
+    *,
+    school_code: str,
+    action: str,
+    payload: dict[str, Any],
+) -> None:
+    """One audit entry about a school as a whole (a year-end promotion)."""
+    audit.record(
+        session,
+        clock,
+        actor_of(principal),
+        action=action,
+        subject=f"school:{school_code}",
+        school_code=school_code,
+        payload=payload,
+    )
+
+
 def record_student_change(
     session: Session,
     clock: Clock,

@@ -48,6 +48,25 @@ class SchoolClass(Base):
     head_teacher_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )
+    #: the school year (its September) this class graduated in: it then keeps its
+    #: students' history under the name ``2026届六年级(1)班`` and is promoted no more
+    graduated_in: Mapped[int | None] = mapped_column(Integer)
+
+
+class Promotion(Base):
+    """A school's 学年升级 (year-end promotion), once per school year."""
+
+    __tablename__ = "promotions"
+    __table_args__ = (UniqueConstraint("school_code", "school_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_code: Mapped[str] = mapped_column(ForeignKey("schools.code"))
+    school_year: Mapped[int] = mapped_column(Integer)
+    promoted: Mapped[int] = mapped_column(Integer)
+    graduated: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Student(Base):

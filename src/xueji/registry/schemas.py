@@ -40,10 +40,13 @@ class ClassIn(BaseModel):
 
 
 class ClassOut(BaseModel):
+    """``graduated_in``: the school year this class graduated in (学年升级), else null."""
+
     id: int
     school_code: str
     grade: int
     name: str
+    graduated_in: int | None = None
 
     @classmethod
     def of(cls, school_class: SchoolClass) -> ClassOut:
@@ -52,6 +55,7 @@ class ClassOut(BaseModel):
             school_code=school_class.school_code,
             grade=school_class.grade,
             name=school_class.name,
+            graduated_in=school_class.graduated_in,
         )
 
 

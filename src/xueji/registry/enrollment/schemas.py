@@ -13,7 +13,7 @@ from xueji.registry.models import Student
 
 
 class EnrollmentChangeIn(BaseModel):
-    kind: Literal["suspend", "resume", "graduate", "withdraw"]
+    kind: Literal["suspend", "resume", "graduate", "withdraw", "reenroll"]
     reason: str = Field(max_length=1000)
 
 

@@ -21,10 +21,16 @@ from xueji.registry.schools import visible_school
 from xueji.registry.service import Located, locate
 from xueji.registry.validation import check_reason
 
-LOCAL_CHANGES = (ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.GRADUATE, ChangeKind.WITHDRAW)
+LOCAL_CHANGES = (
+    ChangeKind.SUSPEND,
+    ChangeKind.RESUME,
+    ChangeKind.GRADUATE,
+    ChangeKind.WITHDRAW,
+    ChangeKind.REENROLL,
+)
 _ELSEWHERE = {
     ChangeKind.TRANSFER: "转学请通过转学申请办理",
-    ChangeKind.ADMIT: "升学或重新入学由新学校登记或导入该学生办理",
+    ChangeKind.ADMIT: "升学或到新学校入学由新学校登记或导入该学生办理",
 }
 
 
