@@ -57,15 +57,7 @@ def audit_student(
     payload: dict[str, Any],
 ) -> None:
     """One audit entry about one student, filed under the student's school."""
-    audit.record(
-        session,
-        clock,
-        actor_of(principal),
-        action=action,
-        subject=f"student:{student_id}",
-        school_code=school_code,
-        payload=payload,
-    )
+    _audit(session, clock, principal, f"student:{student_id}", school_code, action, payload)
 
 
 def audit_school(
@@ -78,12 +70,24 @@ def audit_school(
     payload: dict[str, Any],
 ) -> None:
     """One audit entry about a school as a whole (a year-end promotion)."""
+    _audit(session, clock, principal, f"school:{school_code}", school_code, action, payload)
+
+
+def _audit(
+    session: Session,
+    clock: Clock,
+    principal: Principal | None,
+    subject: str,
+    school_code: str,
+    action: str,
+    payload: dict[str, Any],
+) -> None:
     audit.record(
         session,
         clock,
         actor_of(principal),
         action=action,
-        subject=f"school:{school_code}",
+        subject=subject,
         school_code=school_code,
         payload=payload,
     )

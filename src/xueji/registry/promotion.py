@@ -317,9 +317,8 @@ def _record(
     steps: list[ClassStep],
     year: int,
 ) -> None:
-    promoted = sum(step.students for step in steps if not step.graduates)
-    graduated = sum(step.students - step.suspended for step in steps if step.graduates)
-    held = sum(step.suspended for step in steps if step.graduates)
+    own = Plan(year, (school,), tuple(steps), ())
+    promoted, graduated, held = own.promoted, own.graduated, own.held
     session.add(
         Promotion(
             school_code=school.code,
