@@ -9,9 +9,18 @@ from openpyxl import Workbook
 
 from xueji.registry.imports.files import TEMPLATE_HEADERS
 
+#: the columns most rosters have: the template's up to the second guardian
+TWO_GUARDIANS = TEMPLATE_HEADERS[:12]
 
-def write_csv(path: Path, rows: Iterable[list[str]], *, encoding: str = "utf-8") -> Path:
-    lines = [",".join(TEMPLATE_HEADERS), *(",".join(row) for row in rows)]
+
+def write_csv(
+    path: Path,
+    rows: Iterable[list[str]],
+    *,
+    encoding: str = "utf-8",
+    headers: list[str] = TWO_GUARDIANS,
+) -> Path:
+    lines = [",".join(headers), *(",".join(row) for row in rows)]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
 
@@ -20,7 +29,7 @@ def write_xlsx(path: Path, rows: Iterable[list[object]]) -> Path:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(TEMPLATE_HEADERS)
+    sheet.append(TWO_GUARDIANS)
     for row in rows:
         sheet.append(row)
     workbook.save(path)

@@ -60,7 +60,8 @@ def test_the_student_page_offers_only_the_changes_the_status_allows(
         url + "/enrollment-changes", json={"kind": "withdraw", "reason": "迁居"}, headers=admin
     )
     page = client.get(f"/students/{student_id}").text
-    assert '<select name="kind"' not in page and "本校不能再办理异动" in page
+    offered = page.split('<select name="kind" required>')[1].split("</select>")[0]
+    assert "重新入学" in offered and "复学" not in offered and "退学" not in offered
 
 
 def test_import_refusals_say_which_date(

@@ -126,7 +126,7 @@ def test_a_form_opened_before_another_change_is_refused_and_changes_nothing(
     assert client.get(f"/api/v1/students/{number()}", headers=admin).json()["name"] == "陈晓明"
 
 
-def test_masked_phones_stay_and_guardians_beyond_the_form_are_kept(
+def test_masked_phones_stay_and_all_four_guardians_are_on_the_form(
     client: TestClient, as_user: Headers
 ) -> None:
     admin = as_user("haikou-admin")
@@ -140,6 +140,8 @@ def test_masked_phones_stay_and_guardians_beyond_the_form_are_kept(
         url, json={"guardians": guardians, "reason": "补录"}, headers=admin
     ).is_success
     token = page_login(client, "haikou-admin")
+    page = client.get("/students/1/edit").text
+    assert 'name="g3_phone" value="138****8003"' in page and 'name="g4_phone" value=""' in page
     form = {
         "name": "陈晓明",
         "gender": "1",
@@ -150,11 +152,16 @@ def test_masked_phones_stay_and_guardians_beyond_the_form_are_kept(
         "g2_name": "林秀英",
         "g2_relation": "52",
         "g2_phone": "13900139002",
-        "reason": "更正姓名",
+        "g3_name": "陈老三",
+        "g3_relation": "61",
+        "g3_phone": "138****8003",
+        "g4_name": "林外婆",
+        "g4_relation": "64",
+        "g4_phone": "13800138004",
+        "reason": "更正姓名，补录外祖母",
         "version": form_version(client, 1),
         "csrf_token": token,
     }
-    assert "陈老三" in client.get("/students/1/edit").text
     saved = client.post("/students/1/edit", data=form, follow_redirects=False)
     assert saved.status_code == 303
     revealed = client.get(url, params={"reveal": "true"}, headers=admin).json()
@@ -162,7 +169,12 @@ def test_masked_phones_stay_and_guardians_beyond_the_form_are_kept(
         "13800138001",
         "13900139002",
         "13800138003",
+        "13800138004",
     ]
+    cleared = {**form, "g3_phone": "", "version": form_version(client, 1), "reason": "删去祖父"}
+    assert client.post("/students/1/edit", data=cleared, follow_redirects=False).is_redirect
+    revealed = client.get(url, params={"reveal": "true"}, headers=admin).json()
+    assert [g["name"] for g in revealed["guardians"]] == ["陈大明", "林秀英", "林外婆"]
 
 
 def test_region_admin_lists_only_their_region(client: TestClient, as_user: Headers) -> None:

@@ -23,6 +23,7 @@ from xueji.domain.errors import ValidationFailed
 from xueji.registry import service
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.imports import helpers as import_helpers
+from xueji.registry.imports.files import TEMPLATE_HEADERS
 from xueji.registry.imports.models import ImportRun
 from xueji.registry.imports.schemas import ImportResult
 from xueji.registry.imports.service import run_import
@@ -352,7 +353,7 @@ def test_leavers_of_another_school_are_admitted_by_import(
     assert audit.verify(session).ok
 
 
-def test_a_third_guardian_no_file_column_can_hold_is_kept(
+def test_a_guardian_the_file_has_no_column_for_is_kept(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
     register(session, clock, world)
@@ -545,3 +546,21 @@ def test_a_helper_process_killed_half_way_fails_the_import_and_changes_nothing(
     with pytest.raises(RuntimeError, match="预处理进程意外退出"):
         run(session, clock, world, path)
     assert state(session) == before
+
+
+def test_a_file_with_four_guardians_imports_them_all_and_checks_each(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    third, fourth = ("陈爷爷", "祖父", "13800138003"), ("林外婆", "外祖母", "13800138004")
+    four = [*row(number(), "陈小明", second=("林秀英", "母亲", "13800138002")), *third, *fourth]
+    bad = [*row(number(sequence="021"), "张三"), *third, "王", "姑母", "12345"]
+    path = write_csv(tmp_path / "four.csv", [four, bad], headers=TEMPLATE_HEADERS)
+    result = run(session, clock, world, path)
+    assert (result.new, result.rejected) == (1, 1)
+    [error] = result.errors
+    assert error.code == "GUARDIAN4_PHONE_INVALID" and error.message.startswith("第四监护人")
+    record = lookup(session, registry_no=number())
+    phones = ("13800138001", "13800138002", "13800138003", "13800138004")
+    assert record is not None
+    assert record.guardian_phone_indexes == tuple(phone_index(p) for p in phones)
+    assert run(session, clock, world, path).unchanged == 1

@@ -502,7 +502,9 @@ def test_an_application_forwarded_and_approved_records_the_phone_and_binds_the_p
     assert twice.value.code == "APPLICATION_STATE"
 
     clock.advance(minutes=5)
-    approved = applications.approve(session, clock, world.haikou_admin, application.id)
+    approval = applications.approve(session, clock, world.haikou_admin, application.id)
+    approved = approval.application
+    assert approval.replaced == ()  # added beside the father
     assert approved.state == "approved"
     assert approved.reason == f"家长联系方式变更申请 {application.id}"
     assert (approved.decided_by, approved.decided_at) == (
@@ -551,20 +553,41 @@ def test_approval_adds_a_guardian_or_replaces_the_one_of_the_same_relation(
     assert names_of(session, old) == (["陈小明"] if old_kept else [])
 
 
-def test_approval_refuses_a_third_guardian(
+def test_a_fifth_guardian_replaces_the_one_the_school_chooses_who_is_told(
     session: Session, clock: FixedClock, world: World
 ) -> None:
     register(session, clock, world)
-    two = [GuardianFacts("陈大明", "51", GUARDIAN), GuardianFacts("王秀兰", "62", "13600136000")]
-    set_guardians(session, clock, world, *two)
+    four = [
+        GuardianFacts("陈大明", "51", GUARDIAN),
+        GuardianFacts("王秀兰", "62", "13600136000"),
+        GuardianFacts("陈建国", "61", "13600136001"),
+        GuardianFacts("王建军", "63", "13600136002"),
+    ]
+    set_guardians(session, clock, world, *four)
     _, parent = sign_up(session, clock, STRANGER)
     application_id = applied(session, clock, parent, relation="母亲")
+    [shown] = applications.views_for(session, world.haikou_admin)
+    assert shown["needs_replacement"] is True
     with pytest.raises(Conflict) as full:
         applications.approve(session, clock, world.haikou_admin, application_id)
-    assert full.value.code == "GUARDIANS_FULL"
-    assert guardians(session, world) == [(g.name, g.relation, g.phone) for g in two]
+    assert full.value.code == "GUARDIANS_FULL" and "请选择" in full.value.message
+    assert guardians(session, world) == [(g.name, g.relation, g.phone) for g in four]
     [still] = applications.for_caller(session, parent)
     assert still.state == "submitted"
+
+    approval = applications.approve(session, clock, world.haikou_admin, application_id, replace=3)
+    assert approval.replaced == ("13600136001",)
+    after = [four[0], four[1], four[3], GuardianFacts("林秀英", "52", STRANGER)]
+    assert guardians(session, world) == [(g.name, g.relation, g.phone) for g in after]
+    sent: list[tuple[str, str]] = []
+
+    class Gateway:
+        def send(self, phone: str, message: str) -> None:
+            sent.append((phone, message))
+
+    applications.notify_replaced(approval, Gateway())
+    assert sent == [("13600136001", applications.REPLACED_TEXT)]
+    assert "陈小明" not in sent[0][1]
 
 
 def test_a_rejection_needs_a_reason_changes_nothing_and_allows_a_new_application(

@@ -243,3 +243,22 @@ def test_gb18030_file_is_not_utf8(tmp_path: Path) -> None:
     assert import_files._inspect(path)[0] is False
     with read_chunks(path) as chunks:
         assert pl.concat(list(chunks))["name"].to_list() == ["阿卜杜·艾力"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_up_to_four_guardians_named_or_as_repeated_sets(tmp_path: Path, suffix: str) -> None:
+    repeated = [*GUARDIANS_TWICE, *GUARDIANS_TWICE[9:], *GUARDIANS_TWICE[9:]]
+    named = [*TEMPLATE_HEADERS[:9], "监护人２姓名", "监护人2关系", "监护人2电话"]
+    named += ["第三监护人姓名", "监护人三关系", "监护人3电话"]
+    named += ["监护人4姓名", "监护人四关系", "第四监护人电话"]
+    cells = ["G1", "张三", "男", "2016-02-11", "3", "1班"]
+    guardians = [["张大", "父亲", "13800138001"], ["李二", "母亲", "13800138002"]]
+    guardians += [["张爷", "祖父", "13800138003"], ["李奶", "外祖母", "13800138004"]]
+    for headers in (repeated, named):
+        row = [*cells, *(cell for guardian in guardians for cell in guardian)]
+        frame = _columns_of(_write(tmp_path / f"four{suffix}", headers, [row]))
+        assert [frame[f"g{n}_name"][0] for n in (1, 2, 3, 4)] == ["张大", "李二", "张爷", "李奶"]
+        assert frame["g4_phone"][0] == "13800138004"
+    with pytest.raises(ValidationFailed, match="重复的列") as fifth:
+        _columns_of(_write(tmp_path / f"five{suffix}", [*repeated, *GUARDIANS_TWICE[9:]], []))
+    assert fifth.value.code == "IMPORT_HEADER_DUPLICATE"

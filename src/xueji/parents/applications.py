@@ -11,6 +11,8 @@ administrator, and every decision is audited.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,7 +22,14 @@ from xueji.auth import service as auth
 from xueji.auth.service import Principal
 from xueji.domain import names
 from xueji.domain.clock import Clock, china_today
-from xueji.domain.errors import Conflict, Forbidden, IdentityError, NotFound, ValidationFailed
+from xueji.domain.errors import (
+    Conflict,
+    Forbidden,
+    IdentityError,
+    NotFound,
+    ValidationFailed,
+    XuejiError,
+)
 from xueji.domain.identity import parse_number
 from xueji.domain.masking import mask, mask_phone
 from xueji.domain.paging import page_size
@@ -35,11 +44,12 @@ from xueji.registry import scope
 from xueji.registry import service as registry
 from xueji.registry.events import actor_of
 from xueji.registry.lookup import class_info, lookup
-from xueji.registry.validation import GuardianFacts, check_reason
+from xueji.registry.validation import MAX_GUARDIANS, GuardianFacts, check_reason
+from xueji.sms import SmsSender
 
+log = logging.getLogger(__name__)
 SUBMITTED, FORWARDED = ApplicationState.SUBMITTED, ApplicationState.FORWARDED
 APPROVED, REJECTED = ApplicationState.APPROVED, ApplicationState.REJECTED
-MAX_GUARDIANS = 2
 #: a mismatching application tells the applicant nothing, but it is still a guess at
 #: a child's data: its own budget per parent.
 APPLY_BUDGET = ThrottleRule(free=5, base_seconds=60, cap_seconds=3600)
@@ -190,36 +200,89 @@ def _deciding(
     return application
 
 
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """An approved application, and the phones it took off the child's guardians: each
+    is told by SMS once the approval is committed (``notify``)."""
+
+    application: PhoneChangeApplication
+    replaced: tuple[str, ...]
+
+    def notify(self, sender: SmsSender) -> None:
+        for phone in self.replaced:
+            sender.send(phone, REPLACED_TEXT)
+
+
+#: what a guardian whose phone an approval replaced is told (no child is named: the
+#: phone may have changed hands)
+REPLACED_TEXT = (
+    "【学迹】学校已根据家长联系方式变更申请，将您的手机号从一名学生的监护人联系电话中移除。"
+    "如有疑问，请联系学校。"
+)
+
+
 def approve(
-    session: Session, clock: Clock, principal: Principal, application_id: int, *, reason: str = ""
-) -> PhoneChangeApplication:
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    application_id: int,
+    *,
+    reason: str = "",
+    replace: int | None = None,
+) -> Approval:
     """The school administrator records the applicant's phone as the child's guardian
-    phone (replacing the guardian of the same relation, or adding a second one)."""
+    phone: replacing the guardian of the same relation, else adding one — or, when the
+    child has the most guardians the registry keeps, replacing the one the
+    administrator chose (``replace``: its place in the list, from 1)."""
     application = _deciding(session, principal, application_id)
     located = registry.locate_by_id(session, principal, application.student_id)
     newcomer = GuardianFacts(application.guardian_name, application.relation, application.phone)
-    kept = [
-        GuardianFacts(g.name, g.relation, g.phone)
-        for g in sorted(located.guardians, key=lambda g: g.rank)
-        if g.relation != application.relation
-    ]
+    current = sorted(located.guardians, key=lambda g: g.rank)
+    kept = [g for g in current if g.relation != application.relation]
     if len(kept) >= MAX_GUARDIANS:
-        raise Conflict(
-            "该学生已有两位其他关系的监护人，请先在学生信息维护中调整", code="GUARDIANS_FULL"
-        )
+        if replace is None or not 1 <= replace <= len(current):
+            raise Conflict(
+                f"该学生已有 {MAX_GUARDIANS} 位监护人：请选择由申请人替换其中哪一位",
+                code="GUARDIANS_FULL",
+            )
+        chosen = current[replace - 1]
+        kept = [g for g in kept if g is not chosen]
     why = reason.strip() or f"家长联系方式变更申请 {application.id}"
     registry.correct_student(
         session,
         clock,
         principal,
         registry_no=located.student.registry_no,
-        changes={"guardians": [*kept, newcomer]},
+        changes={
+            "guardians": [*(GuardianFacts(g.name, g.relation, g.phone) for g in kept), newcomer]
+        },
         reason=why,
     )
     application.state, application.reason = APPROVED, why
     application.decided_by, application.decided_at = principal.account_id, clock.now()
     _decide_audit(session, clock, principal, application, APPROVED)
-    return application
+    staying = {g.phone for g in kept} | {application.phone}
+    replaced = tuple(dict.fromkeys(g.phone for g in current if g.phone not in staying))
+    return Approval(application, replaced)
+
+
+def notify_replaced(approval: Approval, sender: SmsSender) -> None:
+    """Tell the replaced phones, after the approval is committed: a gateway that fails
+    leaves the approval standing, and is logged (without the phones)."""
+    try:
+        approval.notify(sender)
+    except XuejiError as failed:
+        log.warning(
+            "变更申请 %d 已通过，但通知被替换的监护人手机号的短信未能发出：%s",
+            approval.application.id,
+            failed.code,
+        )
+
+
+def needs_choice(guardians: list[Any], relation: str) -> bool:
+    """Whether approving an application of ``relation`` needs the administrator to pick
+    the guardian it replaces (the child has the most guardians, none of that relation)."""
+    return len([g for g in guardians if g.relation != relation]) >= MAX_GUARDIANS
 
 
 def reject(
@@ -331,6 +394,7 @@ def view(
             "school_code": application.school_code,
             "student_id": application.student_id,
             "registry_no": mask(located.student.registry_no),
+            "needs_replacement": needs_choice(located.guardians, application.relation),
             "current_guardians": [
                 {
                     "name": g.name,

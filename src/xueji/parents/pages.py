@@ -15,6 +15,7 @@ from xueji.domain.relations import RELATIONS
 from xueji.parents import applications, children, service
 from xueji.platform.learning import ACTION_LABELS
 from xueji.registry.scope import REVEALERS
+from xueji.registry.validation import MAX_GUARDIANS
 from xueji.web import csrf, forms
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.templating import render
@@ -234,11 +235,12 @@ def decide(
     clock: ClockDep,
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=500)] = "",
+    replace: Annotated[int | None, Form(ge=1, le=MAX_GUARDIANS)] = None,
 ) -> Response:
     chosen = {
         "forward": lambda: applications.forward(session, clock, principal, application_id),
         "approve": lambda: applications.approve(
-            session, clock, principal, application_id, reason=reason
+            session, clock, principal, application_id, reason=reason, replace=replace
         ),
         "reject": lambda: applications.reject(
             session, clock, principal, application_id, reason=reason
@@ -249,6 +251,9 @@ def decide(
     outcome = forms.attempt(session, chosen, propagate=(NotFound,))
     if isinstance(outcome, XuejiError):
         return _applications_page(request, session, principal, outcome, 422)
+    if isinstance(outcome, applications.Approval):
+        session.commit()
+        applications.notify_replaced(outcome, get_container(request).sms)
     return RedirectResponse("/phone-change-applications", status_code=303)
 
 

@@ -12,6 +12,7 @@ from xueji.auth import codes
 from xueji.auth.deps import CurrentPrincipal
 from xueji.parents import applications, children, service
 from xueji.parents.models import PhoneChangeApplication
+from xueji.registry.validation import MAX_GUARDIANS
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
 from xueji.web.errors import error_answers, error_response
 
@@ -39,6 +40,10 @@ class ApplicationIn(BaseModel):
 
 class ReasonIn(BaseModel):
     reason: str = Field(default="", max_length=500)
+
+
+class ApproveIn(ReasonIn):
+    replace: int | None = Field(default=None, ge=1, le=MAX_GUARDIANS)
 
 
 @router.post("/sms-codes", status_code=202, responses=error_answers(400, 413, 422, 429, 503))
@@ -173,15 +178,27 @@ def forward(
 )
 def approve(
     application_id: int,
+    request: Request,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
-    body: ReasonIn | None = None,
+    body: ApproveIn | None = None,
 ) -> dict[str, Any]:
+    """``replace``: when the child has four guardians, none of the applicant's relation,
+    which of them (its place in ``current_guardians``, from 1) the applicant replaces;
+    a replaced phone is told by SMS."""
     done = applications.approve(
-        session, clock, principal, application_id, reason=body.reason if body else ""
+        session,
+        clock,
+        principal,
+        application_id,
+        reason=body.reason if body else "",
+        replace=body.replace if body else None,
     )
-    return applications.view(session, principal, done)
+    answer = applications.view(session, principal, done.application)
+    session.commit()
+    applications.notify_replaced(done, get_container(request).sms)
+    return answer
 
 
 @router.post(

@@ -20,7 +20,7 @@ from xueji.registry import info_sheet, scope, service
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import Guardian
 from xueji.registry.repository import RegistryRepository
-from xueji.registry.validation import GuardianFacts, check_guardian
+from xueji.registry.validation import MAX_GUARDIANS, check_guardian
 from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession, get_container
 from xueji.web.errors import status_of
@@ -28,6 +28,8 @@ from xueji.web.templating import render
 
 router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES)
 PAGE_SIZE = 50
+#: the correction form's guardian slots: as many as the registry keeps
+GUARDIAN_SLOTS = tuple(range(1, MAX_GUARDIANS + 1))
 NOTICES = {
     "corrected": "已保存更正，并已通知平台刷新。",
     "changed": "学籍异动已办理。",
@@ -205,7 +207,7 @@ def _render_form(
     status_code: int = 200,
 ) -> Response:
     """Guardian phones are shown masked (the form is no audited reveal); a phone left as
-    shown stays as it is. Guardians after the second are listed, and kept."""
+    shown stays as it is. One slot per guardian the registry keeps (up to four)."""
     student = located.student
     guardians = located.guardians
     defaults = {
@@ -213,11 +215,11 @@ def _render_form(
         "gender": student.gender,
         "birth_date": student.birth_date.isoformat(),
         "class_id": str(student.class_id or ""),
-        **{f"g{i}_{k}": "" for i in (1, 2) for k in ("name", "relation", "phone")},
+        **{f"g{i}_{k}": "" for i in GUARDIAN_SLOTS for k in ("name", "relation", "phone")},
         "reason": "",
         "version": str(student.event_sequence),
     }
-    for rank, guardian in enumerate(guardians[:2], start=1):
+    for rank, guardian in enumerate(guardians[: len(GUARDIAN_SLOTS)], start=1):
         defaults.update(
             {
                 f"g{rank}_name": guardian.name,
@@ -235,14 +237,7 @@ def _render_form(
             "error": error,
             "classes": classes,
             "relations": RELATIONS,
-            "others": [
-                {
-                    "name": g.name,
-                    "relation": relation_label(g.relation),
-                    "phone": mask_phone(g.phone),
-                }
-                for g in guardians[2:]
-            ],
+            "slots": GUARDIAN_SLOTS,
         },
         status_code=status_code,
     )
@@ -261,6 +256,12 @@ class CorrectionForm(BaseModel):
     g2_name: str = Field(default="", max_length=200)
     g2_relation: str = Field(default="", max_length=20)
     g2_phone: str = Field(default="", max_length=30)
+    g3_name: str = Field(default="", max_length=200)
+    g3_relation: str = Field(default="", max_length=20)
+    g3_phone: str = Field(default="", max_length=30)
+    g4_name: str = Field(default="", max_length=200)
+    g4_relation: str = Field(default="", max_length=20)
+    g4_phone: str = Field(default="", max_length=30)
     reason: str = Field(default="", max_length=1000)
     version: str = Field(default="", max_length=20)
 
@@ -320,10 +321,9 @@ def _changes(values: dict[str, str], current: list[Guardian]) -> dict[str, objec
             values[f"g{i}_relation"],
             _phone_as_entered(values[f"g{i}_phone"], current[i - 1 : i]),
         )
-        for i in (1, 2)
+        for i in GUARDIAN_SLOTS
         if i == 1 or values[f"g{i}_phone"].strip()
     ]
-    guardians += [GuardianFacts(g.name, g.relation, g.phone) for g in current[2:]]
     class_id = int(values["class_id"]) if values["class_id"].strip().isdigit() else None
     return {
         "name": values["name"],

@@ -18,6 +18,7 @@ from xueji.domain.relations import relation_label
 from xueji.registry import events, schools
 from xueji.registry.enrollment import admission
 from xueji.registry.imports.disclosure import Disclosed
+from xueji.registry.imports.files import GUARDIAN_SLOTS
 from xueji.registry.imports.models import ImportRow, ImportRun
 from xueji.registry.imports.repository import ImportRepository
 from xueji.registry.imports.schemas import FieldChange, ImportResult, RowChange
@@ -30,34 +31,32 @@ IMPORT_REASON = "批量导入"
 @dataclass(frozen=True, slots=True)
 class FileColumns:
     """What a file can change of an existing student. A file without the class columns
-    (年级 and 班级) leaves the class as it is; one without the second guardian's phone
-    column leaves every guardian after the first as they are: a file made to update
-    phones must not take children out of their class or drop a second guardian."""
+    (年级 and 班级) leaves the class as it is; a file speaks for as many guardians as it
+    has phone columns for (``guardians_in_file``), and the student's guardians after
+    those stay as they are: a file made to update phones must not take children out of
+    their class or drop a guardian it has no column for."""
 
     has_class: bool = True
-    has_second_guardian: bool = True
-
-    @property
-    def guardians_in_file(self) -> int:
-        """How many of a student's guardians the file speaks for; the others (a third or
-        fourth guardian, which no file column can hold) stay as they are."""
-        return 2 if self.has_second_guardian else 1
+    guardians_in_file: int = len(GUARDIAN_SLOTS)
 
     @classmethod
     def without(cls, absent: frozenset[str]) -> FileColumns:
+        given = [n for n in GUARDIAN_SLOTS if f"g{n}_phone" not in absent]
         return cls(
             has_class=not {"grade", "class_name"} & absent,
-            has_second_guardian="g2_phone" not in absent,
+            guardians_in_file=max(given, default=1),
         )
 
 
-def _staged_guardians(row: ImportRow, columns: FileColumns) -> list[tuple[str, str, bytes]]:
-    guardians = [(row.g1_name, row.g1_relation, row.g1_phone_index)]
-    if not columns.has_second_guardian:
-        return guardians
-    if row.g2_phone_index is not None and row.g2_name and row.g2_relation:
-        guardians.append((row.g2_name, row.g2_relation, row.g2_phone_index))
-    return guardians
+def _staged(row: ImportRow, columns: FileColumns) -> list[tuple[str, str, bytes, bytes]]:
+    """The row's guardians the file speaks for: (name, relation, phone cipher, index)."""
+    staged = []
+    for n in GUARDIAN_SLOTS[: columns.guardians_in_file]:
+        name, relation = getattr(row, f"g{n}_name"), getattr(row, f"g{n}_relation")
+        cipher, index = getattr(row, f"g{n}_phone_cipher"), getattr(row, f"g{n}_phone_index")
+        if cipher is not None and index is not None and name and relation:
+            staged.append((name, relation, cipher, index))
+    return staged
 
 
 def compare_existing(
@@ -111,10 +110,11 @@ def _differences(
         found.append(
             FieldChange("class", "班级", _class_label(registry_class), _class_label(_class_of(row)))
         )
-    staged = _staged_guardians(row, columns)
-    if staged != [(g.name, g.relation, g.phone_index) for g in current]:
+    staged = _staged(row, columns)
+    if [(name, relation, index) for name, relation, _, index in staged] != [
+        (g.name, g.relation, g.phone_index) for g in current
+    ]:
         ring = keyring()
-        ciphers = [row.g1_phone_cipher, row.g2_phone_cipher][: len(staged)]
         found.append(
             FieldChange(
                 "guardians",
@@ -122,8 +122,7 @@ def _differences(
                 "；".join(_guardian_label(g.name, g.relation, g.phone) for g in current),
                 "；".join(
                     _guardian_label(name, relation, _phone(ring, cipher))
-                    for (name, relation, _), cipher in zip(staged, ciphers, strict=True)
-                    if cipher is not None
+                    for name, relation, cipher, _ in staged
                 ),
             )
         )
@@ -255,17 +254,10 @@ def _guardian_rows(
     """The guardians after the import: the file's, then the student's guardians the file
     does not speak for (see ``FileColumns.guardians_in_file``), as they were."""
     ring = keyring()
-    staged: list[tuple[str, str, str, bytes]] = [
-        (row.g1_name, row.g1_relation, _phone(ring, row.g1_phone_cipher), row.g1_phone_index)
+    staged = [
+        (name, relation, _phone(ring, cipher), index)
+        for name, relation, cipher, index in _staged(row, columns)
     ]
-    name, relation, cipher, index = (
-        row.g2_name,
-        row.g2_relation,
-        row.g2_phone_cipher,
-        row.g2_phone_index,
-    )
-    if columns.has_second_guardian and name and relation and cipher and index:
-        staged.append((name, relation, _phone(ring, cipher), index))
     staged += [
         (g.name, g.relation, g.phone, g.phone_index) for g in old[columns.guardians_in_file :]
     ]

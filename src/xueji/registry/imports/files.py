@@ -37,6 +37,7 @@ from xueji.registry.imports.limits import (
     check_xlsx,
     too_large,
 )
+from xueji.registry.validation import MAX_GUARDIANS
 
 #: Canonical column → the headers accepted for it (the first is the template's).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -49,10 +50,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "g1_name": ("监护人姓名", "监护人1姓名", "监护人一姓名"),
     "g1_relation": ("监护人关系", "监护人1关系", "监护人一关系"),
     "g1_phone": ("监护人电话", "监护人1电话", "监护人一电话", "监护人手机号"),
-    "g2_name": ("监护人2姓名", "监护人二姓名", "第二监护人姓名"),
-    "g2_relation": ("监护人2关系", "监护人二关系", "第二监护人关系"),
-    "g2_phone": ("监护人2电话", "监护人二电话", "第二监护人电话"),
+    **{
+        f"g{n}_{part}": (f"监护人{n}{label}", f"监护人{word}{label}", f"第{word}监护人{label}")
+        for n, word in ((2, "二"), (3, "三"), (4, "四"))
+        for part, label in (("name", "姓名"), ("relation", "关系"), ("phone", "电话"))
+    },
 }
+#: the guardians a file may give per student (as many as the registry keeps)
+GUARDIAN_SLOTS = tuple(range(1, MAX_GUARDIANS + 1))
 REQUIRED = ("registry_no", "name", "gender", "birth_date", "g1_name", "g1_relation", "g1_phone")
 TEMPLATE_HEADERS = [names[0] for names in COLUMNS.values()]
 CHUNK_ROWS = 50_000
@@ -68,9 +73,9 @@ def _header_key(header: object) -> str:
 
 
 def _canonical(headers: list[str]) -> dict[int, str]:
-    """Column position → canonical name. A second set of 监护人姓名/关系/电话 headers is
-    the second guardian (as many schools lay it out) unless the file also names the
-    second guardian's columns; any other repeated column is refused, since which one
+    """Column position → canonical name. A repeated set of 监护人姓名/关系/电话 headers
+    is the next guardian (as many schools lay it out) unless the file also names that
+    guardian's columns; any other repeated column is refused, since which one
     holds the data cannot be guessed. Refuses a file missing a required column, or with
     more columns than a roster has."""
     if len(headers) > MAX_COLUMNS:
@@ -83,14 +88,14 @@ def _canonical(headers: list[str]) -> dict[int, str]:
         if key is None:
             continue
         if key in mapping.values():
-            second = "g2_" + key[3:] if key.startswith("g1_") else None
-            if second is None or second in named or second in mapping.values():
+            following = _next_guardian(key, named, set(mapping.values()))
+            if following is None:
                 raise ValidationFailed(
                     f"文件中有重复的列：{headers[index]}（请删去多余的一列）",
                     code="IMPORT_HEADER_DUPLICATE",
                     column=str(headers[index]),
                 )
-            key = second
+            key = following
         mapping[index] = key
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in mapping.values()]
     if missing:
@@ -100,6 +105,18 @@ def _canonical(headers: list[str]) -> dict[int, str]:
             missing=missing,
         )
     return mapping
+
+
+def _next_guardian(key: str, named: set[str], taken: set[str]) -> str | None:
+    """Where a repeated 监护人姓名/关系/电话 column goes: the next guardian's, unless the
+    file names that guardian's columns itself (or there is no next one)."""
+    if not key.startswith("g1_"):
+        return None
+    for n in GUARDIAN_SLOTS[1:]:
+        candidate = f"g{n}_{key[3:]}"
+        if candidate not in named and candidate not in taken:
+            return candidate
+    return None
 
 
 def _shape(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:

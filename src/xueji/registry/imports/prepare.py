@@ -20,7 +20,7 @@ import polars as pl
 
 from xueji.db.crypto import PHONE_PURPOSE, REGISTRY_NO_PURPOSE, keyring
 from xueji.registry.imports import files as import_files
-from xueji.registry.imports.files import COLUMNS, absent_columns, read_chunks
+from xueji.registry.imports.files import COLUMNS, GUARDIAN_SLOTS, absent_columns, read_chunks
 from xueji.registry.imports.rules import check_chunk, message_for
 
 #: Rows per chunk that a helper prepares. A helper holds about 4.5 KB per row of its chunk
@@ -65,7 +65,7 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
     ring = keyring()
     numbers = good["number"].to_list()
     phones1 = good["g1_phone_n"].to_list()
-    second = _second_guardians(good)
+    others = [part for n in GUARDIAN_SLOTS[1:] for part in _optional_guardian(good, n)]
     columns = (
         good["row"].to_list(),
         ring.lookup_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
@@ -79,21 +79,21 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
         good["g1_relation_n"].to_list(),
         ring.encrypt_many(phones1, purpose="guardian.phone"),
         ring.lookup_index_many(phones1, purpose=PHONE_PURPOSE),
-        *second,
+        *others,
     )
     return [(import_id, *values) for values in zip(*columns, strict=True)]
 
 
-def _second_guardians(good: pl.DataFrame) -> tuple[list[object], ...]:
-    """Name, relation, encrypted phone and phone index of the optional second guardian
+def _optional_guardian(good: pl.DataFrame, n: int) -> tuple[list[object], ...]:
+    """Name, relation, encrypted phone and phone index of the optional guardian ``n``
     (None where absent); only the present phones are encrypted and indexed."""
-    present = (good["g2_phone_n"].fill_null("") != "").to_list()
+    present = (good[f"g{n}_phone_n"].fill_null("") != "").to_list()
     where = [index for index, given in enumerate(present) if given]
-    phones = [good["g2_phone_n"][index] for index in where]
+    phones = [good[f"g{n}_phone_n"][index] for index in where]
     ring = keyring()
     ciphers = dict(zip(where, ring.encrypt_many(phones, purpose="guardian.phone"), strict=True))
     indexes = dict(zip(where, ring.lookup_index_many(phones, purpose=PHONE_PURPOSE), strict=True))
-    names, relations = good["g2_name_n"].to_list(), good["g2_relation_n"].to_list()
+    names, relations = good[f"g{n}_name_n"].to_list(), good[f"g{n}_relation_n"].to_list()
     return (
         [names[i] if given else None for i, given in enumerate(present)],
         [relations[i] if given else None for i, given in enumerate(present)],

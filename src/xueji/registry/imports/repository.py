@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 from xueji.db.repository import Repository
 from xueji.domain.enrollment import LEFT
+from xueji.registry.imports.files import GUARDIAN_SLOTS
 from xueji.registry.imports.models import ImportReport, ImportRow
 from xueji.registry.models import Guardian, SchoolClass, Student
 from xueji.sync import outbox
@@ -181,7 +182,7 @@ class ImportRepository(Repository):
     @staticmethod
     def _inserts_from(rows: Any, school_code: str, now: dt.datetime) -> list[Any]:
         """Students (the class found by an outer join, one pass rather than a lookup per
-        row) and first and second guardians, from ``rows`` (staged columns plus sid)."""
+        row) and their guardians, from ``rows`` (staged columns plus sid)."""
         c = rows.c
         students = insert(Student).from_select(
             [
@@ -232,7 +233,7 @@ class ImportRepository(Repository):
                     c[f"g{rank}_phone_index"],
                 ).where(c[f"g{rank}_phone_index"].is_not(None)),
             )
-            for rank in (1, 2)
+            for rank in GUARDIAN_SLOTS
         ]
         return [students, *guardians]
 
@@ -271,10 +272,11 @@ STAGE_COLUMNS = (
     "g1_relation",
     "g1_phone_cipher",
     "g1_phone_index",
-    "g2_name",
-    "g2_relation",
-    "g2_phone_cipher",
-    "g2_phone_index",
+    *(
+        f"g{n}_{part}"
+        for n in GUARDIAN_SLOTS[1:]
+        for part in ("name", "relation", "phone_cipher", "phone_index")
+    ),
 )
 
 

@@ -13,7 +13,7 @@ from xueji.domain import identity, names
 from xueji.domain.errors import IdentityError
 from xueji.domain.identity_bulk import validate_many
 from xueji.domain.relations import ALIASES, RELATIONS
-from xueji.registry.imports.files import COLUMNS
+from xueji.registry.imports.files import COLUMNS, GUARDIAN_SLOTS
 
 #: A name after normalisation: letters and marks of any script, single separators.
 NAME_PATTERN = r"^[\p{L}\p{M}]+(?:[· ][\p{L}\p{M}]+)*$"
@@ -113,16 +113,16 @@ def check_chunk(chunk: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
         pl.col("class_name").str.normalize("NFKC").str.replace_all(r"\s+", "").alias("class_n"),
         *[
             normalise_names(pl.col(f"g{n}_name").fill_null("")).alias(f"g{n}_name_n")
-            for n in (1, 2)
+            for n in GUARDIAN_SLOTS
         ],
         *[
             pl.col(f"g{n}_relation")
             .str.strip_chars()
             .replace_strict(_RELATION_CODES, default=None)
             .alias(f"g{n}_relation_n")
-            for n in (1, 2)
+            for n in GUARDIAN_SLOTS
         ],
-        *[phone_expression(f"g{n}_phone").alias(f"g{n}_phone_n") for n in (1, 2)],
+        *[phone_expression(f"g{n}_phone").alias(f"g{n}_phone_n") for n in GUARDIAN_SLOTS],
     ).with_columns(
         _grade(pl.col("grade_text")).alias("grade_n"),
     )
@@ -170,13 +170,14 @@ def _guardian_failure(n: int) -> pl.Expr:
 
 
 def _first_failure() -> pl.Expr:
+    """The first check a row fails (null if none), in the module's order."""
     has_class = pl.col("grade_text").fill_null("").ne("") | pl.col("class_n").fill_null("").ne("")
     class_ok = (
         pl.col("grade_n").is_between(1, 12)
         & pl.col("class_n").fill_null("").ne("")
         & (pl.col("class_n").str.len_chars() <= 50)
     )
-    return (
+    failure = (
         pl.when(pl.col("id_code").is_not_null())
         .then(pl.col("id_code"))
         .when(~_name_ok("name_n"))
@@ -195,9 +196,12 @@ def _first_failure() -> pl.Expr:
         .then(pl.lit("GUARDIAN_REQUIRED"))
         .when(_guardian_failure(1).is_not_null())
         .then(_guardian_failure(1))
-        .when(_guardian_given(2) & _guardian_failure(2).is_not_null())
-        .then(pl.lit("GUARDIAN2_") + _guardian_failure(2))
     )
+    for n in GUARDIAN_SLOTS[1:]:
+        failure = failure.when(_guardian_given(n) & _guardian_failure(n).is_not_null()).then(
+            pl.lit(f"GUARDIAN{n}_") + _guardian_failure(n)
+        )
+    return failure
 
 
 MESSAGES = {
@@ -213,9 +217,15 @@ MESSAGES = {
     "GUARDIAN_NAME_INVALID": "监护人姓名为空或含有姓名不可用的字符",
     "RELATION_INVALID": "监护人关系无法识别，请填写如 父亲、母亲、祖父、外祖母、其他监护人",
     "PHONE_INVALID": "监护人手机号应为 11 位中国大陆手机号码",
-    "GUARDIAN2_GUARDIAN_NAME_INVALID": "第二监护人姓名为空或含有姓名不可用的字符",
-    "GUARDIAN2_RELATION_INVALID": "第二监护人关系无法识别",
-    "GUARDIAN2_PHONE_INVALID": "第二监护人手机号应为 11 位中国大陆手机号码",
+    **{
+        f"GUARDIAN{n}_{code}": f"第{word}监护人{message}"
+        for n, word in ((2, "二"), (3, "三"), (4, "四"))
+        for code, message in (
+            ("GUARDIAN_NAME_INVALID", "姓名为空或含有姓名不可用的字符"),
+            ("RELATION_INVALID", "关系无法识别"),
+            ("PHONE_INVALID", "手机号应为 11 位中国大陆手机号码"),
+        )
+    },
     "DUPLICATE_IN_FILE": "文件中有多行使用同一学籍号，这些行都未导入",
     "STUDENT_AT_OTHER_SCHOOL": "该学生已在其他学校登记，请通过转学办理",
     "STUDENT_DETAILS_MISMATCH": (
