@@ -29,6 +29,7 @@ from xueji.auth import routes as auth_routes
 from xueji.auth.deps import is_signed_in
 from xueji.config import Settings, get_settings
 from xueji.container import Container
+from xueji.dashboard import pages as dashboard_pages
 from xueji.db.loop_reads import LoopReads
 from xueji.domain.clock import Clock
 from xueji.ops import routes as ops_routes
@@ -77,6 +78,7 @@ ROUTERS = (
     signin_pages,
     registry_pages,
     promotion_pages,
+    dashboard_pages,
     enrollment_pages,
     import_pages,
     platform_pages,

@@ -24,7 +24,7 @@ from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from xueji.domain.roles import Role
-from xueji.parents import applications, children
+from xueji.parents import applications, approval, children
 from xueji.parents import service as parents
 from xueji.parents.models import ParentBinding, PhoneChangeApplication
 from xueji.platform import learning
@@ -489,7 +489,7 @@ def test_an_application_forwarded_and_approved_records_the_phone_and_binds_the_p
         {"name": "陈大明", "relation_label": "父亲", "phone": "138****8001"}
     ]
     with pytest.raises(NotFound):
-        applications.approve(session, clock, world.haikou_teacher, application.id)
+        approval.approve(session, clock, world.haikou_teacher, application.id)
     clock.advance(minutes=5)
     forwarded = applications.forward(session, clock, world.haikou_teacher, application.id)
     assert (forwarded.state, forwarded.forwarded_by) == (
@@ -502,9 +502,9 @@ def test_an_application_forwarded_and_approved_records_the_phone_and_binds_the_p
     assert twice.value.code == "APPLICATION_STATE"
 
     clock.advance(minutes=5)
-    approval = applications.approve(session, clock, world.haikou_admin, application.id)
-    approved = approval.application
-    assert approval.replaced == ()  # added beside the father
+    decided = approval.approve(session, clock, world.haikou_admin, application.id)
+    approved = decided.application
+    assert decided.replaced == ()  # added beside the father
     assert approved.state == "approved"
     assert approved.reason == f"家长联系方式变更申请 {application.id}"
     assert (approved.decided_by, approved.decided_at) == (
@@ -545,7 +545,7 @@ def test_approval_adds_a_guardian_or_replaces_the_one_of_the_same_relation(
     _, old = sign_up(session, clock, GUARDIAN)
     _, new = sign_up(session, clock, STRANGER)
     application_id = applied(session, clock, new, relation=relation)
-    applications.approve(session, clock, world.haikou_admin, application_id)  # no forwarding
+    approval.approve(session, clock, world.haikou_admin, application_id)  # no forwarding
     assert guardians(session, world) == after
     drain(session, clock)
     assert names_of(session, new) == ["陈小明"]
@@ -569,14 +569,14 @@ def test_a_fifth_guardian_replaces_the_one_the_school_chooses_who_is_told(
     [shown] = applications.views_for(session, world.haikou_admin)
     assert shown["needs_replacement"] is True
     with pytest.raises(Conflict) as full:
-        applications.approve(session, clock, world.haikou_admin, application_id)
+        approval.approve(session, clock, world.haikou_admin, application_id)
     assert full.value.code == "GUARDIANS_FULL" and "请选择" in full.value.message
     assert guardians(session, world) == [(g.name, g.relation, g.phone) for g in four]
     [still] = applications.for_caller(session, parent)
     assert still.state == "submitted"
 
-    approval = applications.approve(session, clock, world.haikou_admin, application_id, replace=3)
-    assert approval.replaced == ("13600136001",)
+    decided = approval.approve(session, clock, world.haikou_admin, application_id, replace=3)
+    assert decided.replaced == ("13600136001",)
     after = [four[0], four[1], four[3], GuardianFacts("林秀英", "52", STRANGER)]
     assert guardians(session, world) == [(g.name, g.relation, g.phone) for g in after]
     sent: list[tuple[str, str]] = []
@@ -585,8 +585,8 @@ def test_a_fifth_guardian_replaces_the_one_the_school_chooses_who_is_told(
         def send(self, phone: str, message: str) -> None:
             sent.append((phone, message))
 
-    applications.notify_replaced(approval, Gateway())
-    assert sent == [("13600136001", applications.REPLACED_TEXT)]
+    approval.notify_replaced(decided, Gateway())
+    assert sent == [("13600136001", approval.REPLACED_TEXT)]
     assert "陈小明" not in sent[0][1]
 
 
@@ -611,7 +611,7 @@ def test_a_rejection_needs_a_reason_changes_nothing_and_allows_a_new_application
     [mine] = applications.views_for(session, parent)
     assert (mine["state_label"], mine["reason"]) == ("未通过", "无法核实与学生的关系")
     with pytest.raises(Conflict):
-        applications.approve(session, clock, world.haikou_admin, application_id)
+        approval.approve(session, clock, world.haikou_admin, application_id)
     assert guardians(session, world) == [("陈大明", "51", GUARDIAN)]
     drain(session, clock)
     assert names_of(session, parent) == []
@@ -705,7 +705,7 @@ def test_an_application_is_not_found_by_those_who_may_not_act_on_it(
     principal = other_parent if who == "other_parent" else getattr(world, who)
     act = {
         "forward": lambda i: applications.forward(session, clock, principal, i),
-        "approve": lambda i: applications.approve(session, clock, principal, i),
+        "approve": lambda i: approval.approve(session, clock, principal, i),
         "reject": lambda i: applications.reject(session, clock, principal, i, reason="不同意"),
     }[action]
     with pytest.raises(NotFound) as refused:
@@ -784,8 +784,8 @@ def test_an_open_application_follows_the_child_to_the_new_school(
     assert next_before is None
     assert [a.id for a in applications.for_caller(session, parent)] == [application_id, decided]
     with pytest.raises(NotFound):
-        applications.approve(session, clock, world.haikou_admin, application_id)
-    applications.approve(session, clock, world.huajing_admin, application_id)
+        approval.approve(session, clock, world.haikou_admin, application_id)
+    approval.approve(session, clock, world.huajing_admin, application_id)
     drain(session, clock)
     [child] = children.children_of(session, parent)
     assert child["school_name"] == "广州市天河区华景小学"

@@ -25,6 +25,8 @@ def home(request: Request, principal: CurrentPrincipal) -> Response:
         return RedirectResponse("/student", status_code=303)
     if principal.role is Role.PARENT:
         return RedirectResponse("/parent", status_code=303)
+    if principal.role in (Role.PLATFORM_ADMIN, Role.REGION_ADMIN, Role.SCHOOL_ADMIN):
+        return RedirectResponse("/dashboard", status_code=303)  # what waits for them
     return render(request, "home.html", {"principal": principal})
 
 

@@ -12,7 +12,7 @@ from xueji.auth import codes
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal, signed_in_redirect
 from xueji.domain.errors import NotFound, ValidationFailed, XuejiError
 from xueji.domain.relations import RELATIONS
-from xueji.parents import applications, children, service
+from xueji.parents import applications, approval, children, service
 from xueji.platform.learning import ACTION_LABELS
 from xueji.registry.scope import REVEALERS
 from xueji.registry.validation import MAX_GUARDIANS
@@ -239,7 +239,7 @@ def decide(
 ) -> Response:
     chosen = {
         "forward": lambda: applications.forward(session, clock, principal, application_id),
-        "approve": lambda: applications.approve(
+        "approve": lambda: approval.approve(
             session, clock, principal, application_id, reason=reason, replace=replace
         ),
         "reject": lambda: applications.reject(
@@ -251,9 +251,9 @@ def decide(
     outcome = forms.attempt(session, chosen, propagate=(NotFound,))
     if isinstance(outcome, XuejiError):
         return _applications_page(request, session, principal, outcome, 422)
-    if isinstance(outcome, applications.Approval):
+    if isinstance(outcome, approval.Approval):
         session.commit()
-        applications.notify_replaced(outcome, get_container(request).sms)
+        approval.notify_replaced(outcome, get_container(request).sms)
     return RedirectResponse("/phone-change-applications", status_code=303)
 
 

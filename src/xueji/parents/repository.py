@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from xueji.auth.service import Principal
 from xueji.db.repository import Repository
@@ -72,6 +73,18 @@ class ParentRepository(Repository):
                     PhoneChangeApplication.state.in_(OPEN_APPLICATION_STATES),
                 )
             )
+        )
+
+    def count_open(self, school_codes: Sequence[str]) -> int:
+        """Applications filed at these schools still waiting for a decision."""
+        return int(
+            self.session.scalar(
+                select(func.count()).where(
+                    PhoneChangeApplication.school_code.in_(school_codes),
+                    PhoneChangeApplication.state.in_(OPEN_APPLICATION_STATES),
+                )
+            )
+            or 0
         )
 
     def parents_of_child(self, student_id: int) -> list[tuple[ParentAccount, dt.datetime]]:

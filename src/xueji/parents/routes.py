@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from xueji.auth import codes
 from xueji.auth.deps import CurrentPrincipal
-from xueji.parents import applications, children, service
+from xueji.parents import applications, approval, children, service
 from xueji.parents.models import PhoneChangeApplication
 from xueji.registry.validation import MAX_GUARDIANS
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
@@ -187,7 +187,7 @@ def approve(
     """``replace``: when the child has four guardians, none of the applicant's relation,
     which of them (its place in ``current_guardians``, from 1) the applicant replaces;
     a replaced phone is told by SMS."""
-    done = applications.approve(
+    done = approval.approve(
         session,
         clock,
         principal,
@@ -197,7 +197,7 @@ def approve(
     )
     answer = applications.view(session, principal, done.application)
     session.commit()
-    applications.notify_replaced(done, get_container(request).sms)
+    approval.notify_replaced(done, get_container(request).sms)
     return answer
 
 

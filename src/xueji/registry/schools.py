@@ -6,6 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -212,3 +213,15 @@ def republish_school_students(
             extra={"changed": sorted(changed)},
         )
     return len(students)
+
+
+def visible_schools(session: Session, principal: Principal) -> list[School]:
+    """The schools the caller sees, by code: all (platform), a region's, or their own."""
+    condition: ColumnElement[bool]
+    if principal.role is Role.PLATFORM_ADMIN:
+        condition = School.code.is_not(None)
+    elif principal.role is Role.REGION_ADMIN:
+        condition = School.region_code.startswith(principal.region_code or "\0")
+    else:
+        condition = School.code == (principal.school_code or "")
+    return RegistryRepository(session).schools(condition)

@@ -8,10 +8,11 @@ import logging
 import math
 from dataclasses import asdict, dataclass
 
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from xueji.domain.clock import Clock
-from xueji.sync.models import OutboxEvent
+from xueji.sync.models import BULK, INTERACTIVE, OutboxEvent
 from xueji.sync.repository import OutboxRepository
 
 log = logging.getLogger("xueji.sync")
@@ -111,3 +112,34 @@ def raise_alarms(current: SyncStatus) -> list[str]:
 def dead_letters(session: Session) -> list[OutboxEvent]:
     """Events that failed their last allowed attempt, waiting for an operator's retry."""
     return OutboxRepository(session).dead_letters()
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Events about some students (an administrator's schools) not applied yet."""
+
+    interactive: int
+    bulk: int
+    dead_letters: int
+    oldest_age_s: float
+
+
+def backlog(session: Session, clock: Clock, student_ids: Select[int]) -> Backlog:
+    """The events waiting for these students, by lane, and their dead letters. An import
+    chunk's event counts for the school of its first student."""
+    waiting = OutboxEvent.handled_at.is_(None) & OutboxEvent.dead_at.is_(None)
+    mine = OutboxEvent.student_id.in_(student_ids)
+    rows = session.execute(
+        select(OutboxEvent.lane, func.count(), func.min(OutboxEvent.created_at))
+        .where(mine, waiting)
+        .group_by(OutboxEvent.lane)
+    ).all()
+    by_lane = {lane: count for lane, count, _ in rows}
+    oldest = min((first for _, _, first in rows if first is not None), default=None)
+    dead = session.scalar(select(func.count()).where(mine, OutboxEvent.dead_at.is_not(None)))
+    return Backlog(
+        interactive=by_lane.get(INTERACTIVE, 0),
+        bulk=by_lane.get(BULK, 0),
+        dead_letters=int(dead or 0),
+        oldest_age_s=(clock.now() - oldest).total_seconds() if oldest else 0.0,
+    )

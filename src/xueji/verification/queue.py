@@ -116,13 +116,18 @@ def _school_queue(session: Session, principal: Principal, school_code: str) -> t
         scope.require_staff(principal)
         raise NotFound("没有找到该学校")
     school = visible_school(session, principal, school_code)
-    queue = Queue.of_school(
-        registry_indexes=scope.registry_indexes_of_school(school.code),
-        school_name=names.normalise(school.name),
-        region_code=school.region_code,
+    return school.code, queue_of(school.code, school.name, school.region_code)
+
+
+def queue_of(school_code: str, school_name: str, region_code: str) -> Queue:
+    """The school's queue: accounts whose number belongs to one of its students, or
+    which typed its full name (and whose number is on no record)."""
+    return Queue.of_school(
+        registry_indexes=scope.registry_indexes_of_school(school_code),
+        school_name=names.normalise(school_name),
+        region_code=region_code,
         on_record=scope.on_record,
     )
-    return school.code, queue
 
 
 @dataclass(frozen=True, slots=True)
