@@ -86,7 +86,29 @@ def test_suspended_students_homework_page_says_why_and_archive_is_closed(
     )
     assert refused.status_code == 403 and "休学期间暂停作业提交" in refused.text
     archive = client.get("/student/archive")
-    assert archive.status_code == 403 and "休学" in archive.text
+    assert archive.status_code == 403 and "休学期间暂停查看电子学籍档案" in archive.text
+    assert "作业" not in archive.text.split('role="alert"')[1].split("</p>")[0]
+    home = client.get("/student").text
+    assert "查看我的电子学籍档案" not in home  # not offered while it cannot be opened
+    row = home.split(f'data-resource="{homework}"')[1].split("</tr>")[0]
+    assert 'disabled title="休学期间暂停作业提交，复学后恢复"' in row
+    assert 'data-refusal="SUSPENDED"' in row
+
+
+def test_an_enrolled_students_list_offers_only_what_works(
+    client: TestClient, as_user: Headers
+) -> None:
+    course = client.post(
+        "/api/v1/courses", json={"title": "佛山·科学"}, headers=as_user("foshan")
+    ).json()["id"]
+    token = student_page_login(client)
+    home = client.get("/student").text
+    assert "查看我的电子学籍档案" in home
+    row = home.split(f'data-resource="{course}"')[1].split("</tr>")[0]
+    assert row.count("disabled") == 1 and 'data-refusal="NOT_OPENED"' in row  # replay only
+    client.post(f"/student/resources/{course}/open", data={"csrf_token": token})
+    row = client.get("/student").text.split(f'data-resource="{course}"')[1].split("</tr>")[0]
+    assert "disabled" not in row
 
 
 def test_another_regions_course_page_is_like_a_missing_one(

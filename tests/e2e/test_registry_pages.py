@@ -232,6 +232,9 @@ def test_a_refused_enrollment_change_is_shown_on_the_student_page_with_the_reaso
     as_user("haikou-admin")
     token = page_login(client, "haikou-admin")
     typed = {"kind": "resume", "reason": "家长来电说已康复", "csrf_token": token}
+    unconfirmed = client.post("/students/1/enrollment-changes", data=typed)
+    assert unconfirmed.status_code == 422 and "请勾选确认" in unconfirmed.text
+    typed["confirmed"] = "true"
     refused = client.post("/students/1/enrollment-changes", data=typed)
     assert refused.status_code == 409
     assert "不能办理“复学”" in refused.text and "陈小明" in refused.text
@@ -239,3 +242,25 @@ def test_a_refused_enrollment_change_is_shown_on_the_student_page_with_the_reaso
     # the menu offers only what an enrolled student's status allows
     offered = refused.text.split('<select name="kind" required>')[1].split("</select>")[0]
     assert 'value="resume"' not in offered and 'value="suspend"' in offered
+
+
+def test_a_transfer_is_handed_over_on_the_page_only_once_confirmed(
+    client: TestClient, as_user: Headers
+) -> None:
+    requested = client.post(
+        "/api/v1/transfers",
+        json={"registry_no": number(), "to_school_code": "1144010601", "reason": "随父母迁居"},
+        headers=as_user("huajing-admin"),
+    )
+    assert requested.status_code == 201, requested.text
+    transfer_id = requested.json()["id"]
+    token = page_login(client, "haikou-admin")
+    url = f"/transfers/{transfer_id}/confirm"
+    unticked = client.post(url, data={"csrf_token": token})
+    assert unticked.status_code == 422 and "请勾选确认" in unticked.text
+    assert "<td>待确认</td>" in unticked.text
+    done = client.post(url, data={"confirmed": "true", "csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "已确认调档" in client.get(done.headers["location"]).text
+    again = client.post(url, data={"confirmed": "true", "csrf_token": token})
+    assert again.status_code == 409  # a resubmitted form does not act twice

@@ -236,12 +236,17 @@ def decide(
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=500)] = "",
     replace: Annotated[int | None, Form(ge=1, le=MAX_GUARDIANS)] = None,
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
+    def approve() -> approval.Approval:
+        forms.require_confirmation(confirmed)
+        return approval.approve(
+            session, clock, principal, application_id, reason=reason, replace=replace
+        )
+
     chosen = {
         "forward": lambda: applications.forward(session, clock, principal, application_id),
-        "approve": lambda: approval.approve(
-            session, clock, principal, application_id, reason=reason, replace=replace
-        ),
+        "approve": approve,
         "reject": lambda: applications.reject(
             session, clock, principal, application_id, reason=reason
         ),

@@ -178,20 +178,39 @@ def detail(session: Session, principal: Principal, resource_id: int) -> Resource
     records = repository.records_for(state.account.id, resource_id) if resource else []
     if resource is None or not (records or _listed_for(state, resource)):
         raise NotFound("没有找到该资源")
+    opened = any(r.action == LearningAction.OPEN for r in records)
+    return ResourceDetail(resource, records, _refusals(state, resource, opened=opened))
+
+
+def listing(
+    session: Session, principal: Principal
+) -> list[tuple[Resource, dict[str, Forbidden | None]]]:
+    """The resources ``visible`` lists, each with its actions' refusals (None: allowed),
+    so that a page offers only what will work and says why the rest will not."""
+    state = standing(session, principal)
+    repository = PlatformRepository(session)
+    found = []
+    for resource in visible(session, principal):
+        opened = resource.kind == "course" and repository.has_record(
+            state.account.id, resource.id, LearningAction.OPEN
+        )
+        found.append((resource, _refusals(state, resource, opened=opened)))
+    return found
+
+
+def _refusals(state: Standing, resource: Resource, *, opened: bool) -> dict[str, Forbidden | None]:
     refusals: dict[str, Forbidden | None] = {}
     for action, (kind, needed) in ACTIONS.items():
         if kind != resource.kind:
             continue
         try:
             _check(state, resource, needed)
-            if action == LearningAction.REPLAY and not any(
-                r.action == LearningAction.OPEN for r in records
-            ):
+            if action == LearningAction.REPLAY and not opened:
                 raise Forbidden("只能回放打开过（已缓存）的课程", code="NOT_OPENED")
             refusals[action] = None
         except Forbidden as refusal:
             refusals[action] = refusal
-    return ResourceDetail(resource, records, refusals)
+    return refusals
 
 
 def _listed_for(state: Standing, resource: Resource) -> bool:
@@ -205,26 +224,41 @@ def _listed_for(state: Standing, resource: Resource) -> bool:
 
 def _check(state: Standing, resource: Resource, needed: Capability) -> None:
     if needed not in state.granted:
-        raise _refusal(state)
+        raise _refusal(state, needed)
     if resource.pool_region is not None and needed is not Capability.COURSE_REPLAY_CACHED:
         if Capability.REGION_POOL not in state.granted:
-            raise _refusal(state)
+            raise _refusal(state, Capability.REGION_POOL)
         if not (state.region_code or "").startswith(resource.pool_region):
             raise Forbidden("该课程属于其他地区的资源池", code="OUT_OF_REGION")
     if resource.class_id is not None and resource.class_id != state.class_id:
         raise Forbidden("这不是你所在班级的作业或直播课", code="NOT_YOUR_CLASS")
 
 
-def _refusal(state: Standing) -> Forbidden:
+#: why a suspended student cannot use each capability (article 二.2), in their words
+SUSPENDED_REASONS = {
+    Capability.COURSE_OPEN: "休学期间不能打开新课程，只能回放已缓存（打开过）的课程",
+    Capability.HOMEWORK_SUBMIT: "休学期间暂停作业提交，复学后恢复",
+    Capability.LIVE_JOIN: "休学期间暂停直播课堂，复学后恢复",
+    Capability.REGION_POOL: "休学期间暂停使用地区资源池，只能回放已缓存的课程",
+    Capability.ARCHIVE_VIEW: "休学期间暂停查看电子学籍档案，复学后恢复；档案中的记录都会保留",
+}
+
+
+def _refusal(state: Standing, needed: Capability) -> Forbidden:
+    """The refusal of ``needed``, saying what stops it for this student."""
     if not state.linked:
+        if needed is Capability.ARCHIVE_VIEW:
+            return Forbidden(
+                "账号尚未激活（未与学籍关联），还没有电子学籍档案；学习记录会保留，激活后归集到档案",
+                code="NOT_ACTIVATED",
+            )
         return Forbidden(
             "账号尚未激活（未与学籍关联），暂时只能学习国家平台课程", code="NOT_ACTIVATED"
         )
     if state.status is EnrollmentStatus.SUSPENDED:
-        return Forbidden(
-            "休学期间暂停作业提交、直播课堂等互动功能，只能回放已缓存的课程", code="SUSPENDED"
-        )
-    return Forbidden("当前学籍状态不能使用此功能", code="NOT_ENROLLED")
+        return Forbidden(SUSPENDED_REASONS[needed], code="SUSPENDED")
+    label = state.status.label if state.status else ""
+    return Forbidden(f"学籍状态为“{label}”，不能使用此功能", code="NOT_ENROLLED")
 
 
 def archive(
@@ -232,7 +266,7 @@ def archive(
 ) -> list[tuple[ArchiveEntry, LearningRecord, Resource]]:
     state = standing(session, principal)
     if Capability.ARCHIVE_VIEW not in state.granted:
-        raise _refusal(state)
+        raise _refusal(state, Capability.ARCHIVE_VIEW)
     return PlatformRepository(session).archive(state.account.registry_index)
 
 

@@ -350,18 +350,24 @@ def change_enrollment(
     principal: CurrentPrincipal,
     kind: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
     located = service.locate_by_id(session, principal, student_id)
-    outcome = forms.attempt(
-        session,
-        lambda: enrollment.change_enrollment(
+
+    def change() -> object:
+        forms.require_confirmation(confirmed)
+        return enrollment.change_enrollment(
             session,
             clock,
             principal,
             registry_no=located.student.registry_no,
             kind=_change_kind(kind),
             reason=reason,
-        ),
+        )
+
+    outcome = forms.attempt(
+        session,
+        change,
         refuse=(ValidationFailed, IllegalTransition, Conflict),
     )
     if isinstance(outcome, XuejiError):

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from xueji.domain.errors import Throttled, XuejiError
+from xueji.domain.errors import Throttled, ValidationFailed, XuejiError
 from xueji.domain.five_fields import STUDENT_NO_RESERVED_MESSAGE
 
 T = TypeVar("T")
@@ -78,3 +78,13 @@ def field_messages(error: XuejiError | None) -> dict[str, str]:
         field: exact.get(field) or FIELD_MESSAGES.get(code, FIELD_FALLBACK)
         for field, code in fields.items()
     }
+
+
+def require_confirmation(confirmed: bool) -> None:
+    """An act that cannot be undone (休学, 退学, 调档, an approval) is done only with the
+    form's confirmation box ticked: no script is needed to ask, and a stray click or a
+    resubmitted form does not act."""
+    if not confirmed:
+        raise ValidationFailed(
+            "这一步办理后不能撤销：请勾选确认后再提交", code="CONFIRMATION_REQUIRED"
+        )

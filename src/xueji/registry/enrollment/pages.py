@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
-from xueji.domain.errors import XuejiError
+from xueji.domain.errors import Conflict, ValidationFailed, XuejiError
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.enrollment.schemas import TransferOut
 from xueji.registry.repository import RegistryRepository
 from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession
+from xueji.web.errors import status_of
 from xueji.web.templating import render
 
 router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencies=SIGNED_IN_PAGES)
@@ -100,12 +101,20 @@ def request_transfer(
 
 @router.post("/transfers/{transfer_id}/confirm")
 def confirm(
+    request: Request,
     transfer_id: int,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
-    enrollment.confirm_transfer(session, clock, principal, transfer_id=transfer_id)
+    def hand_over() -> object:
+        forms.require_confirmation(confirmed)
+        return enrollment.confirm_transfer(session, clock, principal, transfer_id=transfer_id)
+
+    outcome = forms.attempt(session, hand_over, refuse=(ValidationFailed, Conflict))
+    if isinstance(outcome, XuejiError):
+        return _inbox(request, session, principal, error=outcome, status_code=status_of(outcome))
     return RedirectResponse("/transfers?done=confirmed", status_code=303)
 
 
