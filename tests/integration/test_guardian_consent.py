@@ -678,11 +678,13 @@ def test_accounts_active_before_the_migration_stay_active_until_reclaimed(
     legacy_engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # written as the code of that revision wrote: events without lanes, unkeyed audit
-    # links, accounts without a sign-in index (the column lent for the fill only)
+    # links, accounts without a sign-in index, classes without a graduation year (the
+    # columns lent for the fill only)
     monkeypatch.setattr(outbox, "publish", publish_as_before)
     monkeypatch.setattr(audit, "entry_hash", unkeyed_link)
     with legacy_engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE accounts ADD COLUMN sign_in_index BLOB")
+        connection.exec_driver_sql("ALTER TABLE classes ADD COLUMN graduated_in INTEGER")
     with Session(legacy_engine, expire_on_commit=False) as old:
         world = build_world(old, clock)
         located = register(old, clock, world)  # 陈小明, guardian 13800138001
@@ -714,6 +716,7 @@ def test_accounts_active_before_the_migration_stay_active_until_reclaimed(
         old.commit()
     with legacy_engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE accounts DROP COLUMN sign_in_index")
+        connection.exec_driver_sql("ALTER TABLE classes DROP COLUMN graduated_in")
     migrate.upgrade(legacy_engine)
     monkeypatch.undo()
     while worker.run_once(sessionmaker(legacy_engine), clock, apply_registry_events):
