@@ -220,3 +220,23 @@ def test_parent_with_an_unknown_phone_applies_and_is_bound_after_approval(
         page.reload()
     child = page.locator("[data-child]")
     assert child.count() == 1 and "李华" in child.inner_text()
+
+
+def test_an_administrator_on_a_phone_reads_whole_menu_items_and_ticks_boxes_by_their_words(
+    live_server: str, browser_page: Any
+) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "haikou-admin")
+    links = page.locator("nav.menu a")
+    assert links.count() >= 5
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None and box["height"] < 32, links.nth(index).inner_text()
+        assert box["x"] + box["width"] <= 390  # nothing runs off the screen
+    page.goto(live_server + "/schools/1144060401/unmatched")
+    box = page.locator("input[name=fields]").first.bounding_box()
+    words = page.locator("label.inline").first.bounding_box()
+    assert box is not None and words is not None
+    assert words["y"] <= box["y"] + box["height"] / 2 <= words["y"] + words["height"]
+    assert box["width"] < 40  # a box, not a field across the page
