@@ -67,6 +67,7 @@ def test_cli_import_contract(tmp_path: Path) -> None:
         ],
         "differs": 0,
         "changes": [],
+        "warnings": [],
     }
     report = tmp_path / "report.xlsx"
     done = run_cli(

@@ -564,3 +564,16 @@ def test_a_file_with_four_guardians_imports_them_all_and_checks_each(
     assert record is not None
     assert record.guardian_phone_indexes == tuple(phone_index(p) for p in phones)
     assert run(session, clock, world, path).unchanged == 1
+
+
+def test_a_space_inside_a_chinese_name_is_imported_with_a_note_to_check_it(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    rows = [row(number(), "马 沐阳"), row(number(sequence="022"), "Anna Lee", gender="女")]
+    result = run(session, clock, world, write_csv(tmp_path / "a.csv", rows))
+    assert (result.new, result.rejected) == (2, 0)
+    [note] = result.warnings
+    assert note.row == 2 and "马 沐阳" in note.message and "汉字之间有空格" in note.message
+    assert result.as_dict()["warnings"] == [{"row": 2, "message": note.message}]
+    record = lookup(session, registry_no=number())
+    assert record is not None and record.name == "马 沐阳"  # as typed: the clerk decides

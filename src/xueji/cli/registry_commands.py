@@ -117,6 +117,8 @@ def _print_summary(result: ImportResult, *, dry_run: bool, update: bool) -> None
             console.print(
                 f"  …… 另有 {result.differs - 20} 人，完整列表请用 --json", highlight=False
             )
+    for warning in result.warnings[:20]:
+        console.print(f"  [yellow]请核对[/yellow] 第 {warning.row} 行：{warning.message}")
     for row_error in result.errors[:20]:
         console.print(
             f"  第 {row_error.row} 行 {row_error.code}：{row_error.message}", highlight=False

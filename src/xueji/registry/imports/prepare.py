@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -34,12 +34,14 @@ CHUNK_ROWS = 25_000
 class PreparedChunk:
     """One chunk ready to stage: how many rows it read, the rejected rows as (row, code,
     Chinese reason), the accepted rows as staging tuples (see ``STAGE_COLUMNS``), and the
-    columns the file does not have."""
+    columns the file does not have, and notes on accepted rows (``warnings``)."""
 
     height: int
     errors: list[tuple[int, str, str]]
     rows: list[tuple[object, ...]]
     absent: frozenset[str] = frozenset()
+    #: accepted rows worth a second look, as (row, Chinese note)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChunk:
@@ -54,8 +56,27 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
         (row, code, message_for(code, raw, today=today))
         for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows()
     ]
-    rows = stage_rows(import_id, checked.filter(pl.col("code").is_null()))
-    return PreparedChunk(chunk.height, errors, rows, absent_columns(chunk))
+    accepted = checked.filter(pl.col("code").is_null())
+    rows = stage_rows(import_id, accepted)
+    return PreparedChunk(chunk.height, errors, rows, absent_columns(chunk), notes(accepted))
+
+
+#: a space between two Chinese characters: 马 沐阳 — almost always a typing slip, and a
+#: registration typed as on the ID card (马沐阳) would never match it
+SPACED_HAN = r"\p{Han} \p{Han}"
+
+
+def notes(accepted: pl.DataFrame) -> list[tuple[int, str]]:
+    """Accepted rows a clerk should look at again: a Chinese name with a space inside."""
+    spaced = accepted.filter(pl.col("name_n").str.contains(SPACED_HAN))
+    return [
+        (
+            row,
+            f"姓名“{name}”的汉字之间有空格，已照原样导入：中文姓名中间一般没有空格，学生注册"
+            "时须与学籍完全一致，请核对；有误的请在学生信息维护中更正",
+        )
+        for row, name in spaced.select("row", "name_n").iter_rows()
+    ]
 
 
 def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:

@@ -54,6 +54,17 @@ class RowError:
         return {"row": self.row, "code": self.code, "message": self.message}
 
 
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    """An accepted row worth a second look (a space inside a Chinese name)."""
+
+    row: int
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "message": self.message}
+
+
 @dataclass
 class ImportResult:
     new: int = 0
@@ -65,6 +76,8 @@ class ImportResult:
     #: existing students whose file values differ (applied only with ``update``)
     differs: int = 0
     changes: list[RowChange] = field(default_factory=list)
+    #: accepted rows worth a second look (the first ``MAX_ERROR_DETAILS``)
+    warnings: list[RowWarning] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -80,6 +93,7 @@ class ImportResult:
             "errors": [e.as_dict() for e in self.errors],
             "differs": self.differs,
             "changes": [c.as_dict() for c in self.changes],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
     def note_change(self, change: RowChange) -> None:
@@ -87,6 +101,10 @@ class ImportResult:
         self.differs += 1
         if len(self.changes) < MAX_CHANGE_DETAILS:
             self.changes.append(change)
+
+    def note_warning(self, row: int, message: str) -> None:
+        if len(self.warnings) < MAX_ERROR_DETAILS:
+            self.warnings.append(RowWarning(row, message))
 
     def note_error(self, row: int, code: str, message: str) -> None:
         """Counts every rejected row; keeps the first ``MAX_ERROR_DETAILS`` reasons."""

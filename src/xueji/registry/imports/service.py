@@ -212,6 +212,8 @@ def _stage_file(
             columns = FileColumns.without(chunk.absent)
             for row, code, message in chunk.errors:
                 result.note_error(row, code, message)
+            for row, message in chunk.warnings:
+                result.note_warning(row, message)
             stager.stage(chunk.rows)
             if progress is not None:
                 progress(chunk.height)
@@ -234,6 +236,7 @@ def _classify(
     for row, code in repository.rejected(import_id):
         result.note_error(row, code, message_for(code, None, today=china_today(clock)))
     result.errors.sort(key=lambda error: error.row)
+    result.warnings.sort(key=lambda warning: warning.row)
     kinds = repository.count_kinds(import_id)
     result.new = kinds.get(None, 0) + kinds.get("admitted", 0)  # new to this school
     result.changed = 0  # until the import applies them (``update``)
