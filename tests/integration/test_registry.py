@@ -23,6 +23,7 @@ from xueji.db.crypto import phone_index
 from xueji.domain.clock import FixedClock
 from xueji.domain.codes import Gender
 from xueji.domain.errors import Conflict, Forbidden, IdentityError, NotFound, ValidationFailed
+from xueji.domain.masking import mask
 from xueji.registry import schools, service
 from xueji.registry.lookup import lookup
 from xueji.registry.models import Guardian, Student
@@ -165,6 +166,41 @@ def test_search_is_scoped(session: Session, clock: FixedClock, world: World) -> 
     assert total == 1 and found[0].name == "黄𠮷"
     by_number, _ = service.search(session, clock, world.platform, query=number().lower())
     assert [s.name for s in by_number] == ["陈小明"]
+
+
+def test_a_number_is_found_by_the_end_a_page_shows_of_it(
+    session: Session, clock: FixedClock, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = register(session, clock, world)
+    other = number(sequence="028")
+    register(session, clock, world, registry_no=other, name="李华", phone="13800138009")
+    register(
+        session,
+        clock,
+        world,
+        registry_no=number("440106", "20160415", "046"),
+        name="黄𠮷",
+        school=HUAJING,
+        admin=world.huajing_admin,
+    )
+    tail = other[-4:]
+    shown = mask(other)  # as the student list shows it
+    for query in (tail, shown, tail.translate(str.maketrans("0123456789", "０１２３４５６７８９"))):
+        found, total = service.search(session, clock, world.haikou_admin, query=query)
+        assert (total, [s.name for s in found]) == (1, ["李华"]), query
+    assert (
+        service.search(session, clock, world.haikou_admin, query=mine.student.registry_no[-4:])[1]
+        == 1
+    )
+    # another school's child is not found by its end either
+    elsewhere = number("440106", "20160415", "046")[-4:]
+    assert service.search(session, clock, world.platform, query=elsewhere)[1] == 1
+    assert service.search(session, clock, world.haikou_admin, query=elsewhere)[1] == 0
+    assert service.search(session, clock, world.huajing_admin, query=tail)[1] == 0
+    monkeypatch.setattr(service, "SHOWN_NUMBER_SCAN", 1)
+    with pytest.raises(ValidationFailed) as broad:
+        service.search(session, clock, world.platform, query=tail)
+    assert broad.value.code == "SEARCH_TOO_BROAD"
 
 
 def test_head_teacher_reads_but_cannot_write_or_reveal(

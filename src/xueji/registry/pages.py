@@ -56,15 +56,19 @@ def student_list(
 ) -> Response:
     scope.require_staff(principal)
     page = max(page, 1)
-    students, total = service.search(
-        session,
-        clock,
-        principal,
-        query=q[:100],
-        status=status or None,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-    )
+    error: XuejiError | None = None
+    try:
+        students, total = service.search(
+            session,
+            clock,
+            principal,
+            query=q[:100],
+            status=status or None,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+    except ValidationFailed as refused:  # a search too broad to run
+        students, total, error = [], 0, refused
     class_names = _class_names(session, {s.school_code for s in students})
     rows = [
         {
@@ -90,7 +94,9 @@ def student_list(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "statuses": list(EnrollmentStatus),
+            "error": error,
         },
+        status_code=status_of(error) if error else 200,
     )
 
 

@@ -102,6 +102,43 @@ class RegistryRepository(Repository):
         )
         return list(rows), int(total)
 
+    def numbers_in(
+        self,
+        condition: ColumnElement[bool],
+        *,
+        school_code: str | None,
+        status: str | None,
+        cap: int,
+    ) -> list[tuple[int, str]] | None:
+        """(id, registry number) of the students matching, decrypted; None if there are
+        more than ``cap``."""
+        statement = (
+            select(Student.id, Student.registry_no)
+            .join(School, School.code == Student.school_code)
+            .where(condition)
+        )
+        if school_code:
+            statement = statement.where(Student.school_code == school_code)
+        if status:
+            statement = statement.where(Student.status == status)
+        rows = self.session.execute(statement.limit(cap + 1)).all()
+        if len(rows) > cap:
+            return None
+        return [(student_id, number) for student_id, number in rows]
+
+    def students_by_ids(self, ids: list[int], *, limit: int, offset: int) -> list[Student]:
+        if not ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Student)
+                .where(Student.id.in_(ids))
+                .order_by(Student.school_code, Student.class_id, Student.name, Student.id)
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+
     # guardians
     def guardians_of(self, student_id: int) -> list[Guardian]:
         return list(

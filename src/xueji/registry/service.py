@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,6 +232,50 @@ def correct_student(
     return Located(student, located.school, guardians)
 
 
+#: a number as a page shows it (its start, stars, its last characters), or its end alone
+MASKED_NUMBER = re.compile(r"(?:(?P<start>[GJL]?[0-9]{0,6})\*+)?(?P<end>[0-9X]{4,6})")
+#: the most students a search by the shown end of a number decrypts to find them
+SHOWN_NUMBER_SCAN = 20_000
+
+
+def normalise_digits(text: str) -> str:
+    """Full-width forms folded, letters upper-case (as a number is stored)."""
+    return unicodedata.normalize("NFKC", text).upper().replace(" ", "")
+
+
+def _search_by_shown_number(
+    session: Session,
+    principal: Principal,
+    shown: re.Match[str],
+    *,
+    school_code: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Student], int]:
+    """Numbers are stored encrypted: the students in scope are decrypted and compared,
+    up to ``SHOWN_NUMBER_SCAN`` of them (a school's; a region must narrow it down)."""
+    repository = RegistryRepository(session)
+    numbers = repository.numbers_in(
+        scope.student_filter(principal, School.region_code),
+        school_code=school_code,
+        status=status,
+        cap=SHOWN_NUMBER_SCAN,
+    )
+    if numbers is None:
+        raise ValidationFailed(
+            f"按号码末几位查找只在 {SHOWN_NUMBER_SCAN:,} 名学生以内进行：请输入完整学籍号或姓名",
+            code="SEARCH_TOO_BROAD",
+        )
+    start, end = shown.group("start") or "", shown.group("end")
+    found = [
+        student_id
+        for student_id, number in numbers
+        if number.endswith(end) and number.startswith(start)
+    ]
+    return repository.students_by_ids(found, limit=limit, offset=offset), len(found)
+
+
 def search(
     session: Session,
     clock: Clock,
@@ -241,9 +287,22 @@ def search(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Student], int]:
-    """Students in scope; ``query`` is part of a name or a whole registry number."""
+    """Students in scope; ``query`` is part of a name, a whole registry number, or a
+    number as the pages show it masked (``G4406**********0028``) or only its visible end
+    (``0028``)."""
     scope.require_staff(principal)
     text = query.strip()
+    shown = MASKED_NUMBER.fullmatch(normalise_digits(text))
+    if shown is not None:
+        return _search_by_shown_number(
+            session,
+            principal,
+            shown,
+            school_code=school_code,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
     number_index = None
     name = text or None
     if text and (text[0] in "0123456789GJLgjl０１２３４５６７８９" and len(text) >= 15):
