@@ -264,3 +264,21 @@ def test_a_transfer_is_handed_over_on_the_page_only_once_confirmed(
     assert "已确认调档" in client.get(done.headers["location"]).text
     again = client.post(url, data={"confirmed": "true", "csrf_token": token})
     assert again.status_code == 409  # a resubmitted form does not act twice
+
+
+def test_the_asking_school_sees_which_child_each_request_is_about(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("huajing-admin")
+    token = page_login(client, "huajing-admin")
+    typed = {
+        "registry_no": number(),
+        "student_name": "陈小明",
+        "reason": "随父母迁居",
+        "csrf_token": token,
+    }
+    asked = client.post("/transfers", data=typed, follow_redirects=False)
+    assert asked.status_code == 303
+    mine = client.get("/transfers").text.split("本校提出的转入申请")[1]
+    assert '陈小明<span class="muted">（申请时填写）</span>' in mine
+    assert number() not in mine  # the number stays masked

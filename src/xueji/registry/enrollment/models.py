@@ -48,3 +48,6 @@ class Transfer(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: the origin school's reason when it returns the request
     decision_reason: Mapped[str | None] = mapped_column(String(500))
+    #: the student's name as the asking school typed it (its own list shows it; the
+    #: registry's name is the origin school's to see)
+    requested_name: Mapped[str | None] = mapped_column(String(100))

@@ -81,6 +81,7 @@ def request_transfer(
     principal: CurrentPrincipal,
     registry_no: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
+    student_name: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     outcome = forms.attempt(
         session,
@@ -91,10 +92,11 @@ def request_transfer(
             registry_no=registry_no,
             to_school_code=principal.school_code or "",
             reason=reason,
+            student_name=student_name,
         ),
     )
     if isinstance(outcome, XuejiError):
-        typed = {"registry_no": registry_no, "reason": reason}
+        typed = {"registry_no": registry_no, "reason": reason, "student_name": student_name}
         return _inbox(request, session, principal, error=outcome, status_code=422, values=typed)
     return RedirectResponse("/transfers?done=requested", status_code=303)
 

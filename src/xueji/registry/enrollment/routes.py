@@ -50,6 +50,7 @@ def request_transfer(
         registry_no=body.registry_no,
         to_school_code=body.to_school_code,
         reason=body.reason,
+        student_name=body.student_name,
     )
     return _transfer_out(session, transfer, show_origin=False)
 

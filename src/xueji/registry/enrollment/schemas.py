@@ -18,9 +18,13 @@ class EnrollmentChangeIn(BaseModel):
 
 
 class TransferIn(BaseModel):
+    """``student_name``: the child's name as the asking school knows it (optional; its own
+    list shows it beside the masked number)."""
+
     registry_no: str = Field(max_length=40)
     to_school_code: str = Field(max_length=20)
     reason: str = Field(max_length=1000)
+    student_name: str = Field(default="", max_length=100)
 
 
 class RejectIn(BaseModel):
@@ -38,6 +42,8 @@ class TransferOut(BaseModel):
     to_school_code: str
     registry_no: str
     student_name: str | None
+    #: the name the asking school typed with its request (null if it gave none)
+    requested_name: str | None
     reason: str
     decision_reason: str | None
     requested_at: dt.datetime
@@ -52,6 +58,7 @@ class TransferOut(BaseModel):
             to_school_code=transfer.to_school_code,
             registry_no=mask(student.registry_no),
             student_name=student.name if show_origin else None,
+            requested_name=transfer.requested_name,
             reason=transfer.reason,
             decision_reason=transfer.decision_reason,
             requested_at=transfer.requested_at,

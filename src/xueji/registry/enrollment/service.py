@@ -10,6 +10,7 @@ from xueji.domain import identity
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus, apply_change
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from xueji.domain.names import check_person_name
 from xueji.domain.roles import Role
 from xueji.domain.statuses import TransferStatus
 from xueji.registry import events, scope
@@ -92,13 +93,16 @@ def request_transfer(
     registry_no: str,
     to_school_code: str,
     reason: str,
+    student_name: str = "",
 ) -> Transfer:
     """The receiving school asks for a student. It cannot see the student yet, so the
-    answer never says where the student is; the origin school confirms or rejects."""
+    answer never says where the student is; the origin school confirms or rejects.
+    ``student_name``: the name as the asking school knows it, kept for its own list."""
     if principal.role is not Role.SCHOOL_ADMIN or principal.school_code != to_school_code:
         raise Forbidden("转学申请由转入学校的学校信息管理员提出")
     visible_school(session, principal, to_school_code)
     why = check_reason(reason)
+    typed_name = check_person_name(student_name) if student_name.strip() else None
     number = identity.parse_number(registry_no, today=china_today(clock))
     repository = RegistryRepository(session)
     student = repository.student_by_index(registry_no_index(number.registry_no), lock=True)
@@ -116,6 +120,7 @@ def request_transfer(
         reason=why,
         requested_by=principal.account_id,
         requested_at=clock.now(),
+        requested_name=typed_name,
     )
     repository.add(transfer)
     events.audit_student(

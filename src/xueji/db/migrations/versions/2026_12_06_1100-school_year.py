@@ -1,6 +1,7 @@
 """The school year: a class that graduated keeps its students' history under a name of
 its year (``graduated_in``), and ``promotions`` records each school's 学年升级 once per
-school year.
+school year; a transfer request keeps the name the asking school typed, so that its
+own list says which child each request is about.
 
 Revision ID: 4a9c2e7d1b58
 Revises: 7d2e4b9a1c36
@@ -21,6 +22,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("classes") as batch:
         batch.add_column(sa.Column("graduated_in", sa.Integer(), nullable=True))
+    with op.batch_alter_table("transfers") as batch:
+        batch.add_column(sa.Column("requested_name", sa.String(length=100), nullable=True))
     op.create_table(
         "promotions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -41,5 +44,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("promotions")
+    with op.batch_alter_table("transfers") as batch:
+        batch.drop_column("requested_name")
     with op.batch_alter_table("classes") as batch:
         batch.drop_column("graduated_in")
