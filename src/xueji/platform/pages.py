@@ -194,12 +194,13 @@ def act(
             content=content or None,
         ),
     )
-    error = outcome if isinstance(outcome, XuejiError) else None
-    notice = None if error else ACTION_NOTICES[LearningAction(action)]
-    status_code = 403 if error else 200
-    if back_to_resource:
-        return _resource_page(request, session, principal, resource_id, error, notice, status_code)
-    return _student_page(request, session, principal, error, status_code, notice)
+    if isinstance(outcome, XuejiError):
+        if back_to_resource:
+            return _resource_page(request, session, principal, resource_id, outcome, None, 403)
+        return _student_page(request, session, principal, outcome, 403)
+    # the outcome on a page of its own: a refresh shows it again instead of acting again
+    page = f"/student/resources/{resource_id}" if back_to_resource else "/student"
+    return RedirectResponse(f"{page}?done={action}", status_code=303)
 
 
 def _resource_page(
@@ -228,10 +229,19 @@ def _resource_page(
 
 @signed_in_pages.get("/student/resources/{resource_id}")
 def resource_page(
-    request: Request, resource_id: int, session: DbSession, principal: CurrentPrincipal
+    request: Request,
+    resource_id: int,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    done: str = "",
 ) -> Response:
     """Course replay, homework submission or live class: one page per resource."""
-    return _resource_page(request, session, principal, resource_id)
+    return _resource_page(request, session, principal, resource_id, notice=_done(done))
+
+
+def _done(action: str) -> str | None:
+    """The notice of an action just done (after the redirect that follows it)."""
+    return ACTION_NOTICES.get(LearningAction(action)) if action in learning.ACTIONS else None
 
 
 @signed_in_pages.get("/student/archive")
@@ -255,9 +265,13 @@ def archive_page(request: Request, session: DbSession, principal: CurrentPrincip
 
 @signed_in_pages.get("/student")
 def student_home(
-    request: Request, session: DbSession, principal: CurrentPrincipal, sent: str = ""
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    sent: str = "",
+    done: str = "",
 ) -> Response:
-    notice = consent.CODES_SENT if sent == "guardian-codes" else None
+    notice = consent.CODES_SENT if sent == "guardian-codes" else _done(done)
     return _student_page(request, session, principal, notice=notice)
 
 
