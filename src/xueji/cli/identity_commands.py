@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from xueji.cli.output import console, errors, print_json
-from xueji.domain import identity
+from xueji.cli.output import console, errors, fail, print_json
+from xueji.cli.usage import EXIT_REFUSED
+from xueji.domain import identity, regions
 from xueji.domain.clock import SystemClock, china_today
-from xueji.domain.errors import IdentityError
+from xueji.domain.errors import IdentityError, XuejiError
 
 id_app = typer.Typer(no_args_is_help=True)
 name_app = typer.Typer(no_args_is_help=True)
@@ -49,6 +50,10 @@ def check(
     numbers: Annotated[list[str], typer.Argument(help="一个或多个号码")],
     as_json: Annotated[bool, typer.Option("--json", help="每行输出一个 JSON 对象")] = False,
 ) -> None:
+    try:
+        regions.check_lists()
+    except XuejiError as error:
+        raise fail(error, exit_code=EXIT_REFUSED) from None
     today = china_today(SystemClock())
     results = [check_one(raw, today) for raw in numbers]
     for result in results:

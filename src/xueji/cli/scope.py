@@ -13,6 +13,7 @@ from xueji.db import migrate
 from xueji.db.crypto import keyring
 from xueji.db.key_state import check_key
 from xueji.db.scope import transaction
+from xueji.domain import regions
 from xueji.domain.errors import XuejiError
 
 
@@ -24,6 +25,7 @@ def migrated_container() -> Container:
     """The container, refusing to work on a database whose schema is not current or
     that is written under another master key."""
     built = container()
+    regions.check_lists()
     if not migrate.is_up_to_date(built.engine):
         raise XuejiError("数据库结构不是最新版本，请先运行 xueji db upgrade", code="DB_OUTDATED")
     check_key(built.engine, keyring())

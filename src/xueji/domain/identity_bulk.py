@@ -26,8 +26,12 @@ _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.i
 _X = ord("X") - ord("0")
 
 
-@cache
 def _known_region_codes() -> npt.NDArray[np.int64]:
+    return _region_codes(regions.version())
+
+
+@cache
+def _region_codes(_version: int) -> npt.NDArray[np.int64]:
     return np.array(sorted(int(code) for code in regions.known_codes()), dtype=np.int64)
 
 

@@ -1,18 +1,41 @@
-"""Administrative division codes (GB/T 2260) and their names, from python-stdnum's data.
+"""Administrative division codes (GB/T 2260) and their names.
 
-python-stdnum ships every county code with the years it was in use, but its own lookup
-crashes on an unknown county of a known province and rejects codes that did not exist
-in the birth year. Here a code is *known* if it was ever in use; whether it was in use
-in a given year is a separate question (`in_use`), answered so callers can warn rather
-than reject: children are often registered after their county was renamed.
+Two sources, merged:
+
+* python-stdnum's data: every county code with the years it was in use (the history:
+  a code retired since is still valid for an older record). Its own lookup crashes on an
+  unknown county of a known province and rejects codes that did not exist in the birth
+  year, so it is read here, not called.
+* the current list bundled in ``data/regions-2023.csv`` (国家统计局 2023 统计用区划代码,
+  its source named in the file), which has the counties created since python-stdnum's
+  data was made — 杭州市临平区 ``330113`` and 钱塘区 ``330114`` (2021), whose children
+  are entering school now.
+
+A newer list in the same form (``code,name`` lines; ``#`` comments) can be added without a
+release: ``XUEJI_REGION_CODES_FILE`` (``load_list``). A code is *known* if it was ever in
+use; whether it was in use in a given year is a separate question (``in_use``), answered
+so callers can warn rather than reject: children are often registered after their county
+was renamed.
 """
 
 from __future__ import annotations
 
+import csv
+import os
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from stdnum import numdb
+
+from xueji.domain.errors import ValidationFailed
+
+#: the current list shipped with the service
+BUNDLED = Path(__file__).parent / "data" / "regions-2023.csv"
+#: lists added at start-up (``load_list``), on top of the bundled one
+_extra_lists: list[Path] = []
+#: the environment variable naming a newer list
+LIST_VARIABLE = "XUEJI_REGION_CODES_FILE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +79,85 @@ def _table() -> tuple[dict[str, str], dict[str, tuple[Period, ...]]]:
             for _, county_low, county_high, county_props, _ in children:
                 for county in _expand(county_low, county_high):
                     counties[province + county] = _parse_periods(county_props["county"])
+    for listed in (BUNDLED, *configured_lists(), *_extra_lists):
+        _merge(provinces, counties, read_list(listed))
     return provinces, counties
+
+
+def configured_lists() -> list[Path]:
+    """The list named by ``XUEJI_REGION_CODES_FILE``: read from the environment here, so
+    that every process — the import's helpers too — sees the same codes."""
+    named = os.environ.get(LIST_VARIABLE, "").strip()
+    return [Path(named)] if named else []
+
+
+def version() -> int:
+    """Changes when a list is added (``load_list``): for callers that cache the codes."""
+    return len(_extra_lists)
+
+
+def read_list(path: Path) -> dict[str, str]:
+    """A list of codes and names (``code,name``; ``#`` lines are comments). A missing or
+    malformed list is refused (``REGION_CODES_INVALID``), naming the line."""
+    found: dict[str, str] = {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.startswith("#") or not line.strip():
+                    continue
+                row = next(csv.reader([line]))
+                if row == ["code", "name"]:
+                    continue
+                code, name = [*row, "", ""][:2]
+                if len(code) != 6 or not code.isdigit() or not name.strip():
+                    raise _invalid(f"{path} 第 {number} 行不是“6 位代码,名称”：{line.strip()[:40]}")
+                found[code] = name.strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise _invalid(f"读不了行政区划代码表 {path}：{error}") from None
+    return found
+
+
+def _invalid(message: str) -> ValidationFailed:
+    return ValidationFailed(message, code="REGION_CODES_INVALID")
+
+
+def _merge(
+    provinces: dict[str, str], counties: dict[str, tuple[Period, ...]], listed: dict[str, str]
+) -> None:
+    """A listed code is in use now: added with its name if the history lacks it, or given
+    an open period under its listed name if the history had it retired."""
+    for code, name in listed.items():
+        periods = counties.get(code)
+        if code.endswith("0000"):
+            provinces.setdefault(code[:2], name)
+        if not periods:
+            counties[code] = (Period(name, None, None),)
+        elif all(period.end is not None for period in periods):
+            last = max(period.end or 0 for period in periods)
+            counties[code] = (*periods, Period(name, last + 1, None))
+
+
+def load_list(path: Path) -> int:
+    """Add a newer list of codes (on top of the bundled one) for this process; returns
+    how many codes it holds."""
+    listed = read_list(path)
+    if path not in _extra_lists:
+        _extra_lists.append(path)
+        _table.cache_clear()
+        region_name.cache_clear()
+    return len(listed)
 
 
 def _expand(low: str, high: str) -> list[str]:
     """numdb keys may be ranges such as ``01-03``; list every code they stand for."""
     return [str(n).zfill(len(low)) for n in range(int(low), int(high) + 1)]
+
+
+def check_lists() -> int:
+    """Read every list now, at start-up: a list that cannot be read stops the command
+    (``REGION_CODES_INVALID``) before any number is checked. Returns how many codes are
+    known."""
+    return len(_table()[1])
 
 
 def known_codes() -> frozenset[str]:
