@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -14,6 +15,7 @@ from tests.e2e.conftest import Headers
 from tests.e2e.test_accounts_api import register
 from tests.e2e.test_registry_pages import page_login
 from tests.registry_world import HAIKOU
+from xueji.platform import statistics
 
 
 def test_a_school_administrator_starts_at_the_overview(
@@ -102,3 +104,16 @@ def test_only_administrators_see_the_overview_and_only_regions_the_schools(
     page_login(client, "haikou-admin")
     assert client.get("/schools").status_code == 403
     assert client.get("/dashboard?school=1144010601").status_code == 404
+
+
+def test_the_mismatch_count_says_how_many_it_left_out(
+    client: TestClient, as_user: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_user("haikou-admin")
+    for student_no, name in (("chen2016", "陈晓明"), ("chen2017", "陈小名")):
+        registered = register(client, student_no=student_no, name=name).json()
+        assert registered["status"] == "pending"
+    monkeypatch.setattr(statistics, "MISMATCH_SAMPLE", 1)
+    page_login(client, "haikou-admin")
+    mismatches = client.get("/dashboard").text.split('data-table="mismatches"')[1]
+    assert "<td>姓名</td><td>1</td>" in mismatches and "另有 1 个账号未计入" in mismatches

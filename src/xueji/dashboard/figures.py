@@ -176,7 +176,8 @@ def _mismatch_table(counts: dict[str, int], left_out: int) -> Table:
     rows: list[list[str | int]] = [[label, counts.get(key, 0)] for key, label in labels.items()]
     note = "一个账号有几项不一致，就计入几项。"
     if left_out:
-        note += f"另有 {left_out} 个账号未计入（每校只核对最早的 {accounts.MISMATCH_SAMPLE} 个）。"
+        most = accounts.MISMATCH_SAMPLE
+        note += f"另有 {left_out} 个账号未计入（一次最多核对 {most} 个，逐校取最早的）。"
     chart = [(str(label), int(count)) for label, count in rows]
     return Table(
         "mismatches", "未激活账号（按不一致的项目）", ["不一致的项目", "账号数"], rows, chart, note

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from contextvars import ContextVar
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -130,6 +131,8 @@ class RotatingKeyring(Keyring):
             raise ValueError("the new master key is the old one")
         self.old, self.new = old, new
         self._rotated = False
+        #: whether the transaction of the current context began after the switch
+        self._epoch: ContextVar[bool | None] = ContextVar(f"key_epoch_{id(self)}", default=None)
 
     def __repr__(self) -> str:
         return "RotatingKeyring(…)"
@@ -138,6 +141,16 @@ class RotatingKeyring(Keyring):
         """The database is now indexed under the new key (seen at a transaction's
         start); from here on this process indexes and links under it, for good."""
         self._rotated = True
+        self._epoch.set(True)
+
+    def seen(self, rotated: bool) -> None:
+        """What a transaction saw when it began, for the work done in its context: a
+        transaction that began before the switch keeps the old key to its end, even if
+        another one of this process has seen the switch meanwhile (a SQLite read keeps
+        its snapshot from before it)."""
+        self._epoch.set(rotated)
+        if rotated:
+            self._rotated = True
 
     @property
     def is_rotated(self) -> bool:
@@ -145,8 +158,10 @@ class RotatingKeyring(Keyring):
 
     @property
     def current(self) -> Keyring:
-        """The key the database's indexes and audit links are under."""
-        return self.new if self._rotated else self.old
+        """The key the database's indexes and audit links are under, as the transaction
+        of this context saw it when it began (else as this process last saw it)."""
+        seen = self._epoch.get()
+        return self.new if (self._rotated if seen is None else seen) else self.old
 
     @property
     def fingerprint(self) -> str:
@@ -162,7 +177,8 @@ class RotatingKeyring(Keyring):
         return self.new.encrypt_many(values, purpose=purpose)
 
     def decrypt_bytes(self, blob: bytes, *, purpose: str) -> bytes:
-        first, second = (self.new, self.old) if self._rotated else (self.old, self.new)
+        current = self.current
+        first, second = (current, self.old) if current is self.new else (current, self.new)
         try:
             return first.decrypt_bytes(blob, purpose=purpose)
         except InvalidTag:

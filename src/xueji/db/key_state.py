@@ -7,8 +7,11 @@ During a rotation (``xueji keys rotate``) the row also names the new key
 (``rotating_to``). Processes then run with both keys; each transaction they begin reads
 this row first, so it indexes and links under the key the database is indexed with at
 that moment: the rotation's last transaction, which re-indexes everything and switches
-the fingerprint, locks the row, and on PostgreSQL every such read holds a share lock on
-it until its transaction ends — so no transaction ever mixes the two keys."""
+the fingerprint, locks the row. On PostgreSQL every such read holds a share lock on it
+until its transaction ends, so the switch waits for the transactions that began before
+it and no transaction spans it. On SQLite writers are serialised anyway; a read that
+began before the switch keeps its snapshot, and the key it began with
+(``RotatingKeyring.seen``: per context), to its end."""
 
 from __future__ import annotations
 
@@ -108,11 +111,11 @@ def follow_rotation(engine: Engine, ring: Keyring) -> None:
         statement += " FOR KEY SHARE"
 
     def read_epoch(connection: Any) -> None:
-        if ring.is_rotated:
+        if ring.is_rotated:  # for good: no transaction is left to begin under the old key
+            ring.seen(True)
             return
         fingerprint = connection.exec_driver_sql(statement).scalar()
-        if fingerprint == ring.new.fingerprint:
-            ring.rotated()
+        ring.seen(fingerprint == ring.new.fingerprint)
 
     event.listen(engine, "begin", read_epoch)
 

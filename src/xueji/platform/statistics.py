@@ -15,8 +15,8 @@ from xueji.platform.repository import PlatformRepository
 from xueji.platform.service import mismatches_of
 from xueji.platform.waiting import Queue
 
-#: the waiting accounts of one school whose differences are worked out (each is a
-#: registry lookup); beyond it the overview says how many were left out
+#: the waiting accounts whose differences the overview works out (each is a registry
+#: lookup); beyond it the overview says how many were left out
 MISMATCH_SAMPLE = 2000
 
 
@@ -47,13 +47,18 @@ def accounts_by_state(session: Session, queues: Iterable[Queue]) -> Counter[str]
 def waiting_by_mismatch(session: Session, queues: Iterable[Queue]) -> tuple[Counter[str], int]:
     """Pending accounts by the field that differs (``registry_no``: the number is on no
     record; an account with several differing fields counts under each), and how many
-    were left out beyond ``MISMATCH_SAMPLE`` per school."""
+    were left out: each is a registry lookup, so at most ``MISMATCH_SAMPLE`` of them in
+    all (the oldest of each school first, school by school)."""
     counts: Counter[str] = Counter()
-    left_out = 0
+    left_out, budget = 0, MISMATCH_SAMPLE
     repository = PlatformRepository(session)
     for queue in queues:
-        accounts = repository.waiting(queue.route, after=None, limit=MISMATCH_SAMPLE + 1)
-        left_out += max(0, len(accounts) - MISMATCH_SAMPLE)
-        for account in accounts[:MISMATCH_SAMPLE]:
+        waiting = repository.count_waiting(queue.route)
+        taken = min(waiting, budget)
+        left_out += waiting - taken
+        budget -= taken
+        if not taken:
+            continue
+        for account in repository.waiting(queue.route, after=None, limit=taken):
             counts.update({mismatch.field for mismatch in mismatches_of(session, account)})
     return counts, left_out
