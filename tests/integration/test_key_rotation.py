@@ -119,7 +119,7 @@ def test_a_rotation_stopped_half_way_resumes_while_the_service_serves(
     resumed = container(database, OLD, NEW)
     ring = keyring()
     assert isinstance(ring, RotatingKeyring)
-    done = key_rotation.rotate(resumed.sessions, resumed.clock, ring, batch=2)
+    done = key_rotation.rotate(resumed.sessions, resumed.clock, ring, batch=2, grace=0)
     assert done.rows > 0 and done.audit_entries > 0 and done.anchor is not None
     assert not done.unmatched
     for built in (serving, rotator, resumed):
@@ -147,7 +147,7 @@ def test_a_rotation_stopped_half_way_resumes_while_the_service_serves(
     again = container(database, OLD, NEW)
     ring = keyring()
     assert isinstance(ring, RotatingKeyring) and ring.is_rotated
-    assert key_rotation.rotate(again.sessions, again.clock, ring).already_done
+    assert key_rotation.rotate(again.sessions, again.clock, ring, grace=0).already_done
     again.engine.dispose()
 
 
@@ -212,3 +212,49 @@ def test_every_column_derived_from_the_key_is_rotated() -> None:
         if isinstance(column.type, LargeBinary | EncryptedString)
     }
     assert keyed - covered == set()
+
+
+def test_an_index_computed_before_the_switch_and_written_after_it_is_swept(
+    database: tuple[Engine, Path],
+) -> None:
+    """A request computes a phone's index, waits on the switch's lock, then writes it:
+    the sweep after the switch finds it (no known new-key index) and re-indexes it."""
+    before = container(database, OLD)
+    with transaction(before.sessions) as session:
+        load_demo(session, before.clock)
+    before.engine.dispose()
+    rotating = container(database, OLD, NEW)
+    ring = keyring()
+    assert isinstance(ring, RotatingKeyring)
+    assert key_rotation._start(rotating.sessions, ring)
+    for sealed in key_rotation.SEALED:
+        key_rotation._reseal(rotating.sessions, ring, sealed, 100, None)
+    key_rotation._map_usernames(rotating.sessions, ring, 100)
+    late_index = ring.old.lookup_index(LATE_PHONE, purpose="phone")  # before the switch
+    with transaction(rotating.sessions) as session:
+        key_rotation._switch(session, rotating.clock, ring, 100, key_rotation.Rotation())
+    ring.rotated()
+    with transaction(rotating.sessions) as session:  # written just after it
+        student_id = session.execute(text("SELECT min(id) FROM students")).scalar()
+        session.execute(
+            text(
+                "INSERT INTO guardians (student_id, rank, name, relation, phone, phone_index) "
+                "VALUES (:s, 9, '李大', '51', :phone, :index)"
+            ),
+            {
+                "s": student_id,
+                "phone": ring.encrypt(LATE_PHONE, purpose="guardian.phone"),
+                "index": late_index,
+            },
+        )
+    with transaction(rotating.sessions) as session:
+        assert key_rotation._sweep(session, ring, 100) >= 1
+    rotating.engine.dispose()
+    after = container(database, NEW)
+    with after.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT phone_index FROM guardians WHERE rank = 9")
+        ).scalar_one()
+        assert bytes(stored) == Keyring(NEW.encode()).lookup_index(LATE_PHONE, purpose="phone")
+        assert connection.execute(text("SELECT count(*) FROM key_rotation_map")).scalar() == 0
+    after.engine.dispose()

@@ -51,9 +51,14 @@ class Keyring:
         ).hexdigest()[:16]
 
     def master_key(self) -> bytes:
-        """The master key itself, for the helper processes of a large import (sent over
-        a private pipe). Nothing else needs it; a keyring does not pickle."""
+        """The master key itself (the key file's new content after a rotation)."""
         return self._master
+
+    def material(self) -> tuple[bytes, bytes | None, bool]:
+        """What a helper process of a large import needs to build the same keyring
+        (sent over a private pipe; a keyring does not pickle): the master key, the key
+        being rotated to, and whether the caller's transaction began after the switch."""
+        return self._master, None, False
 
     def __repr__(self) -> str:
         return "Keyring(…)"
@@ -152,6 +157,11 @@ class RotatingKeyring(Keyring):
         if rotated:
             self._rotated = True
 
+    def ended(self) -> None:
+        """The context's transaction ended: what it saw no longer applies (a task or
+        thread started from this context later must not inherit it)."""
+        self._epoch.set(None)
+
     @property
     def is_rotated(self) -> bool:
         return self._rotated
@@ -169,6 +179,11 @@ class RotatingKeyring(Keyring):
 
     def master_key(self) -> bytes:
         return self.current.master_key()
+
+    def material(self) -> tuple[bytes, bytes | None, bool]:
+        """Both keys: a helper writes under the new key, as this process does, and
+        indexes under the key this caller's transaction began with."""
+        return self.old.master_key(), self.new.master_key(), self.current is self.new
 
     def encrypt_bytes(self, plaintext: bytes, *, purpose: str) -> bytes:
         return self.new.encrypt_bytes(plaintext, purpose=purpose)
@@ -195,6 +210,16 @@ class RotatingKeyring(Keyring):
 
     def audit_link(self, previous: str, canonical: str) -> str:
         return self.current.audit_link(previous, canonical)
+
+
+def keyring_from(material: tuple[bytes, bytes | None, bool]) -> Keyring:
+    """The keyring ``Keyring.material`` describes."""
+    master, new, rotated = material
+    if new is None:
+        return Keyring(master)
+    ring = RotatingKeyring(Keyring(master), Keyring(new))
+    ring.seen(rotated)
+    return ring
 
 
 _keyring: Keyring | None = None

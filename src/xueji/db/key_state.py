@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, Integer, LargeBinary, String, event, inspect, select
+from sqlalchemy import Engine, Index, Integer, LargeBinary, String, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -117,7 +117,12 @@ def follow_rotation(engine: Engine, ring: Keyring) -> None:
         fingerprint = connection.exec_driver_sql(statement).scalar()
         ring.seen(fingerprint == ring.new.fingerprint)
 
+    def forget_epoch(_connection: Any) -> None:
+        ring.ended()
+
     event.listen(engine, "begin", read_epoch)
+    for ended in ("commit", "rollback"):
+        event.listen(engine, ended, forget_epoch)
 
 
 class RotationProgress(Base):
@@ -137,6 +142,8 @@ class RotationMapEntry(Base):
     Emptied when the rotation ends."""
 
     __tablename__ = "key_rotation_map"
+    #: the sweep after the switch looks indexes up by their new value
+    __table_args__ = (Index("ix_key_rotation_map_new", "purpose", "new"),)
 
     purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
     old: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)

@@ -26,6 +26,7 @@ old key is refused from then on.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -111,6 +112,9 @@ SOURCES = {
     )
 }
 
+#: how long after the switch the sweep waits (``rotate``): requests in flight then finish
+SWEEP_AFTER_SECONDS = 5.0
+
 #: tables holding only keyed hashes of values that are stored nowhere (one-time codes,
 #: throttle counters): they cannot move to the new key and are emptied
 DISCARDED = ("sms_codes", "activation_codes", "auth_throttle")
@@ -137,19 +141,25 @@ def rotate(
     *,
     batch: int = 1000,
     after_batch: Callable[[], None] | None = None,
+    grace: float = SWEEP_AFTER_SECONDS,
 ) -> Rotation:
     """Run (or resume) the rotation to ``ring.new``; ``after_batch`` is called after each
-    committed batch of re-encryption (progress, or a test's interleaved work)."""
+    committed batch of re-encryption (progress, or a test's interleaved work). ``grace``
+    seconds after the switch, a sweep re-indexes what a request that had computed an
+    index under the old key just before the switch wrote just after it."""
     result = Rotation()
-    if not _start(sessions, ring):
+    if _start(sessions, ring):
+        for sealed in SEALED:
+            result.rows += _reseal(sessions, ring, sealed, batch, after_batch)
+        _map_usernames(sessions, ring, batch)
+        with transaction(sessions) as session:
+            _switch(session, clock, ring, batch, result)
+        ring.rotated()
+        time.sleep(grace)
+    else:
         result.already_done = True
-        return result
-    for sealed in SEALED:
-        result.rows += _reseal(sessions, ring, sealed, batch, after_batch)
-    _map_usernames(sessions, ring, batch)
     with transaction(sessions) as session:
-        _switch(session, clock, ring, batch, result)
-    ring.rotated()
+        result.rows += _sweep(session, ring, batch)
     return result
 
 
@@ -177,42 +187,63 @@ def _reseal(
     batch: int,
     after_batch: Callable[[], None] | None,
 ) -> int:
-    """Re-encrypt one column under the new key, resuming after the last id done."""
-    key, column, table = sealed.key, sealed.column, sealed.table  # from SEALED, not input
-    select_batch = text(
-        f"SELECT {key}, {column} FROM {table} WHERE {key} > :after ORDER BY {key} LIMIT :limit"
-    )
-    # unchanged since read: on PostgreSQL a request may have rewritten it meanwhile
-    update = text(f"UPDATE {table} SET {column} = :new WHERE {key} = :id AND {column} = :old")
+    """Re-encrypt one column under the new key, resuming after the last id done, one
+    short transaction per batch."""
     done = 0
     while True:
         with transaction(sessions) as session:
-            progress = session.get(RotationProgress, sealed.name)
-            if progress is None:
-                progress = RotationProgress(name=sealed.name, last_key="")
-                session.add(progress)
-            after = sealed.after(progress.last_key)
-            found = session.execute(select_batch, {"after": after, "limit": batch})
-            rows = found.all()
-            if not rows:
-                return done
-            changes, values = [], []
-            for row_id, blob in rows:
-                if blob is None:
-                    continue
-                plain, moved = _moved(ring, bytes(blob), sealed, row_id)
-                values.append(plain)
-                if moved is not None:
-                    changes.append({"id": row_id, "old": blob, "new": moved})
-            if changes:
-                session.execute(update, changes)
-            source = SOURCES.get(sealed.name)
-            if source is not None:
-                _map_values(session, ring, source, values)
-            progress.last_key = str(rows[-1][0])
-        done += len(changes)
+            changed, more = _reseal_batch(session, ring, sealed, batch)
+        done += changed
+        if not more:
+            return done
         if after_batch is not None:
             after_batch()
+
+
+def _reseal_batch(
+    session: Session, ring: RotatingKeyring, sealed: Sealed, batch: int
+) -> tuple[int, bool]:
+    """The next ``batch`` rows of the column after the saved progress: re-encrypted,
+    mapped, the progress moved on. Returns how many changed, and whether any row was
+    left to read."""
+    key, column, table = sealed.key, sealed.column, sealed.table  # from SEALED, not input
+    progress = session.get(RotationProgress, sealed.name)
+    if progress is None:
+        progress = RotationProgress(name=sealed.name, last_key="")
+        session.add(progress)
+    rows = session.execute(
+        text(
+            f"SELECT {key}, {column} FROM {table} WHERE {key} > :after ORDER BY {key} LIMIT :limit"
+        ),
+        {"after": sealed.after(progress.last_key), "limit": batch},
+    ).all()
+    if not rows:
+        return 0, False
+    changes, values = [], []
+    for row_id, blob in rows:
+        if blob is None:
+            continue
+        plain, moved = _moved(ring, bytes(blob), sealed, row_id)
+        values.append(plain)
+        if moved is not None:
+            changes.append({"id": row_id, "old": blob, "new": moved})
+    _store(session, sealed, changes)
+    source = SOURCES.get(sealed.name)
+    if source is not None:
+        _map_values(session, ring, source, values)
+    progress.last_key = str(rows[-1][0])
+    return len(changes), True
+
+
+def _store(session: Session, sealed: Sealed, changes: list[dict[str, object]]) -> None:
+    """New ciphertexts, each only over the one read: on PostgreSQL a request may have
+    rewritten the row meanwhile (under the new key already)."""
+    if changes:
+        key, column, table = sealed.key, sealed.column, sealed.table
+        session.execute(
+            text(f"UPDATE {table} SET {column} = :new WHERE {key} = :id AND {column} = :old"),
+            changes,
+        )
 
 
 def _moved(
@@ -270,6 +301,15 @@ def _switch(
     session: Session, clock: Clock, ring: RotatingKeyring, batch: int, result: Rotation
 ) -> None:
     state = _locked_state(session)
+    if state.fingerprint == ring.new.fingerprint:  # another run switched meanwhile
+        result.already_done = True
+        return
+    for sealed in SEALED:  # rows added since their column was done (an import, say)
+        while True:
+            changed, more = _reseal_batch(session, ring, sealed, batch)
+            result.rows += changed
+            if not more:
+                break
     _map_latecomers(session, ring, batch)
     for table, column, purpose in INDEXED:
         left = session.scalar(
@@ -282,20 +322,12 @@ def _switch(
         )
         if left:
             result.unmatched[f"{table}.{column}"] = int(left)
-        updated = session.execute(
-            text(
-                f"UPDATE {table} SET {column} = m.new FROM key_rotation_map m "
-                f"WHERE m.purpose = :purpose AND m.old = {table}.{column}"
-            ),
-            {"purpose": purpose},
-        )
-        result.rows += int(getattr(updated, "rowcount", 0) or 0)
+        result.rows += _reindex(session, table, column, purpose)
     for table in DISCARDED:
         deleted = session.execute(text(f"DELETE FROM {table}"))
         result.discarded[table] = int(getattr(deleted, "rowcount", 0) or 0)
     result.audit_entries = audit.rekey(session, ring, ring.new, batch=batch)
     result.rows += result.audit_entries
-    session.execute(text("DELETE FROM key_rotation_map"))
     session.execute(text("DELETE FROM key_rotation_progress"))
     state.previous, state.fingerprint = ring.old.fingerprint, ring.new.fingerprint
     state.rotating_to, state.set_at = None, clock.now()
@@ -317,8 +349,20 @@ def _map_latecomers(session: Session, ring: RotatingKeyring, batch: int) -> None
         ).all()
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            values = [_moved(ring, bytes(blob), sealed, row_id)[0] for row_id, blob in chunk]
-            _map_values(session, ring, source, values)
+            moved = [
+                (row_id, blob, _moved(ring, bytes(blob), sealed, row_id)) for row_id, blob in chunk
+            ]
+            _map_values(session, ring, source, [plain for _, _, (plain, _) in moved])
+            # changed since its batch by a process that wrote under the old key
+            _store(
+                session,
+                sealed,
+                [
+                    {"id": row_id, "old": blob, "new": new}
+                    for row_id, blob, (_, new) in moved
+                    if new is not None
+                ],
+            )
     unmapped = (
         "NOT EXISTS (SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
         "AND m.old = a.sign_in_index)"
@@ -339,6 +383,64 @@ def _map_latecomers(session: Session, ring: RotatingKeyring, batch: int) -> None
     ).all()
     phones = [_moved(ring, bytes(blob), SEALED[3], row_id)[0].decode() for row_id, blob in parents]
     _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(phone) for phone in phones])
+
+
+def _sweep(session: Session, ring: RotatingKeyring, batch: int) -> int:
+    """After the switch: every index that is no known new-key index (an anti-join on the
+    map's new values) is looked at again — one written under the old key by a request
+    that computed it before the switch and wrote it after, or one of a value first seen
+    since — and re-indexed through the map; then the map is emptied. Returns the rows
+    re-indexed."""
+    for source in SOURCES.values():
+        sealed = source.sealed
+        rows = session.execute(
+            text(
+                f"SELECT t.id, t.{sealed.column} FROM {sealed.table} t WHERE NOT EXISTS "
+                "(SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
+                f"AND m.new = t.{source.index})"
+            ),
+            {"purpose": source.purposes[0]},
+        ).all()
+        for start in range(0, len(rows), batch):
+            blobs = [bytes(blob) for _, blob in rows[start : start + batch]]
+            values = [ring.decrypt_bytes(blob, purpose=sealed.purpose) for blob in blobs]
+            _map_values(session, ring, source, values)
+    unmapped = (
+        "NOT EXISTS (SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
+        "AND m.new = a.sign_in_index)"
+    )
+    sign_in = {"purpose": SIGN_IN_PURPOSE}
+    names = session.execute(
+        text(f"SELECT a.username FROM accounts a WHERE a.username IS NOT NULL AND {unmapped}"),
+        sign_in,
+    ).scalars()
+    _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(name) for name in names])
+    parents = session.execute(
+        text(
+            "SELECT p.phone FROM parent_accounts p JOIN accounts a ON a.id = p.account_id "
+            f"WHERE {unmapped}"
+        ),
+        sign_in,
+    ).scalars()
+    phones = [ring.decrypt(bytes(blob), purpose="parent.phone") for blob in parents]
+    _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(phone) for phone in phones])
+    swept = 0
+    for table, column, purpose in INDEXED:
+        swept += _reindex(session, table, column, purpose)
+    session.execute(text("DELETE FROM key_rotation_map"))
+    return swept
+
+
+def _reindex(session: Session, table: str, column: str, purpose: str) -> int:
+    """Every index of the column that is an old-key one in the map, to its new one."""
+    updated = session.execute(
+        text(
+            f"UPDATE {table} SET {column} = m.new FROM key_rotation_map m "
+            f"WHERE m.purpose = :purpose AND m.old = {table}.{column}"
+        ),
+        {"purpose": purpose},
+    )
+    return int(getattr(updated, "rowcount", 0) or 0)
 
 
 def _map(session: Session, purpose: str, ring: RotatingKeyring, values: list[str]) -> None:

@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from xueji.db.crypto import Keyring, install_keyring, keyring
+from xueji.db.crypto import install_keyring, keyring, keyring_from
 from xueji.domain.errors import ValidationFailed
 from xueji.registry.imports.prepare import (
     CHUNK_ROWS,
@@ -81,7 +81,7 @@ def _start_helper(orders: tuple[object, ...]) -> tuple[subprocess.Popen[bytes], 
         write_end = -1
         assert child.stdin is not None
         with child.stdin as stdin:
-            pickle.dump((*orders, keyring().master_key()), stdin)
+            pickle.dump((*orders, keyring().material()), stdin)
         return child, Connection(read_end, writable=False)
     except BaseException as error:
         for end in (read_end, write_end):
@@ -129,8 +129,8 @@ def _child_main(write_fd: int) -> None:
     then "done" — or the reason it stopped. A closed pipe means the parent is gone or
     no longer needs it: stop quietly."""
     sender = Connection(write_fd, readable=False)
-    path, import_id, today, share, chunk_rows, master = pickle.load(sys.stdin.buffer)
-    install_keyring(Keyring(master))
+    path, import_id, today, share, chunk_rows, material = pickle.load(sys.stdin.buffer)
+    install_keyring(keyring_from(material))
     try:
         with prepared_here(Path(path), import_id, today, share, chunk_rows) as chunks:
             for chunk in chunks:
