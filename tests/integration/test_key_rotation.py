@@ -258,3 +258,20 @@ def test_an_index_computed_before_the_switch_and_written_after_it_is_swept(
         assert bytes(stored) == Keyring(NEW.encode()).lookup_index(LATE_PHONE, purpose="phone")
         assert connection.execute(text("SELECT count(*) FROM key_rotation_map")).scalar() == 0
     after.engine.dispose()
+
+
+def test_the_first_process_with_both_keys_names_the_new_key_for_all(
+    database: tuple[Engine, Path],
+) -> None:
+    """Once one process writes under the new key, one with the old key alone, or with
+    another new key, would write what the others cannot read: both are refused."""
+    first = container(database, OLD, NEW)  # step 2 of the procedure, before any rotate
+    with pytest.raises(XuejiError) as old_only:
+        container(database, OLD)
+    assert old_only.value.code == "KEY_ROTATING"
+    with pytest.raises(XuejiError) as another:
+        container(database, OLD, "a third key, typed differently")
+    assert another.value.code == "KEY_ROTATING"
+    second = container(database, OLD, NEW)  # the same pair is welcome
+    for built in (first, second):
+        built.engine.dispose()

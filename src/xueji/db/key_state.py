@@ -7,9 +7,10 @@ During a rotation (``xueji keys rotate``) the row also names the new key
 (``rotating_to``). Processes then run with both keys; each transaction they begin reads
 this row first, so it indexes and links under the key the database is indexed with at
 that moment: the rotation's last transaction, which re-indexes everything and switches
-the fingerprint, locks the row. On PostgreSQL every such read holds a share lock on it
-until its transaction ends, so the switch waits for the transactions that began before
-it and no transaction spans it. On SQLite writers are serialised anyway; a read that
+the fingerprint, locks the row. On PostgreSQL every transaction of such a process holds
+an advisory lock (``SWITCH_LOCK``) shared until it ends, which the switch takes
+exclusively: the switch waits for the transactions that began before it and no
+transaction spans it. On SQLite writers are serialised anyway; a read that
 began before the switch keeps its snapshot, and the key it began with
 (``RotatingKeyring.seen``: per context), to its end."""
 
@@ -18,12 +19,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, Index, Integer, LargeBinary, String, event, inspect, select
+from sqlalchemy import (
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
 from xueji.db.crypto import Keyring, RotatingKeyring
 from xueji.domain.errors import XuejiError
+
+#: the PostgreSQL advisory lock a rotation's switch takes exclusively and every
+#: transaction of a process with both keys shares: lock requests queue in order, so the
+#: switch is not starved by a stream of transactions, and nothing is written to a table
+SWITCH_LOCK = 0x78756A69
 
 
 class KeyState(Base):
@@ -55,6 +71,8 @@ def check_key(engine: Engine, ring: Keyring) -> None:
     expected, rotating_to, previous = row
     if isinstance(ring, RotatingKeyring):
         _check_pair(ring, expected, rotating_to)
+        if expected == ring.old.fingerprint and rotating_to is None:
+            _announce(engine, ring)
         return
     if expected == ring.fingerprint:
         if rotating_to is not None:
@@ -77,6 +95,22 @@ def check_key(engine: Engine, ring: Keyring) -> None:
         "否则请找回这个数据库的密钥（docs/operations.md）",
         code="KEY_MISMATCH",
     )
+
+
+def _announce(engine: Engine, ring: RotatingKeyring) -> None:
+    """The first process started with both keys names the new key in ``key_state``: it
+    writes under that key from now on, so from now on a process with the old key alone
+    is refused, and so is one with another new key (each would write what the others
+    cannot read)."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(KeyState)
+            .where(KeyState.id == 1, KeyState.rotating_to.is_(None))
+            .values(rotating_to=ring.new.fingerprint)
+        )
+        named = connection.execute(select(KeyState.rotating_to).where(KeyState.id == 1)).scalar()
+    if named != ring.new.fingerprint:  # another process named another key meanwhile
+        _check_pair(ring, ring.old.fingerprint, named)
 
 
 def _check_pair(ring: RotatingKeyring, expected: str, rotating_to: str | None) -> None:
@@ -107,13 +141,14 @@ def follow_rotation(engine: Engine, ring: Keyring) -> None:
         if not inspect(connection).has_table(KeyState.__tablename__):
             return  # a database before its first upgrade: nothing to rotate yet
     statement = "SELECT fingerprint FROM key_state WHERE id = 1"
-    if engine.dialect.name == "postgresql":
-        statement += " FOR KEY SHARE"
+    postgres = engine.dialect.name == "postgresql"
 
     def read_epoch(connection: Any) -> None:
         if ring.is_rotated:  # for good: no transaction is left to begin under the old key
             ring.seen(True)
             return
+        if postgres:  # shared: the switch takes it exclusively, and waits for these
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({SWITCH_LOCK})")
         fingerprint = connection.exec_driver_sql(statement).scalar()
         ring.seen(fingerprint == ring.new.fingerprint)
 

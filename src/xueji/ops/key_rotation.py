@@ -42,7 +42,7 @@ from xueji.db.crypto import (
     SIGN_IN_PURPOSE,
     RotatingKeyring,
 )
-from xueji.db.key_state import KeyState, RotationProgress
+from xueji.db.key_state import SWITCH_LOCK, KeyState, RotationProgress
 from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
 from xueji.domain.errors import XuejiError
@@ -174,6 +174,10 @@ def _start(sessions: sessionmaker[Session], ring: RotatingKeyring) -> bool:
 
 
 def _locked_state(session: Session) -> KeyState:
+    """``key_state``, locked; on PostgreSQL after the switch's advisory lock, which waits
+    for every transaction of a process with both keys that began before it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({SWITCH_LOCK})"))
     state = session.scalar(select(KeyState).where(KeyState.id == 1).with_for_update())
     if state is None:
         raise XuejiError("数据库还没有主密钥记录：请先运行 xueji db upgrade", code="DB_OUTDATED")
