@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from xueji.domain import regions
+
 
 def _settings_file() -> str:
     return os.environ.get("XUEJI_SETTINGS_FILE", "xueji.env")
@@ -25,6 +27,9 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=Path("var"), description="data, key file and logs")
     database_url: str = Field(default="", description="SQLAlchemy URL; SQLite under var_dir")
     secret_key: str = Field(default="", description="master key; else var_dir/secret.key")
+    region_codes_file: str = Field(
+        default="", description="a newer list of division codes (code,name), without a release"
+    )
     new_secret_key: str = Field(
         default="", description="the key being rotated to (xueji keys rotate); both are read"
     )
@@ -77,6 +82,10 @@ class Settings(BaseSettings):
         return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
     def model_post_init(self, __context: object) -> None:
+        if self.region_codes_file and not os.environ.get(regions.LIST_VARIABLE):
+            # the codes module, and every helper process, read it from the environment
+            os.environ[regions.LIST_VARIABLE] = self.region_codes_file
+            regions.forget()
         self.var_dir = self.var_dir.expanduser().resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'xueji.db'}"

@@ -577,3 +577,27 @@ def test_a_space_inside_a_chinese_name_is_imported_with_a_note_to_check_it(
     assert result.as_dict()["warnings"] == [{"row": 2, "message": note.message}]
     record = lookup(session, registry_no=number())
     assert record is not None and record.name == "马 沐阳"  # as typed: the clerk decides
+
+
+def test_the_templates_empty_third_and_fourth_guardian_columns_take_no_one_away(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    register(session, clock, world)
+    three = [
+        GuardianFacts("陈大明", "51", "13800138001"),
+        GuardianFacts("林秀英", "52", "13800138002"),
+        GuardianFacts("陈老三", "61", "13800138003"),
+    ]
+    service.correct_student(
+        session,
+        clock,
+        world.haikou_admin,
+        registry_no=number(),
+        changes={"guardians": three},
+        reason="补录",
+    )
+    filled_two = [*row(number(), "陈小明", second=("林秀英", "母亲", "13800138002")), *[""] * 6]
+    path = write_csv(tmp_path / "template.csv", [filled_two], headers=TEMPLATE_HEADERS)
+    assert run(session, clock, world, path, update=True).unchanged == 1
+    record = lookup(session, registry_no=number())
+    assert record is not None and len(record.guardian_phone_indexes) == 3

@@ -34,7 +34,7 @@ from xueji.demo.load import DEMO_PASSWORD, PARENTS, STUDENTS, load_demo
 from xueji.domain.clock import FixedClock
 from xueji.domain.codes import Gender
 from xueji.domain.errors import XuejiError
-from xueji.ops import key_rotation
+from xueji.ops import key_columns, key_index_map, key_rotation
 from xueji.registry import service
 from xueji.registry.lookup import lookup
 from xueji.registry.validation import GuardianFacts
@@ -185,7 +185,7 @@ def signs_in(session: object, built: Container, name: str) -> bool:
 
 def assert_sealed_under(engine: Engine, new: Keyring) -> None:
     """Every ciphertext of the database opens under the new key alone."""
-    sealed = [*key_rotation.SEALED, key_rotation.Sealed("audit_log", "payload", "audit.payload")]
+    sealed = [*key_columns.SEALED, key_columns.Sealed("audit_log", "payload", "audit.payload")]
     with engine.connect() as connection:
         for column in sealed:
             rows = connection.execute(
@@ -201,13 +201,13 @@ def assert_sealed_under(engine: Engine, new: Keyring) -> None:
 def test_every_column_derived_from_the_key_is_rotated() -> None:
     """A column added later with ciphertexts or blind indexes must join the rotation,
     or it would be unreadable, or unfindable, under the new key."""
-    covered = {(sealed.table, sealed.column) for sealed in key_rotation.SEALED}
-    covered |= {(table, column) for table, column, _ in key_rotation.INDEXED}
+    covered = {(sealed.table, sealed.column) for sealed in key_columns.SEALED}
+    covered |= {(table, column) for table, column, _ in key_columns.INDEXED}
     covered.add(("audit_log", "payload"))  # re-sealed with the chain
     keyed = {
         (table.name, column.name)
         for table in Base.metadata.sorted_tables
-        if table.name not in {*key_rotation.DISCARDED, "key_rotation_map"}
+        if table.name not in {*key_columns.DISCARDED, "key_rotation_map"}
         for column in table.columns
         if isinstance(column.type, LargeBinary | EncryptedString)
     }
@@ -227,9 +227,9 @@ def test_an_index_computed_before_the_switch_and_written_after_it_is_swept(
     ring = keyring()
     assert isinstance(ring, RotatingKeyring)
     assert key_rotation._start(rotating.sessions, ring)
-    for sealed in key_rotation.SEALED:
+    for sealed in key_columns.SEALED:
         key_rotation._reseal(rotating.sessions, ring, sealed, 100, None)
-    key_rotation._map_usernames(rotating.sessions, ring, 100)
+    key_index_map.map_usernames(rotating.sessions, ring, 100)
     late_index = ring.old.lookup_index(LATE_PHONE, purpose="phone")  # before the switch
     with transaction(rotating.sessions) as session:
         key_rotation._switch(session, rotating.clock, ring, 100, key_rotation.Rotation())
@@ -248,7 +248,7 @@ def test_an_index_computed_before_the_switch_and_written_after_it_is_swept(
             },
         )
     with transaction(rotating.sessions) as session:
-        assert key_rotation._sweep(session, ring, 100) >= 1
+        assert key_index_map.sweep(session, ring, 100) >= 1
     rotating.engine.dispose()
     after = container(database, NEW)
     with after.engine.connect() as connection:

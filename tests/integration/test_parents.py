@@ -789,3 +789,32 @@ def test_an_open_application_follows_the_child_to_the_new_school(
     drain(session, clock)
     [child] = children.children_of(session, parent)
     assert child["school_name"] == "广州市天河区华景小学"
+
+
+def test_an_approval_on_a_stale_page_is_refused_and_one_same_relation_guardian_goes(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    register(session, clock, world)
+    two_others = [
+        GuardianFacts("陈大明", "51", GUARDIAN),
+        GuardianFacts("王一", "97", "13600136010"),
+        GuardianFacts("王二", "97", "13600136011"),
+    ]
+    set_guardians(session, clock, world, *two_others)
+    _, parent = sign_up(session, clock, STRANGER)
+    application_id = applied(session, clock, parent, relation="其他监护人")
+    [shown] = applications.views_for(session, world.haikou_admin)
+    with pytest.raises(Conflict) as stale:
+        approval.approve(
+            session, clock, world.haikou_admin, application_id, version=shown["version"] - 1
+        )
+    assert stale.value.code == "RECORD_CHANGED"
+    decided = approval.approve(
+        session, clock, world.haikou_admin, application_id, version=shown["version"]
+    )
+    assert decided.replaced == ("13600136010",)  # the first of that relation, not both
+    assert [phone for _, _, phone in guardians(session, world)] == [
+        GUARDIAN,
+        "13600136011",
+        STRANGER,
+    ]

@@ -12,8 +12,8 @@ from tests.registry_world import HAIKOU, World, build_world, number, register
 from xueji.audit.repository import AuditRepository
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
-from xueji.domain.errors import Conflict, Forbidden, NotFound
-from xueji.registry import promotion, schools
+from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from xueji.registry import promotion, schools, service
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import SchoolClass, Student
 from xueji.registry.repository import RegistryRepository
@@ -114,3 +114,40 @@ def test_a_region_promotes_its_schools_and_no_one_else_does(
     assert done.promoted == 1
     with pytest.raises(Conflict):
         promotion.promote(session, clock, world.haikou_admin, school_code=HAIKOU)
+
+
+def test_a_graduated_class_keeps_its_students_and_takes_no_new_one(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    sixth = a_class(session, clock, world, 6, "六年级(1)班")
+    leaving = register(session, clock, world, registry_no=number(sequence="061"), class_id=sixth)
+    staying = register(session, clock, world, registry_no=number(sequence="051"))
+    promotion.promote(session, clock, world.haikou_admin, school_code=HAIKOU)
+    # the graduate's record is still corrected in its class
+    service.correct_student(
+        session,
+        clock,
+        world.haikou_admin,
+        registry_no=leaving.student.registry_no,
+        changes={"name": "陈晓明", "class_id": sixth},
+        reason="更正姓名",
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        service.correct_student(
+            session,
+            clock,
+            world.haikou_admin,
+            registry_no=staying.student.registry_no,
+            changes={"class_id": sixth},
+            reason="分班",
+        )
+    assert refused.value.code == "CLASS_GRADUATED"
+
+
+def test_a_platform_administrator_names_what_to_promote(
+    session: Session, clock: FixedClock, world: World
+) -> None:
+    with pytest.raises(ValidationFailed) as everything:
+        promotion.plan(session, clock, world.platform, region_code="")
+    assert everything.value.code == "PROMOTION_SCOPE"
+    assert promotion.plan(session, clock, world.platform, region_code="44").schools

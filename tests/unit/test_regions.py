@@ -31,8 +31,7 @@ def clean_lists() -> Iterator[None]:
     """Lists a test adds are taken back (the table is per process)."""
     yield
     regions._extra_lists.clear()
-    regions._table.cache_clear()
-    regions.region_name.cache_clear()
+    regions.forget()
 
 
 @pytest.mark.parametrize(
@@ -100,3 +99,19 @@ def test_the_list_in_the_environment_reaches_the_command_line(tmp_path: Path) ->
         [str(xueji), "id", "check", number], capture_output=True, text=True, env=env, timeout=60
     )
     assert refused.returncode == 2 and "REGION_CODES_INVALID" in refused.stderr
+
+
+def test_the_list_named_in_the_settings_file_is_read_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_lists: None
+) -> None:
+    from xueji.config import Settings
+
+    newer = tmp_path / "regions.csv"
+    newer.write_text("code,name\n330199,某新设区\n", "utf-8")
+    monkeypatch.delenv(regions.LIST_VARIABLE, raising=False)
+    Settings(var_dir=tmp_path, region_codes_file=str(newer))  # as xueji.env would give it
+    assert os.environ[regions.LIST_VARIABLE] == str(newer)  # for the import's helpers too
+    assert regions.is_known("330199")
+    monkeypatch.delenv(regions.LIST_VARIABLE)
+    regions.forget()
+    assert not regions.is_known("330199")

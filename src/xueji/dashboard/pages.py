@@ -147,27 +147,27 @@ def _schools_page(
     _require_keeper(principal)
     listed = schools.visible_schools(session, principal)
     counts = statistics.students_by_grade(session, [school.code for school in listed])
-    rows = []
-    for school in listed:
-        mine = {key: n for key, n in counts.items() if key[0] == school.code}
-        by_status = {
-            status: sum(n for (_, _, s), n in mine.items() if s == status)
-            for status in figures.STATUSES
+    by_school: dict[str, dict[str, int]] = {}
+    grades_of: dict[str, dict[int | None, int]] = {}
+    for (code, grade, status), n in counts.items():  # one pass, however many schools
+        mine = by_school.setdefault(code, {})
+        mine[status] = mine.get(status, 0) + n
+        if status in figures.IN_SCHOOL:
+            grades = grades_of.setdefault(code, {})
+            grades[grade] = grades.get(grade, 0) + n
+    rows = [
+        {
+            "school": school,
+            "by_status": {s: by_school.get(school.code, {}).get(s, 0) for s in figures.STATUSES},
+            "grades": [
+                (figures.grade_label(grade), n)
+                for grade, n in sorted(
+                    grades_of.get(school.code, {}).items(), key=lambda g: (g[0] is None, g[0] or 0)
+                )
+            ],
         }
-        grades: dict[int | None, int] = {}
-        for (_, grade, status), n in mine.items():
-            if status in figures.IN_SCHOOL:
-                grades[grade] = grades.get(grade, 0) + n
-        rows.append(
-            {
-                "school": school,
-                "by_status": by_status,
-                "grades": [
-                    (figures.grade_label(grade), n)
-                    for grade, n in sorted(grades.items(), key=lambda g: (g[0] is None, g[0] or 0))
-                ],
-            }
-        )
+        for school in listed
+    ]
     return render(
         request,
         "schools.html",

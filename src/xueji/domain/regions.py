@@ -36,6 +36,8 @@ BUNDLED = Path(__file__).parent / "data" / "regions-2023.csv"
 _extra_lists: list[Path] = []
 #: the environment variable naming a newer list
 LIST_VARIABLE = "XUEJI_REGION_CODES_FILE"
+#: how many times the lists were read afresh (``version``)
+_generation = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +93,18 @@ def configured_lists() -> list[Path]:
     return [Path(named)] if named else []
 
 
+def forget() -> None:
+    """Read the lists again at next use (a list was added, or the environment names
+    another one)."""
+    global _generation
+    _generation += 1
+    _table.cache_clear()
+    region_name.cache_clear()
+
+
 def version() -> int:
-    """Changes when a list is added (``load_list``): for callers that cache the codes."""
-    return len(_extra_lists)
+    """Changes whenever the lists are read again: for callers that cache the codes."""
+    return _generation
 
 
 def read_list(path: Path) -> dict[str, str]:
@@ -143,8 +154,7 @@ def load_list(path: Path) -> int:
     listed = read_list(path)
     if path not in _extra_lists:
         _extra_lists.append(path)
-        _table.cache_clear()
-        region_name.cache_clear()
+        forget()
     return len(listed)
 
 

@@ -30,94 +30,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from xueji.audit import service as audit
-from xueji.auth.service import normalise_username
 from xueji.db.crypto import (
-    PHONE_PURPOSE,
-    REGISTRY_NO_PURPOSE,
-    SIGN_IN_PURPOSE,
     RotatingKeyring,
 )
 from xueji.db.key_state import SWITCH_LOCK, KeyState, RotationProgress
 from xueji.db.scope import transaction
 from xueji.domain.clock import Clock
 from xueji.domain.errors import XuejiError
-
-
-@dataclass(frozen=True, slots=True)
-class Sealed:
-    """A column of ciphertexts, and the purpose they were sealed for."""
-
-    table: str
-    column: str
-    purpose: str
-    #: the primary key, which the column is walked in the order of
-    key: str = "id"
-
-    @property
-    def name(self) -> str:
-        return f"{self.table}.{self.column}"
-
-    def after(self, last_key: str) -> int | str:
-        """The stored progress as a value of the key column (``""``: from the start)."""
-        if self.key == "id":
-            return int(last_key or 0)
-        return last_key
-
-
-#: every column of ciphertexts but the audit log's payloads (re-sealed with the chain)
-SEALED = (
-    Sealed("students", "registry_no", "student.registry_no"),
-    Sealed("guardians", "phone", "guardian.phone"),
-    Sealed("student_accounts", "registry_no", "student_account.registry_no"),
-    Sealed("parent_accounts", "phone", "parent.phone"),
-    Sealed("phone_change_applications", "phone", "application.phone"),
-    Sealed("import_reports", "content", "import.report", key="token"),
-)
-
-#: every column of blind indexes, by the purpose its values are indexed for
-INDEXED = (
-    ("students", "registry_no_index", REGISTRY_NO_PURPOSE),
-    ("student_accounts", "registry_index", REGISTRY_NO_PURPOSE),
-    ("student_accounts", "active_registry_index", REGISTRY_NO_PURPOSE),
-    ("archive_entries", "registry_index", REGISTRY_NO_PURPOSE),
-    ("guardians", "phone_index", PHONE_PURPOSE),
-    ("parent_accounts", "phone_index", PHONE_PURPOSE),
-    ("accounts", "sign_in_index", SIGN_IN_PURPOSE),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A column of ciphertexts whose values the indexes of ``purposes`` are computed
-    from, beside the row's own index of them (``index``)."""
-
-    sealed: Sealed
-    index: str
-    purposes: tuple[str, ...]
-
-
-SOURCES = {
-    source.sealed.name: source
-    for source in (
-        Source(SEALED[0], "registry_no_index", (REGISTRY_NO_PURPOSE,)),
-        Source(SEALED[1], "phone_index", (PHONE_PURPOSE,)),
-        Source(SEALED[2], "registry_index", (REGISTRY_NO_PURPOSE,)),
-        # a parent signs in with the phone; anyone else with a username kept in clear
-        Source(SEALED[3], "phone_index", (PHONE_PURPOSE, SIGN_IN_PURPOSE)),
-    )
-}
+from xueji.ops import key_index_map
+from xueji.ops.key_columns import DISCARDED, INDEXED, SEALED, SOURCES, Sealed, moved, store
 
 #: how long after the switch the sweep waits (``rotate``): requests in flight then finish
 SWEEP_AFTER_SECONDS = 5.0
-
-#: tables holding only keyed hashes of values that are stored nowhere (one-time codes,
-#: throttle counters): they cannot move to the new key and are emptied
-DISCARDED = ("sms_codes", "activation_codes", "auth_throttle")
 
 
 @dataclass(slots=True)
@@ -151,7 +79,7 @@ def rotate(
     if _start(sessions, ring):
         for sealed in SEALED:
             result.rows += _reseal(sessions, ring, sealed, batch, after_batch)
-        _map_usernames(sessions, ring, batch)
+        key_index_map.map_usernames(sessions, ring, batch)
         with transaction(sessions) as session:
             _switch(session, clock, ring, batch, result)
         ring.rotated()
@@ -159,7 +87,7 @@ def rotate(
     else:
         result.already_done = True
     with transaction(sessions) as session:
-        result.rows += _sweep(session, ring, batch)
+        result.rows += key_index_map.sweep(session, ring, batch)
     return result
 
 
@@ -227,78 +155,16 @@ def _reseal_batch(
     for row_id, blob in rows:
         if blob is None:
             continue
-        plain, moved = _moved(ring, bytes(blob), sealed, row_id)
+        plain, resealed = moved(ring, bytes(blob), sealed, row_id)
         values.append(plain)
-        if moved is not None:
-            changes.append({"id": row_id, "old": blob, "new": moved})
-    _store(session, sealed, changes)
+        if resealed is not None:
+            changes.append({"id": row_id, "old": blob, "new": resealed})
+    store(session, sealed, changes)
     source = SOURCES.get(sealed.name)
     if source is not None:
-        _map_values(session, ring, source, values)
+        key_index_map.map_values(session, ring, source, values)
     progress.last_key = str(rows[-1][0])
     return len(changes), True
-
-
-def _store(session: Session, sealed: Sealed, changes: list[dict[str, object]]) -> None:
-    """New ciphertexts, each only over the one read: on PostgreSQL a request may have
-    rewritten the row meanwhile (under the new key already)."""
-    if changes:
-        key, column, table = sealed.key, sealed.column, sealed.table
-        session.execute(
-            text(f"UPDATE {table} SET {column} = :new WHERE {key} = :id AND {column} = :old"),
-            changes,
-        )
-
-
-def _moved(
-    ring: RotatingKeyring, blob: bytes, sealed: Sealed, row_id: object
-) -> tuple[bytes, bytes | None]:
-    """The value, and its ciphertext under the new key (None if it already is)."""
-    try:
-        return ring.new.decrypt_bytes(blob, purpose=sealed.purpose), None
-    except InvalidTag:
-        pass
-    try:
-        plain = ring.old.decrypt_bytes(blob, purpose=sealed.purpose)
-    except InvalidTag:
-        raise XuejiError(
-            f"{sealed.name} 第 {row_id} 行的密文两把密钥都解不开（数据已损坏）：轮换已停止，"
-            "请从备份恢复这一行后再运行",
-            code="KEY_ROTATION_UNREADABLE",
-        ) from None
-    return plain, ring.new.encrypt_bytes(plain, purpose=sealed.purpose)
-
-
-def _map_values(
-    session: Session, ring: RotatingKeyring, source: Source, values: list[bytes]
-) -> None:
-    texts = [value.decode("utf-8") for value in values]
-    for purpose in source.purposes:
-        names = [normalise_username(v) for v in texts] if purpose == SIGN_IN_PURPOSE else texts
-        _map(session, purpose, ring, names)
-
-
-def _map_usernames(sessions: sessionmaker[Session], ring: RotatingKeyring, batch: int) -> None:
-    """The old→new sign-in indexes of every username (staff, students), in batches."""
-    statement = text(
-        "SELECT id, username FROM accounts WHERE username IS NOT NULL AND id > :after "
-        "ORDER BY id LIMIT :limit"
-    )
-    while True:
-        with transaction(sessions) as session:
-            progress = session.get(RotationProgress, USERNAMES)
-            if progress is None:
-                progress = RotationProgress(name=USERNAMES, last_key="")
-                session.add(progress)
-            after = int(progress.last_key or 0)
-            rows = session.execute(statement, {"after": after, "limit": batch}).all()
-            if not rows:
-                return
-            _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(n) for _, n in rows])
-            progress.last_key = str(rows[-1][0])
-
-
-USERNAMES = "accounts.username"
 
 
 def _switch(
@@ -314,7 +180,7 @@ def _switch(
             result.rows += changed
             if not more:
                 break
-    _map_latecomers(session, ring, batch)
+    key_index_map.map_latecomers(session, ring, batch)
     for table, column, purpose in INDEXED:
         left = session.scalar(
             text(
@@ -326,7 +192,7 @@ def _switch(
         )
         if left:
             result.unmatched[f"{table}.{column}"] = int(left)
-        result.rows += _reindex(session, table, column, purpose)
+        result.rows += key_index_map.reindex(session, table, column, purpose)
     for table in DISCARDED:
         deleted = session.execute(text(f"DELETE FROM {table}"))
         result.discarded[table] = int(getattr(deleted, "rowcount", 0) or 0)
@@ -336,126 +202,3 @@ def _switch(
     state.previous, state.fingerprint = ring.old.fingerprint, ring.new.fingerprint
     state.rotating_to, state.set_at = None, clock.now()
     result.anchor = audit.take_anchor(session, clock)
-
-
-def _map_latecomers(session: Session, ring: RotatingKeyring, batch: int) -> None:
-    """Map the values written or changed since their batch was done: rows whose own
-    index is not in the map yet (an anti-join: few rows, however large the tables)."""
-    for source in SOURCES.values():
-        sealed, purpose = source.sealed, source.purposes[0]
-        rows = session.execute(
-            text(
-                f"SELECT t.id, t.{sealed.column} FROM {sealed.table} t WHERE NOT EXISTS "
-                "(SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-                f"AND m.old = t.{source.index})"
-            ),
-            {"purpose": purpose},
-        ).all()
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            moved = [
-                (row_id, blob, _moved(ring, bytes(blob), sealed, row_id)) for row_id, blob in chunk
-            ]
-            _map_values(session, ring, source, [plain for _, _, (plain, _) in moved])
-            # changed since its batch by a process that wrote under the old key
-            _store(
-                session,
-                sealed,
-                [
-                    {"id": row_id, "old": blob, "new": new}
-                    for row_id, blob, (_, new) in moved
-                    if new is not None
-                ],
-            )
-    unmapped = (
-        "NOT EXISTS (SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-        "AND m.old = a.sign_in_index)"
-    )
-    sign_in = {"purpose": SIGN_IN_PURPOSE}
-    usernames = session.execute(
-        text(f"SELECT a.username FROM accounts a WHERE a.username IS NOT NULL AND {unmapped}"),
-        sign_in,
-    ).scalars()
-    _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(name) for name in usernames])
-    # a parent whose phone is mapped already as a guardian's, but not as a sign-in name
-    parents = session.execute(
-        text(
-            "SELECT p.id, p.phone FROM parent_accounts p JOIN accounts a ON a.id = p.account_id "
-            f"WHERE {unmapped}"
-        ),
-        sign_in,
-    ).all()
-    phones = [_moved(ring, bytes(blob), SEALED[3], row_id)[0].decode() for row_id, blob in parents]
-    _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(phone) for phone in phones])
-
-
-def _sweep(session: Session, ring: RotatingKeyring, batch: int) -> int:
-    """After the switch: every index that is no known new-key index (an anti-join on the
-    map's new values) is looked at again — one written under the old key by a request
-    that computed it before the switch and wrote it after, or one of a value first seen
-    since — and re-indexed through the map; then the map is emptied. Returns the rows
-    re-indexed."""
-    for source in SOURCES.values():
-        sealed = source.sealed
-        rows = session.execute(
-            text(
-                f"SELECT t.id, t.{sealed.column} FROM {sealed.table} t WHERE NOT EXISTS "
-                "(SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-                f"AND m.new = t.{source.index})"
-            ),
-            {"purpose": source.purposes[0]},
-        ).all()
-        for start in range(0, len(rows), batch):
-            blobs = [bytes(blob) for _, blob in rows[start : start + batch]]
-            values = [ring.decrypt_bytes(blob, purpose=sealed.purpose) for blob in blobs]
-            _map_values(session, ring, source, values)
-    unmapped = (
-        "NOT EXISTS (SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-        "AND m.new = a.sign_in_index)"
-    )
-    sign_in = {"purpose": SIGN_IN_PURPOSE}
-    names = session.execute(
-        text(f"SELECT a.username FROM accounts a WHERE a.username IS NOT NULL AND {unmapped}"),
-        sign_in,
-    ).scalars()
-    _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(name) for name in names])
-    parents = session.execute(
-        text(
-            "SELECT p.phone FROM parent_accounts p JOIN accounts a ON a.id = p.account_id "
-            f"WHERE {unmapped}"
-        ),
-        sign_in,
-    ).scalars()
-    phones = [ring.decrypt(bytes(blob), purpose="parent.phone") for blob in parents]
-    _map(session, SIGN_IN_PURPOSE, ring, [normalise_username(phone) for phone in phones])
-    swept = 0
-    for table, column, purpose in INDEXED:
-        swept += _reindex(session, table, column, purpose)
-    session.execute(text("DELETE FROM key_rotation_map"))
-    return swept
-
-
-def _reindex(session: Session, table: str, column: str, purpose: str) -> int:
-    """Every index of the column that is an old-key one in the map, to its new one."""
-    updated = session.execute(
-        text(
-            f"UPDATE {table} SET {column} = m.new FROM key_rotation_map m "
-            f"WHERE m.purpose = :purpose AND m.old = {table}.{column}"
-        ),
-        {"purpose": purpose},
-    )
-    return int(getattr(updated, "rowcount", 0) or 0)
-
-
-def _map(session: Session, purpose: str, ring: RotatingKeyring, values: list[str]) -> None:
-    if not values:
-        return
-    olds = ring.old.lookup_index_many(values, purpose=purpose)
-    news = ring.new.lookup_index_many(values, purpose=purpose)
-    session.execute(
-        text(
-            "INSERT INTO key_rotation_map (purpose, old, new) VALUES (:purpose, :old, :new) "
-            "ON CONFLICT DO NOTHING"
-        ),
-        [{"purpose": purpose, "old": old, "new": new} for old, new in zip(olds, news, strict=True)],
-    )

@@ -316,6 +316,7 @@ def view(
             "student_id": application.student_id,
             "registry_no": mask(located.student.registry_no),
             "needs_replacement": needs_choice(located.guardians, application.relation),
+            "version": located.student.event_sequence,
             "current_guardians": [
                 {
                     "name": g.name,

@@ -51,16 +51,24 @@ def approve(
     *,
     reason: str = "",
     replace: int | None = None,
+    version: int | None = None,
 ) -> Approval:
     """The school administrator records the applicant's phone as the child's guardian
-    phone: replacing the guardian of the same relation, else adding one — or, when the
-    child has the most guardians the registry keeps, replacing the one the
-    administrator chose (``replace``: its place in the list, from 1)."""
+    phone: replacing the (first) guardian of the same relation, else adding one — or,
+    when the child has the most guardians the registry keeps, replacing the one the
+    administrator chose (``replace``: its place in the list, from 1). ``version``: the
+    student's as the page showed it; a list changed since is refused, since ``replace``
+    would then point at someone else."""
     application = deciding(session, principal, application_id)
     located = registry.locate_by_id(session, principal, application.student_id)
+    if version is not None and version != located.student.event_sequence:
+        raise Conflict(
+            "该学生的信息在你打开此页后已有变化：请核对现有监护人后重新审核", code="RECORD_CHANGED"
+        )
     newcomer = GuardianFacts(application.guardian_name, application.relation, application.phone)
     current = sorted(located.guardians, key=lambda g: g.rank)
-    kept = [g for g in current if g.relation != application.relation]
+    same = [g for g in current if g.relation == application.relation][:1]
+    kept = [g for g in current if g not in same]
     if len(kept) >= MAX_GUARDIANS:
         if replace is None or not 1 <= replace <= len(current):
             raise Conflict(

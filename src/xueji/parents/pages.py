@@ -237,11 +237,18 @@ def decide(
     reason: Annotated[str, Form(max_length=500)] = "",
     replace: Annotated[int | None, Form(ge=1, le=MAX_GUARDIANS)] = None,
     confirmed: Annotated[bool, Form()] = False,
+    version: Annotated[int | None, Form(ge=0)] = None,
 ) -> Response:
     def approve() -> approval.Approval:
         forms.require_confirmation(confirmed)
         return approval.approve(
-            session, clock, principal, application_id, reason=reason, replace=replace
+            session,
+            clock,
+            principal,
+            application_id,
+            reason=reason,
+            replace=replace,
+            version=version,
         )
 
     chosen = {

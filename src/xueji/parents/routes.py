@@ -43,7 +43,11 @@ class ReasonIn(BaseModel):
 
 
 class ApproveIn(ReasonIn):
+    """``replace``: which current guardian (from 1) the applicant replaces when the child
+    has four; ``version``: the ``version`` the caller read, refused if it changed."""
+
     replace: int | None = Field(default=None, ge=1, le=MAX_GUARDIANS)
+    version: int | None = Field(default=None, ge=0)
 
 
 @router.post("/sms-codes", status_code=202, responses=error_answers(400, 413, 422, 429, 503))
@@ -194,6 +198,7 @@ def approve(
         application_id,
         reason=body.reason if body else "",
         replace=body.replace if body else None,
+        version=body.version if body else None,
     )
     answer = applications.view(session, principal, done.application)
     session.commit()

@@ -233,7 +233,11 @@ def _render_form(
                 f"g{rank}_phone": mask_phone(guardian.phone),
             }
         )
-    classes = RegistryRepository(session).classes_of(student.school_code)
+    classes = [  # a graduated class only for the student it still holds
+        c
+        for c in RegistryRepository(session).classes_of(student.school_code)
+        if c.graduated_in is None or c.id == student.class_id
+    ]
     return render(
         request,
         "student_edit.html",

@@ -1,9 +1,10 @@
 """学年升级: at the end of a school year every class of a school (or of every school of a
-region) moves up one grade, and the classes of the school's final grade graduate.
+region) moves up one grade, and the classes at the end of a stage graduate.
 
-* A school's final grade is the end of the stage its highest class is in (小学 6,
-  初中 9, 高中 12): a primary school with no sixth grade this year graduates nobody, a
-  nine-year school (九年一贯制) moves its sixth grade on to the seventh.
+* Classes graduate at the end of a stage (``graduating``): 9 and 12 always (初中, 高中:
+  the next stage is a new admission, even at the same school), 6 unless the school also
+  teaches the seventh grade (a nine-year school, 九年一贯制, moves its sixth grade on). A
+  primary school with no sixth grade this year graduates nobody.
 * A class name that starts with its grade (``三年级(1)班``, ``初一(2)班``, ``高二3班``)
   is renamed to the next grade's (``四年级(1)班``, ``初二(2)班``); any other name stays.
 * A graduating class keeps its students' history under the name of its year
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
-from xueji.domain.errors import Conflict, Forbidden, NotFound
+from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
 from xueji.registry import events, scope
 from xueji.registry.enrollment.history import record_history
@@ -158,13 +160,14 @@ def promote(
     if not planned.schools:
         names = "、".join(school.name for school in planned.done)
         raise Conflict(f"{names}本学年（{planned.school_year} 年秋季起）已升级过", code="PROMOTED")
+    # recorded first: a second promotion of the same school waits here, then is refused
+    for school in planned.schools:
+        own = [step for step in planned.steps if step.school_code == school.code]
+        _record(session, clock, principal, school, own, planned.school_year)
     # graduating classes first, then from the top grade down: a class takes the name
     # the one above it has just left
     for step in sorted(planned.steps, key=lambda s: (not s.graduates, -s.grade)):
         _apply(session, clock, principal, step, planned.school_year)
-    for school in planned.schools:
-        own = [step for step in planned.steps if step.school_code == school.code]
-        _record(session, clock, principal, school, own, planned.school_year)
     return planned
 
 
@@ -185,8 +188,10 @@ def _schools(
         ):
             raise NotFound("没有找到该学校")
         return [school]
-    if region_code is None:
-        raise NotFound("请指定学校或行政区划")
+    if region_code is None or len(region_code) < 2 or not region_code.isdigit():
+        raise ValidationFailed(
+            "请指定学校，或行政区划代码（省 2 位、市 4 位、区县 6 位）", code="PROMOTION_SCOPE"
+        )
     if principal.role is Role.SCHOOL_ADMIN or (
         principal.role is Role.REGION_ADMIN
         and not region_code.startswith(principal.region_code or "\0")
@@ -251,7 +256,8 @@ def _apply(
         school_class.grade, school_class.name = step.new_grade, step.new_name
         session.flush()
         return
-    school_class.name, school_class.graduated_in = f"{year}届{school_class.name}", year
+    # the name column holds 50 characters
+    school_class.name, school_class.graduated_in = f"{year}届{school_class.name}"[:50], year
     session.flush()
     students = session.scalars(
         select(Student)
@@ -319,17 +325,21 @@ def _record(
 ) -> None:
     own = Plan(year, (school,), tuple(steps), ())
     promoted, graduated, held = own.promoted, own.graduated, own.held
-    session.add(
-        Promotion(
-            school_code=school.code,
-            school_year=year,
-            promoted=promoted,
-            graduated=graduated,
-            held=held,
-            actor_id=principal.account_id,
-            at=clock.now(),
-        )
+    promotion = Promotion(
+        school_code=school.code,
+        school_year=year,
+        promoted=promoted,
+        graduated=graduated,
+        held=held,
+        actor_id=principal.account_id,
+        at=clock.now(),
     )
+    try:
+        with session.begin_nested():
+            session.add(promotion)
+            session.flush()
+    except IntegrityError:  # another promotion of this school committed meanwhile
+        raise Conflict(f"{school.name}本学年已升级过", code="PROMOTED") from None
     events.audit_school(
         session,
         clock,

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.auth.service import Principal
+from xueji.domain.clock import china_today
 from xueji.domain.errors import Conflict, Forbidden, ValidationFailed, XuejiError
 from xueji.domain.roles import Role
 from xueji.registry import promotion
@@ -38,10 +39,12 @@ def promotion_page(
     done: str = "",
 ) -> Response:
     target = _target(principal, school, region)
-    planned = _plan(session, clock, principal, target)
-    notice = None
-    if done:
-        notice = f"学年升级完成：{done}。平台将随后刷新毕业学生的账号。"
+    notice = f"学年升级完成：{done}。平台将随后刷新毕业学生的账号。" if done else None
+    try:
+        planned = _plan(session, clock, principal, target)
+    except ValidationFailed as refused:  # a platform administrator has not chosen yet
+        nothing = promotion.Plan(promotion.school_year(china_today(clock)), (), (), ())
+        return _render(request, session, principal, target, nothing, error=refused)
     return _render(request, session, principal, target, planned, notice=notice)
 
 

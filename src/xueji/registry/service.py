@@ -147,12 +147,24 @@ def register_student(
     return Located(student, school, rows)
 
 
-def _check_class(repository: RegistryRepository, school_code: str, class_id: int | None) -> None:
+def _check_class(
+    repository: RegistryRepository,
+    school_code: str,
+    class_id: int | None,
+    current: int | None = None,
+) -> None:
+    """The class exists at the school and still takes students: a class that graduated
+    keeps only those it had (``current``: the student's class now)."""
     if class_id is None:
         return
     school_class = repository.school_class(class_id)
     if school_class is None or school_class.school_code != school_code:
         raise ValidationFailed("班级不属于该学校", code="CLASS_INVALID")
+    if school_class.graduated_in is not None and class_id != current:
+        raise ValidationFailed(
+            f"“{school_class.name}”已于 {school_class.graduated_in} 学年毕业，不能再分入学生",
+            code="CLASS_GRADUATED",
+        )
 
 
 def _guardian_rows(student_id: int, guardians: tuple[GuardianFacts, ...]) -> list[Guardian]:
@@ -205,7 +217,7 @@ def correct_student(
     birth = changes.get("birth_date", student.birth_date)
     check_consistency(number, gender, birth)
     if "class_id" in changes:
-        _check_class(repository, student.school_code, changes["class_id"])
+        _check_class(repository, student.school_code, changes["class_id"], student.class_id)
         student.class_id = changes["class_id"]
     student.name, student.gender, student.birth_date = name, str(gender), birth
     guardians = located.guardians

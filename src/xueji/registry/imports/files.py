@@ -134,8 +134,20 @@ def _shape(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
 
 def absent_columns(chunk: pl.DataFrame) -> frozenset[str]:
     """The columns the chunk's file does not have (as opposed to having them empty): an
-    import leaves what they would hold as it is."""
-    return frozenset(key for key in COLUMNS if chunk.schema[key] == pl.Null)
+    import leaves what they would hold as it is. The third and fourth guardian's phone
+    columns empty in every row count as absent too: the template has columns for four
+    guardians, and a school filling two must not take away a third it has no data for
+    (the import takes a column as absent only if it is so in every chunk)."""
+    absent = {key for key in COLUMNS if chunk.schema[key] == pl.Null}
+    for n in GUARDIAN_SLOTS[2:]:
+        phone = f"g{n}_phone"
+        if (
+            phone not in absent
+            and chunk.height
+            and (chunk[phone].cast(pl.String).fill_null("").str.strip_chars() == "").all()
+        ):
+            absent.add(phone)
+    return frozenset(absent)
 
 
 @contextmanager

@@ -206,10 +206,11 @@ def _stage_file(
 ) -> FileColumns:
     """Stages the file's rows; returns what its columns can change."""
     stager = FastStager(session)
-    columns = FileColumns()
+    absent: frozenset[str] | None = None
     with prepared_chunks(path, import_id, china_today(clock)) as chunks:
         for chunk in chunks:
-            columns = FileColumns.without(chunk.absent)
+            # absent from the file: absent (or, for a guardian, empty) in every chunk
+            absent = chunk.absent if absent is None else absent & chunk.absent
             for row, code, message in chunk.errors:
                 result.note_error(row, code, message)
             for row, message in chunk.warnings:
@@ -217,7 +218,7 @@ def _stage_file(
             stager.stage(chunk.rows)
             if progress is not None:
                 progress(chunk.height)
-    return columns
+    return FileColumns.without(absent or frozenset())
 
 
 def _classify(
