@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from tests.conftest import TEST_MASTER_KEY
 from tests.e2e.conftest import XUEJI, cli_env, run_cli
 
 
@@ -206,3 +207,23 @@ def test_a_process_with_another_master_key_refuses_to_start(tmp_path: Path) -> N
         assert refused.returncode != 0, command
         assert "KEY_MISMATCH" in refused.stderr and "主密钥与数据库不符" in refused.stderr
     assert run_cli("audit", "verify", var_dir=tmp_path).returncode == 0  # the right key
+
+
+def test_db_upgrade_takes_a_database_of_the_release_before_key_rotation(tmp_path: Path) -> None:
+    """Its key record has no rotation columns yet: the key check before the upgrade
+    reads what is there."""
+    from xueji.config import Settings
+    from xueji.container import Container
+    from xueji.db import migrate
+    from xueji.db.crypto import Keyring, install_keyring
+
+    built = Container.build(Settings(var_dir=tmp_path))  # the key file the CLI will read
+    try:
+        migrate.upgrade(built.engine, "3c8f1a7b5d24")
+    finally:
+        built.engine.dispose()
+        install_keyring(Keyring(TEST_MASTER_KEY))  # the tests' own, for the tests after
+    upgraded = run_cli("db", "upgrade", var_dir=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "数据库已迁移到" in upgraded.stdout
+    assert run_cli("audit", "verify", var_dir=tmp_path).returncode == 0

@@ -59,19 +59,23 @@ def check_key(engine: Engine, ring: Keyring) -> None:
     rotation is under way and this process lacks the new key (a database without a
     fingerprint yet — before its first upgrade — is not checked)."""
     with engine.connect() as connection:
-        if not inspect(connection).has_table(KeyState.__tablename__):
+        schema = inspect(connection)
+        if not schema.has_table(KeyState.__tablename__):
             return
+        # before its upgrade a database may not have the rotation's columns yet
+        present = {column["name"] for column in schema.get_columns(KeyState.__tablename__)}
+        wanted = [KeyState.fingerprint, KeyState.rotating_to, KeyState.previous]
         row = connection.execute(
-            select(KeyState.fingerprint, KeyState.rotating_to, KeyState.previous).where(
-                KeyState.id == 1
-            )
+            select(*(c for c in wanted if c.key in present)).where(KeyState.id == 1)
         ).first()
     if row is None:
         return
-    expected, rotating_to, previous = row
+    found = dict(row._mapping)
+    expected = found["fingerprint"]
+    rotating_to, previous = found.get("rotating_to"), found.get("previous")
     if isinstance(ring, RotatingKeyring):
         _check_pair(ring, expected, rotating_to)
-        if expected == ring.old.fingerprint and rotating_to is None:
+        if expected == ring.old.fingerprint and rotating_to is None and "rotating_to" in found:
             _announce(engine, ring)
         return
     if expected == ring.fingerprint:
