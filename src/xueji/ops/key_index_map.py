@@ -145,14 +145,21 @@ def sweep(session: Session, ring: RotatingKeyring, batch: int) -> int:
 
 
 def reindex(session: Session, table: str, column: str, purpose: str) -> int:
-    """Every index of the column that is an old-key one in the map, to its new one."""
-    updated = session.execute(
-        text(
+    """Every index of the column that is an old-key one in the map, to its new one. On
+    PostgreSQL a joined ``UPDATE … FROM``; on SQLite the correlated form, which SQLite
+    before 3.33 (still shipped by some systems) understands too."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = (
             f"UPDATE {table} SET {column} = m.new FROM key_rotation_map m "
             f"WHERE m.purpose = :purpose AND m.old = {table}.{column}"
-        ),
-        {"purpose": purpose},
-    )
+        )
+    else:
+        mapped = f"FROM key_rotation_map m WHERE m.purpose = :purpose AND m.old = {table}.{column}"
+        statement = (
+            f"UPDATE {table} SET {column} = (SELECT m.new {mapped}) "
+            f"WHERE EXISTS (SELECT 1 {mapped})"
+        )
+    updated = session.execute(text(statement), {"purpose": purpose})
     return int(getattr(updated, "rowcount", 0) or 0)
 
 
