@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextvars
 
-from xueji.db.crypto import Keyring, RotatingKeyring
+from xueji.db.crypto import Keyring, RotatingKeyring, keyring_from
 
 OLD, NEW = Keyring(b"the old key of sixteen+ bytes"), Keyring(b"the new key of sixteen+ bytes")
 
@@ -31,3 +31,25 @@ def test_a_transaction_keeps_the_key_it_began_with() -> None:
         contextvars.copy_context().run(ring.lookup_index, "13800138001", purpose="phone")
         == index[NEW]
     )
+
+
+def test_an_imports_helper_gets_both_keys_and_the_epoch_of_its_caller() -> None:
+    """A large import prepares its rows in helper processes, sent the keyring's material:
+    during a rotation they must seal under the new key, as the service does, and index
+    under the key the import's transaction began with."""
+    ring = RotatingKeyring(OLD, NEW)
+    began_before = contextvars.copy_context()
+    began_before.run(ring.seen, False)
+    helper = keyring_from(began_before.run(ring.material))
+    sealed = helper.encrypt_many(["13800138001"], purpose="guardian.phone")[0]
+    assert NEW.decrypt(sealed, purpose="guardian.phone") == "13800138001"
+    assert helper.lookup_index_many(["13800138001"], purpose="phone") == [
+        OLD.lookup_index("13800138001", purpose="phone")
+    ]
+    began_after = contextvars.copy_context()
+    began_after.run(ring.seen, True)
+    after = keyring_from(began_after.run(ring.material))
+    assert after.lookup_index("13800138001", purpose="phone") == NEW.lookup_index(
+        "13800138001", purpose="phone"
+    )
+    assert keyring_from(OLD.material()).fingerprint == OLD.fingerprint
