@@ -6,6 +6,8 @@ on the new ones). Every index column is then re-indexed with one joined ``UPDATE
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,17 +50,26 @@ def map_usernames(sessions: sessionmaker[Session], ring: RotatingKeyring, batch:
 
 
 def map_latecomers(session: Session, ring: RotatingKeyring, batch: int) -> None:
-    """Map the values written or changed since their batch was done: rows whose own
-    index is not in the map yet (an anti-join: few rows, however large the tables)."""
+    """In the switch: map the values written or changed since their batch was done —
+    rows whose own index is no old-key index of the map (an anti-join: few rows, however
+    large the tables)."""
+    _map_unknown(session, ring, batch, side="old")
+
+
+def _map_unknown(
+    session: Session, ring: RotatingKeyring, batch: int, *, side: Literal["old", "new"]
+) -> None:
+    """Map the value of every row whose index is not on ``side`` of the map, and store
+    under the new key a ciphertext a process wrote under the old one meanwhile."""
     for source in SOURCES.values():
-        sealed, purpose = source.sealed, source.purposes[0]
+        sealed = source.sealed
         rows = session.execute(
             text(
                 f"SELECT t.id, t.{sealed.column} FROM {sealed.table} t WHERE NOT EXISTS "
                 "(SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-                f"AND m.old = t.{source.index})"
+                f"AND m.{side} = t.{source.index})"
             ),
-            {"purpose": purpose},
+            {"purpose": source.purposes[0]},
         ).all()
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -66,7 +77,6 @@ def map_latecomers(session: Session, ring: RotatingKeyring, batch: int) -> None:
                 (row_id, blob, moved(ring, bytes(blob), sealed, row_id)) for row_id, blob in chunk
             ]
             map_values(session, ring, source, [plain for _, _, (plain, _) in opened])
-            # changed since its batch by a process that wrote under the old key
             store(
                 session,
                 sealed,
@@ -78,7 +88,7 @@ def map_latecomers(session: Session, ring: RotatingKeyring, batch: int) -> None:
             )
     unmapped = (
         "NOT EXISTS (SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-        "AND m.old = a.sign_in_index)"
+        f"AND m.{side} = a.sign_in_index)"
     )
     sign_in = {"purpose": SIGN_IN_PURPOSE}
     usernames = session.execute(
@@ -104,39 +114,7 @@ def sweep(session: Session, ring: RotatingKeyring, batch: int) -> int:
     that computed it before the switch and wrote it after, or one of a value first seen
     since — and re-indexed through the map; then the map is emptied. Returns the rows
     re-indexed."""
-    for source in SOURCES.values():
-        sealed = source.sealed
-        rows = session.execute(
-            text(
-                f"SELECT t.id, t.{sealed.column} FROM {sealed.table} t WHERE NOT EXISTS "
-                "(SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-                f"AND m.new = t.{source.index})"
-            ),
-            {"purpose": source.purposes[0]},
-        ).all()
-        for start in range(0, len(rows), batch):
-            blobs = [bytes(blob) for _, blob in rows[start : start + batch]]
-            values = [ring.decrypt_bytes(blob, purpose=sealed.purpose) for blob in blobs]
-            map_values(session, ring, source, values)
-    unmapped = (
-        "NOT EXISTS (SELECT 1 FROM key_rotation_map m WHERE m.purpose = :purpose "
-        "AND m.new = a.sign_in_index)"
-    )
-    sign_in = {"purpose": SIGN_IN_PURPOSE}
-    names = session.execute(
-        text(f"SELECT a.username FROM accounts a WHERE a.username IS NOT NULL AND {unmapped}"),
-        sign_in,
-    ).scalars()
-    map_pairs(session, SIGN_IN_PURPOSE, ring, [normalise_username(name) for name in names])
-    parents = session.execute(
-        text(
-            "SELECT p.phone FROM parent_accounts p JOIN accounts a ON a.id = p.account_id "
-            f"WHERE {unmapped}"
-        ),
-        sign_in,
-    ).scalars()
-    phones = [ring.decrypt(bytes(blob), purpose="parent.phone") for blob in parents]
-    map_pairs(session, SIGN_IN_PURPOSE, ring, [normalise_username(phone) for phone in phones])
+    _map_unknown(session, ring, batch, side="new")
     swept = 0
     for table, column, purpose in INDEXED:
         swept += reindex(session, table, column, purpose)
