@@ -353,9 +353,8 @@ def test_leavers_of_another_school_are_admitted_by_import(
     assert audit.verify(session).ok
 
 
-def test_a_guardian_the_file_has_no_column_for_is_kept(
-    session: Session, clock: FixedClock, world: World, tmp_path: Path
-) -> None:
+def register_with_three_guardians(session: Session, clock: FixedClock, world: World) -> None:
+    """陈小明 with a father, a mother and a grandfather (the third no two-guardian file holds)."""
     register(session, clock, world)
     three = [
         GuardianFacts("陈大明", "51", "13800138001"),
@@ -370,6 +369,12 @@ def test_a_guardian_the_file_has_no_column_for_is_kept(
         changes={"guardians": three},
         reason="补录",
     )
+
+
+def test_a_guardian_the_file_has_no_column_for_is_kept(
+    session: Session, clock: FixedClock, world: World, tmp_path: Path
+) -> None:
+    register_with_three_guardians(session, clock, world)
     same = row(number(), "陈小明", second=("林秀英", "母亲", "13800138002"))
     assert run(session, clock, world, write_csv(tmp_path / "same.csv", [same])).unchanged == 1
     moved = row(number(), "陈小明", phone="13700137001", second=("林秀英", "母亲", "13800138002"))
@@ -582,20 +587,7 @@ def test_a_space_inside_a_chinese_name_is_imported_with_a_note_to_check_it(
 def test_the_templates_empty_third_and_fourth_guardian_columns_take_no_one_away(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
-    register(session, clock, world)
-    three = [
-        GuardianFacts("陈大明", "51", "13800138001"),
-        GuardianFacts("林秀英", "52", "13800138002"),
-        GuardianFacts("陈老三", "61", "13800138003"),
-    ]
-    service.correct_student(
-        session,
-        clock,
-        world.haikou_admin,
-        registry_no=number(),
-        changes={"guardians": three},
-        reason="补录",
-    )
+    register_with_three_guardians(session, clock, world)
     filled_two = [*row(number(), "陈小明", second=("林秀英", "母亲", "13800138002")), *[""] * 6]
     path = write_csv(tmp_path / "template.csv", [filled_two], headers=TEMPLATE_HEADERS)
     assert run(session, clock, world, path, update=True).unchanged == 1
