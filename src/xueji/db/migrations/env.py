@@ -17,6 +17,7 @@ import xueji.platform.models
 import xueji.registry.enrollment.models
 import xueji.registry.imports.models
 import xueji.registry.models
+import xueji.registry.national.models
 import xueji.rights.models
 import xueji.sync.models
 from xueji.config import get_settings

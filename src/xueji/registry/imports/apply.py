@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -23,6 +24,8 @@ from xueji.registry.imports.models import ImportRow, ImportRun
 from xueji.registry.imports.repository import ImportRepository
 from xueji.registry.imports.schemas import FieldChange, ImportResult, RowChange
 from xueji.registry.models import Guardian, Student
+from xueji.registry.national import compare, records
+from xueji.registry.national.models import NationalRecord
 from xueji.registry.repository import RegistryRepository
 
 IMPORT_REASON = "批量导入"
@@ -70,11 +73,15 @@ def compare_existing(
         return
     classes = {c.id: (c.grade, c.name) for c in RegistryRepository(session).classes_of(school_code)}
     guardians = repository.guardians_by_student([student.id for _, student in pairs])
+    national = repository.national_by_student([student.id for _, student in pairs])
     changed: list[int] = []
     unchanged: list[int] = []
     for row, student in pairs:
         current = guardians.get(student.id, [])[: columns.guardians_in_file]
         fields = _differences(row, student, current, classes, columns)
+        if row.record_cipher is not None and row.sensitive_cipher is not None:
+            file_record = records.staged(row.record_cipher, row.sensitive_cipher)
+            fields += compare.differences(records.stored(national.get(student.id)), file_record)
         if not fields:
             unchanged.append(row.row)
             continue
@@ -176,6 +183,22 @@ def apply_admissions(
             class_id=school_class.id if school_class else None,
             guardians=_guardian_rows(student.id, row, columns, old),
         )
+        _store_record(session, clock, student.id, row)
+
+
+def _store_record(session: Session, clock: Clock, student_id: int, row: ImportRow) -> list[str]:
+    """The row's national record, if its file has one, over the student's; returns the
+    columns it changed."""
+    if row.record_cipher is None or row.sensitive_cipher is None:
+        return []
+    file_record = records.staged(row.record_cipher, row.sensitive_cipher)
+    current = records.stored(
+        session.scalar(select(NationalRecord).where(NationalRecord.student_id == student_id))
+    )
+    changed = [change.field for change in compare.differences(current, file_record)]
+    if changed:
+        records.store(session, student_id, file_record, clock.now())
+    return changed
 
 
 def _class_of(row: ImportRow) -> tuple[int, str] | None:
@@ -215,6 +238,10 @@ def apply_changed(
         registry.replace_guardians(student.id, new_guardians)
         after = events.snapshot(student, school, new_guardians)
         changed = sorted(key for key, value in before.items() if after[key] != value)
+        national = _store_record(session, clock, student.id, row)
+        if national:  # named, not shown: the audit entry keeps the fields that changed
+            changed.append("national_record")
+            before["national_record"], after["national_record"] = "", "、".join(national)
         student.updated_at = clock.now()
         events.record_student_change(
             session,

@@ -37,6 +37,8 @@ from xueji.registry.imports.limits import (
     check_xlsx,
     too_large,
 )
+from xueji.registry.national.fields import NATIONAL_COLUMNS
+from xueji.registry.national.layout import NATIONAL_MARKERS, canonical_national, refuse_missing
 from xueji.registry.validation import MAX_GUARDIANS
 
 #: Canonical column → the headers accepted for it (the first is the template's).
@@ -80,8 +82,11 @@ def _canonical(headers: list[str]) -> dict[int, str]:
     more columns than a roster has."""
     if len(headers) > MAX_COLUMNS:
         raise too_large(f"文件有 {len(headers):,} 列", columns=len(headers))
+    keys = [_header_key(header) for header in headers]
+    if set(keys) >= NATIONAL_MARKERS:
+        return canonical_national(headers, keys)
     by_alias = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
-    found = [(index, by_alias.get(_header_key(header))) for index, header in enumerate(headers)]
+    found = [(index, by_alias.get(key)) for index, key in enumerate(keys)]
     named = {key for _, key in found if key is not None}
     mapping: dict[int, str] = {}
     for index, key in found:
@@ -97,13 +102,7 @@ def _canonical(headers: list[str]) -> dict[int, str]:
                 )
             key = following
         mapping[index] = key
-    missing = [COLUMNS[key][0] for key in REQUIRED if key not in mapping.values()]
-    if missing:
-        raise ValidationFailed(
-            f"文件缺少必需的列：{'、'.join(missing)}（请使用导入模板）",
-            code="IMPORT_HEADER_MISSING",
-            missing=missing,
-        )
+    refuse_missing([COLUMNS[key][0] for key in REQUIRED if key not in mapping.values()])
     return mapping
 
 
@@ -123,11 +122,14 @@ def _shape(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
     """A frame of the file's canonical columns → all of them, after ``row``: the file's
     as text, a column the file does not have as all-null of type ``Null`` (see
     ``absent_columns``)."""
+    keys = list(COLUMNS)
+    if "document_type" in frame.columns:  # the national layout (``national.layout``)
+        keys += [key for key in NATIONAL_COLUMNS if key not in COLUMNS]
     return frame.select(
         pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("row"),
         *[
             pl.col(key).cast(pl.String) if key in frame.columns else pl.lit(None).alias(key)
-            for key in COLUMNS
+            for key in keys
         ],
     )
 

@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 
 from xueji.domain.errors import ValidationFailed
 
-MAX_COLUMNS = 64
+MAX_COLUMNS = 128  # the national layout has 94
 MAX_ROWS = 2_000_000
 MAX_EXPANSION = 100
 MAX_LINE_BYTES = 64 * 1024

@@ -89,5 +89,8 @@ class ImportRow(StagingBase):
     g4_relation: Mapped[str | None] = mapped_column(String(2))
     g4_phone_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     g4_phone_index: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    #: the national record (``national.models``) of a file in the national layout
+    record_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sensitive_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
     kind: Mapped[str | None] = mapped_column(String(10))
     code: Mapped[str | None] = mapped_column(String(40))

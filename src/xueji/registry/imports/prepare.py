@@ -20,8 +20,9 @@ import polars as pl
 
 from xueji.db.crypto import PHONE_PURPOSE, REGISTRY_NO_PURPOSE, keyring
 from xueji.registry.imports import files as import_files
-from xueji.registry.imports.files import COLUMNS, GUARDIAN_SLOTS, absent_columns, read_chunks
+from xueji.registry.imports.files import GUARDIAN_SLOTS, absent_columns, read_chunks
 from xueji.registry.imports.rules import check_chunk, message_for
+from xueji.registry.national import checks, records
 
 #: Rows per chunk that a helper prepares. A helper holds about 4.5 KB per row of its chunk
 #: (the frame's intermediate columns, the staging tuples and their pickled copy) on top of
@@ -42,23 +43,37 @@ class PreparedChunk:
     absent: frozenset[str] = frozenset()
     #: accepted rows worth a second look, as (row, Chinese note)
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    #: accepted rows of students without a number, to be given a J number
+    #: (``national.jnumbers``): staging tuples without the number's index and ciphertext
+    assign: list[tuple[object, ...]] = field(default_factory=list)
 
 
 def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChunk:
     """A blank row (every cell empty or spaces: a separator row, a line of commas) is
     skipped, neither imported nor rejected."""
+    national = "document_type" in chunk.columns  # the national layout (``national``)
+    if national:
+        chunk = checks.to_template(chunk)
+    cells = [column for column in chunk.columns if column not in ("row", "needs_j")]
     blank = pl.all_horizontal(
-        pl.col(column).fill_null("").str.strip_chars() == "" for column in COLUMNS
+        pl.col(column).fill_null("").str.strip_chars() == "" for column in cells
     )
     checked = check_chunk(chunk.filter(~blank), today=today)
+    if national:
+        checked = checks.with_record(checked)
     rejected = checked.filter(pl.col("code").is_not_null())
     errors = [
         (row, code, message_for(code, raw, today=today))
         for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows()
     ]
     accepted = checked.filter(pl.col("code").is_null())
+    assign: list[tuple[object, ...]] = []
+    if national:
+        assign = stage_rows(import_id, accepted.filter(pl.col("needs_j")))
+        accepted = accepted.filter(~pl.col("needs_j"))
     rows = stage_rows(import_id, accepted)
-    return PreparedChunk(chunk.height, errors, rows, absent_columns(chunk), notes(accepted))
+    absent = absent_columns(chunk)
+    return PreparedChunk(chunk.height, errors, rows, absent, notes(accepted), assign)
 
 
 #: a space between two Chinese characters: 马 沐阳 — almost always a typing slip, and a
@@ -87,10 +102,12 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
     numbers = good["number"].to_list()
     phones1 = good["g1_phone_n"].to_list()
     others = [part for n in GUARDIAN_SLOTS[1:] for part in _optional_guardian(good, n)]
+    assigned = numbers[0] is None  # a J number, given later (``PreparedChunk.assign``)
+    empty = [None] * good.height
     columns = (
         good["row"].to_list(),
-        ring.lookup_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
-        ring.encrypt_many(numbers, purpose="student.registry_no"),
+        empty if assigned else ring.lookup_index_many(numbers, purpose=REGISTRY_NO_PURPOSE),
+        empty if assigned else ring.encrypt_many(numbers, purpose="student.registry_no"),
         good["name_n"].to_list(),
         good["gender_n"].to_list(),
         good["birth_n"].dt.to_string("%Y-%m-%d").to_list(),
@@ -101,6 +118,7 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
         ring.encrypt_many(phones1, purpose="guardian.phone"),
         ring.lookup_index_many(phones1, purpose=PHONE_PURPOSE),
         *others,
+        *records.ciphers(good),
     )
     return [(import_id, *values) for values in zip(*columns, strict=True)]
 

@@ -24,6 +24,7 @@ from xueji.domain.enrollment import LEFT
 from xueji.registry.imports.files import GUARDIAN_SLOTS
 from xueji.registry.imports.models import ImportReport, ImportRow
 from xueji.registry.models import Guardian, SchoolClass, Student
+from xueji.registry.national.models import NationalRecord
 from xueji.sync import outbox
 
 R = ImportRow
@@ -114,6 +115,16 @@ class ImportRepository(Repository):
                 found.setdefault(guardian.student_id, []).append(guardian)
         return found
 
+    def national_by_student(self, student_ids: list[int]) -> dict[int, NationalRecord]:
+        found: dict[int, NationalRecord] = {}
+        for start in range(0, len(student_ids), 10_000):
+            batch = student_ids[start : start + 10_000]
+            for national in self.session.scalars(
+                select(NationalRecord).where(NationalRecord.student_id.in_(batch))
+            ):
+                found[national.student_id] = national
+        return found
+
     def set_kind(self, import_id: int, rows: list[int], kind: str) -> None:
         self._set(import_id, rows, kind=kind)
 
@@ -182,7 +193,8 @@ class ImportRepository(Repository):
     @staticmethod
     def _inserts_from(rows: Any, school_code: str, now: dt.datetime) -> list[Any]:
         """Students (the class found by an outer join, one pass rather than a lookup per
-        row) and their guardians, from ``rows`` (staged columns plus sid)."""
+        row), their guardians and national records, from ``rows`` (staged columns plus
+        sid)."""
         c = rows.c
         students = insert(Student).from_select(
             [
@@ -235,7 +247,13 @@ class ImportRepository(Repository):
             )
             for rank in GUARDIAN_SLOTS
         ]
-        return [students, *guardians]
+        records = insert(NationalRecord).from_select(
+            ["student_id", "record", "sensitive", "updated_at"],
+            select(c.sid, c.record_cipher, c.sensitive_cipher, literal(now)).where(
+                c.record_cipher.is_not(None)
+            ),
+        )
+        return [students, *guardians, records]
 
     def _events_from(self, rows: Any, import_id: int, now: dt.datetime) -> Any:
         return outbox.publish_chunks(
@@ -277,6 +295,8 @@ STAGE_COLUMNS = (
         for n in GUARDIAN_SLOTS[1:]
         for part in ("name", "relation", "phone_cipher", "phone_index")
     ),
+    "record_cipher",
+    "sensitive_cipher",
 )
 
 

@@ -14,6 +14,7 @@ from xueji.domain.errors import IdentityError
 from xueji.domain.identity_bulk import validate_many
 from xueji.domain.relations import ALIASES, RELATIONS
 from xueji.registry.imports.files import COLUMNS, GUARDIAN_SLOTS
+from xueji.registry.national.messages import NATIONAL_MESSAGES
 
 #: A name after normalisation: letters and marks of any script, single separators.
 NAME_PATTERN = r"^[\p{L}\p{M}]+(?:[· ][\p{L}\p{M}]+)*$"
@@ -126,6 +127,16 @@ def check_chunk(chunk: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
     ).with_columns(
         _grade(pl.col("grade_text")).alias("grade_n"),
     )
+    if "needs_j" in frame.columns:  # a number the import assigns: nothing to check in it
+        assigned = pl.col("needs_j")
+        frame = frame.with_columns(
+            pl.when(~assigned).then(pl.col("id_code")).alias("id_code"),
+            pl.when(assigned)
+            .then(pl.col("birth_n"))
+            .otherwise(pl.col("id_birth"))
+            .alias("id_birth"),
+            pl.when(~assigned).then(pl.col("id_gender")).alias("id_gender"),
+        )
     return frame.with_columns(_first_failure().alias("code"))
 
 
@@ -237,6 +248,8 @@ MESSAGES = {
 
 def message_for(code: str, raw_registry_no: str | None, *, today: dt.date) -> str:
     """The Chinese reason of a rejected row; identity errors say exactly what is wrong."""
+    if code in NATIONAL_MESSAGES:
+        return NATIONAL_MESSAGES[code]
     if code.startswith("ID_"):
         try:
             identity.parse_number(raw_registry_no or "", today=today)

@@ -50,6 +50,8 @@ from xueji.registry.imports.models import ImportRun
 from xueji.registry.imports.repository import FastStager, ImportRepository
 from xueji.registry.imports.rules import message_for
 from xueji.registry.imports.schemas import ImportResult
+from xueji.registry.models import School
+from xueji.registry.national import jnumbers
 from xueji.registry.schools import visible_school
 
 
@@ -135,7 +137,7 @@ def run_import(
         session.flush()
         ImportRepository(session).create_staging()
         result = ImportResult(import_id=run.id)
-        columns = _stage_file(session, clock, run.id, path, result, progress)
+        columns = _stage_file(session, clock, school, run.id, path, result, progress)
         _classify(session, run.id, school.code, result, clock, columns)
         if update:
             result.changed = result.differs
@@ -199,14 +201,18 @@ def _sha256(path: Path) -> str:
 def _stage_file(
     session: Session,
     clock: Clock,
+    school: School,
     import_id: int,
     path: Path,
     result: ImportResult,
     progress: Callable[[int], None] | None,
 ) -> FileColumns:
-    """Stages the file's rows; returns what its columns can change."""
+    """Stages the file's rows (a student of the national layout without a number once
+    the whole file is read, when a J number is given to each, see ``jnumbers``);
+    returns what its columns can change."""
     stager = FastStager(session)
     absent: frozenset[str] | None = None
+    to_number: list[tuple[object, ...]] = []
     with prepared_chunks(path, import_id, china_today(clock)) as chunks:
         for chunk in chunks:
             # absent from the file: absent (or, for a guardian, empty) in every chunk
@@ -216,8 +222,18 @@ def _stage_file(
             for row, message in chunk.warnings:
                 result.note_warning(row, message)
             stager.stage(chunk.rows)
+            to_number += chunk.assign
             if progress is not None:
                 progress(chunk.height)
+    if to_number:
+        numbered, repeated = jnumbers.assign(session, school, to_number)
+        stager.stage(numbered)
+        for row in repeated:
+            result.note_error(
+                row,
+                "DOCUMENT_IN_FILE_TWICE",
+                message_for("DOCUMENT_IN_FILE_TWICE", None, today=china_today(clock)),
+            )
     return FileColumns.without(absent or frozenset())
 
 
