@@ -44,6 +44,8 @@ SEALED = (
     Sealed("parent_accounts", "phone", "parent.phone"),
     Sealed("phone_change_applications", "phone", "application.phone"),
     Sealed("import_reports", "content", "import.report", key="token"),
+    Sealed("national_records", "record", "student.national_record"),
+    Sealed("national_records", "sensitive", "student.national_sensitive"),
 )
 
 #: every column of blind indexes, by the purpose its values are indexed for

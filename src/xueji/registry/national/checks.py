@@ -30,6 +30,8 @@ from xueji.registry.national.fields import (
     member_column,
 )
 
+#: the template's reasons about a guardian (``rules``), per slot
+GUARDIAN_CODES = r"^(GUARDIAN[0-9]?_)?(GUARDIAN_NAME_INVALID|RELATION_INVALID|PHONE_INVALID)$"
 GUARDIAN_PARTS = {"name": "name", "relation": "relation", "phone": "phone"}
 #: formats of document numbers by type (normalised: upper case, no spaces)
 DOCUMENT_PATTERNS = {
@@ -197,5 +199,14 @@ def with_record(checked: pl.DataFrame) -> pl.DataFrame:
             member_column(n, "document_no"),
             f"MEMBER{n}_DOCUMENT_NO",
         )
-    record_failure = failure.otherwise(pl.lit(None, dtype=pl.String))
-    return frame.with_columns(pl.coalesce(pl.col("code"), record_failure).alias("code"))
+    record = failure.otherwise(pl.lit(None, dtype=pl.String))
+    # the template's guardian checks run on the members marked 是否监护人: where the
+    # record names the member's own field, that is the clearer reason
+    template = pl.col("code")
+    about_guardian = template.str.contains(GUARDIAN_CODES) & record.str.starts_with("MEMBER")
+    code = (
+        pl.when(about_guardian.fill_null(False))
+        .then(record)
+        .otherwise(pl.coalesce(template, record))
+    )
+    return frame.with_columns(code.alias("code"))
