@@ -247,9 +247,8 @@ def test_a_changed_field_is_reported_then_applied_with_update_and_audited(
         update=True,
     )
     assert applied.changed == 1
-    row = dict(
-        zip(HEADERS, read_cells(export_school(session, clock, world.haikou_admin, HAIKOU))[1])
-    )
+    exported = read_cells(export_school(session, clock, world.haikou_admin, HAIKOU))
+    row = dict(zip(HEADERS, exported[1], strict=True))
     assert (row["民族"], row["是否孤儿"], row["成员1联系电话"]) == ("03", "1", "13900139001")
     phones = [g.phone for g in session.scalars(select(Guardian))]
     assert phones == ["13900139001"]

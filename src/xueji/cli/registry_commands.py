@@ -1,4 +1,5 @@
-"""``xueji registry import`` (a school's file into the registry, all or nothing) and
+"""``xueji registry import`` (a school's file into the registry, all or nothing),
+``xueji registry export`` (the school's students in the national layout) and
 ``xueji registry promote`` (the year-end promotion)."""
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def check_readable(file: Path) -> None:
         raise ValidationFailed(f"没有读取该文件的权限：{file}", code="FILE_UNREADABLE")
 
 
-def check_writable(report: Path) -> None:
+def check_writable(report: Path, what: str = "错误报告") -> None:
     """Before anything is imported: a report that cannot be written afterwards would make
     a finished import look failed."""
     folder = report.parent if str(report.parent) else Path(".")
@@ -147,8 +148,54 @@ def check_writable(report: Path) -> None:
     )
     if not writable:
         raise ValidationFailed(
-            f"无法写入错误报告：{report}（目录不存在或没有写权限）", code="REPORT_PATH_UNWRITABLE"
+            f"无法写入{what}：{report}（目录不存在或没有写权限）", code="REPORT_PATH_UNWRITABLE"
         )
+
+
+@app.command(
+    "export",
+    help="导出本校在籍学生：--format national 为全国学籍系统的《学生基本信息表》格式（代码）",
+)
+def export_file(
+    school: Annotated[str, typer.Option("--school", help="学校标识码")],
+    output: Annotated[Path, typer.Option("--output", help="写入的 .xlsx 文件")],
+    layout: Annotated[
+        str, typer.Option("--format", help="导出格式：national（全国学籍系统）")
+    ] = "national",
+) -> None:
+    from xueji.auth.service import Principal
+    from xueji.cli.scope import unit_of_work
+    from xueji.registry.national.export import export_school
+
+    try:
+        if layout != "national":
+            raise ValidationFailed(
+                f"不支持的导出格式：{layout}（可用：national）", code="CLI_USAGE"
+            )
+        if output.suffix.lower() != ".xlsx":
+            raise ValidationFailed("导出文件须以 .xlsx 结尾", code="CLI_USAGE")
+        check_writable(output, "导出文件")
+        operator = Principal.operator(school_code=school, name=getpass.getuser())
+        with unit_of_work() as (built, session):
+            content = export_school(session, built.clock, operator, school)
+            _write_private(output, content)
+    except XuejiError as error:
+        raise fail(error, exit_code=EXIT_REFUSED) from None
+    console.print(f"已导出到 {output}")
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """The file readable by its owner only (it holds children's records), written whole
+    or not at all; inside the unit of work, so an export that cannot be written is not
+    audited as made."""
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        partial.replace(path)
+    except OSError as error:
+        raise XuejiError(f"无法写入 {path}：{error.strerror}", code="EXPORT_WRITE_FAILED") from None
 
 
 @app.command(

@@ -21,7 +21,7 @@ router = APIRouter(tags=["registry pages"], include_in_schema=False, dependencie
 @router.get("/imports")
 def import_form(request: Request, principal: CurrentPrincipal) -> Response:
     scope.require_writer(principal)
-    return render(request, "imports.html", {"result": None})
+    return render(request, "imports.html", {"result": None, "school_code": principal.school_code})
 
 
 @router.post("/imports")
@@ -52,7 +52,10 @@ def import_file(
     if isinstance(outcome, XuejiError):
         status = forms.refused_status(outcome)
         return render(
-            request, "imports.html", {"result": None, "error": outcome}, status_code=status
+            request,
+            "imports.html",
+            {"result": None, "error": outcome, "school_code": principal.school_code},
+            status_code=status,
         )
     result, token = outcome
     return render(
@@ -64,5 +67,6 @@ def import_file(
             "update": update,
             "filename": file.filename,
             "report_url": f"/api/v1/import-reports/{token}.xlsx" if token else None,
+            "school_code": principal.school_code,
         },
     )

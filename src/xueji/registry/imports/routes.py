@@ -1,4 +1,5 @@
-"""JSON API of bulk imports: template, upload (dry run or commit), error report."""
+"""JSON API of bulk imports: templates, upload (dry run or commit), error report, and the
+export in the national layout."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from xueji.domain.errors import XuejiError
 from xueji.registry import scope
 from xueji.registry.imports import report as import_report
 from xueji.registry.imports.service import import_upload
+from xueji.registry.national.export import export_school
+from xueji.registry.national.template import national_template_xlsx
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.errors import error_answers, error_response
 
@@ -30,6 +33,43 @@ def template(principal: CurrentPrincipal) -> Response:
         import_report.template_xlsx(),
         media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="import-template.xlsx"'},
+    )
+
+
+@router.get(
+    "/national-template.xlsx",
+    response_class=Response,
+    responses=_xlsx("全国学籍系统格式的导入模板"),
+)
+def national_template(principal: CurrentPrincipal) -> Response:
+    scope.require_staff(principal)
+    return Response(
+        national_template_xlsx(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="national-template.xlsx"'},
+    )
+
+
+@router.get(
+    "/schools/{school_code}/export.xlsx",
+    response_class=Response,
+    responses={**_xlsx("本校在籍学生，全国学籍系统格式（代码）"), **error_answers(404, 422)},
+)
+def export(
+    school_code: str,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    layout: Annotated[str, Query(alias="format", pattern="^national$")] = "national",
+) -> Response:
+    content = export_school(session, clock, principal, school_code)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{school_code}-{layout}.xlsx"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -204,9 +204,9 @@ def with_record(checked: pl.DataFrame) -> pl.DataFrame:
     # record names the member's own field, that is the clearer reason
     template = pl.col("code")
     about_guardian = template.str.contains(GUARDIAN_CODES) & record.str.starts_with("MEMBER")
-    code = (
+    first = (
         pl.when(about_guardian.fill_null(False))
         .then(record)
         .otherwise(pl.coalesce(template, record))
     )
-    return frame.with_columns(code.alias("code"))
+    return frame.with_columns(first.alias("code"))

@@ -32,7 +32,8 @@ _DOCUMENTS = (
 )
 
 
-def _form(field: Field) -> str:
+def form_of(field: Field) -> str:
+    """How a field is filled in, in words."""
     if field.kind == "code":
         assert field.codes is not None
         return code_set(field.codes).allowed()
@@ -46,7 +47,7 @@ def _messages(prefix: str, label: str, field: Field) -> dict[str, str]:
     needed = f"{stage}学生" if stage else "每名学生"
     found = {
         f"{prefix}_REQUIRED": f"{label}未填写：{needed}都须填写",
-        f"{prefix}_INVALID": f"{label}无法识别：请填写{_form(field)}",
+        f"{prefix}_INVALID": f"{label}无法识别：请填写{form_of(field)}",
     }
     if field.kind == "document":
         found[f"{prefix}_INVALID"] = f"{label}无法识别：{_DOCUMENTS}"
