@@ -48,6 +48,8 @@ from xueji.registry.enrollment import routes as enrollment_routes
 from xueji.registry.events import publish_resync
 from xueji.registry.imports import pages as import_pages
 from xueji.registry.imports import routes as import_routes
+from xueji.registry.national import pages as national_pages
+from xueji.registry.national import routes as national_routes
 from xueji.rights import erasure
 from xueji.rights import pages as rights_pages
 from xueji.rights import routes as rights_routes
@@ -68,6 +70,7 @@ ROUTERS = (
     registry_routes,
     enrollment_routes,
     import_routes,
+    national_routes,
     platform_routes,
     learning_routes,
     ops_routes,
@@ -81,6 +84,7 @@ ROUTERS = (
     dashboard_pages,
     enrollment_pages,
     import_pages,
+    national_pages,
     platform_pages,
     verification_pages,
     parent_pages,

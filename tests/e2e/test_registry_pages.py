@@ -44,6 +44,10 @@ PAGES = [
         },
     ),
     ("POST", "/students/{id}/enrollment-changes", {"kind": "suspend", "reason": "x"}),
+    ("GET", "/students/{id}/record", None),
+    ("GET", "/students/{id}/record?reveal=true", None),
+    ("GET", "/students/{id}/record/edit", None),
+    ("POST", "/students/{id}/record/edit", {"ethnicity": "01", "reason": "x"}),
 ]
 
 
