@@ -46,6 +46,7 @@ SEALED = (
     Sealed("import_reports", "content", "import.report", key="token"),
     Sealed("national_records", "record", "student.national_record"),
     Sealed("national_records", "sensitive", "student.national_sensitive"),
+    Sealed("registry_no_changes", "old_registry_no", "student.former_registry_no"),
 )
 
 #: every column of blind indexes, by the purpose its values are indexed for
@@ -57,6 +58,7 @@ INDEXED = (
     ("guardians", "phone_index", PHONE_PURPOSE),
     ("parent_accounts", "phone_index", PHONE_PURPOSE),
     ("accounts", "sign_in_index", SIGN_IN_PURPOSE),
+    ("registry_no_changes", "old_index", REGISTRY_NO_PURPOSE),
 )
 
 
@@ -78,6 +80,7 @@ SOURCES = {
         Source(SEALED[2], "registry_index", (REGISTRY_NO_PURPOSE,)),
         # a parent signs in with the phone; anyone else with a username kept in clear
         Source(SEALED[3], "phone_index", (PHONE_PURPOSE, SIGN_IN_PURPOSE)),
+        Source(SEALED[-1], "old_index", (REGISTRY_NO_PURPOSE,)),
     )
 }
 

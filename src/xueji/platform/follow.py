@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from xueji.db.base import UTCDateTime
 from xueji.domain.clock import Clock
 from xueji.platform import activation
-from xueji.platform.models import StudentAccount, StudentProjection
+from xueji.platform.models import ArchiveEntry, StudentAccount, StudentProjection
 from xueji.platform.repository import WAITING
 from xueji.registry.lookup import current_states, lookup
 from xueji.sync.affected import Affected
@@ -30,6 +30,7 @@ def follow_registry(session: Session, clock: Clock, affected: Affected) -> None:
     states = current_states(affected)
     now = clock.now()
     upsert_projections(session, states, affected, now)
+    move_renumbered(session, states)
     refresh_linked(session, states)
     relink_waiting(session, clock, states)
 
@@ -79,6 +80,36 @@ def upsert_projections(
             },
         )
     )
+
+
+def move_renumbered(session: Session, states: FromClause) -> None:
+    """An account linked to a student whose number changed (a J number given up for the
+    G number of a resident ID) takes the new number: its link, its own copy and its
+    archive. One read, which finds none but on such a change."""
+    c = states.c
+    moved = session.execute(
+        select(StudentAccount, c.registry_index).join(
+            states,
+            and_(
+                StudentAccount.student_id == c.student_id,
+                StudentAccount.active_registry_index.is_not(None),
+                StudentAccount.active_registry_index != c.registry_index,
+            ),
+        )
+    ).all()
+    for account, index in moved:
+        record = lookup(session, student_id=account.student_id)
+        if record is None:
+            continue
+        session.execute(
+            update(ArchiveEntry)
+            .where(ArchiveEntry.registry_index == account.registry_index)
+            .values(registry_index=index)
+        )
+        account.registry_no = record.registry_no
+        account.registry_index = account.active_registry_index = index
+    if moved:
+        session.flush()
 
 
 def refresh_linked(session: Session, states: FromClause) -> None:

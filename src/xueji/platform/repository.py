@@ -66,6 +66,15 @@ class PlatformRepository(Repository):
             select(StudentAccount).where(StudentAccount.active_registry_index == registry_index)
         )
 
+    def linked_to(self, student_id: int) -> StudentAccount | None:
+        """The account linked (active) to a registry student."""
+        return self.session.scalar(
+            select(StudentAccount).where(
+                StudentAccount.student_id == student_id,
+                StudentAccount.active_registry_index.is_not(None),
+            )
+        )
+
     def student_no_for(self, registry_index: bytes) -> str | None:
         """The student number to sign in with for a registry number: the active account's,
         else that of the only account waiting for it (None when several wait). One read

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from xueji.auth import passwords
 from xueji.auth import service as auth
-from xueji.auth.service import Principal
+from xueji.auth.service import Checked, Principal, SignInRefused
 from xueji.db.crypto import registry_no_index
 from xueji.domain import identity, names, phones, throttling
 from xueji.domain.clock import Clock, china_today
@@ -30,7 +30,7 @@ from xueji.domain.statuses import AccountStatus
 from xueji.platform import activation
 from xueji.platform.models import StudentAccount
 from xueji.platform.repository import PlatformRepository
-from xueji.registry.lookup import RegistryRecord, lookup
+from xueji.registry.lookup import RegistryRecord, former_holder, lookup
 
 PENDING, ACTIVE = AccountStatus.PENDING, AccountStatus.ACTIVE
 
@@ -272,4 +272,31 @@ def sign_in_name(session: Session, clock: Clock, raw: str) -> str:
     except XuejiError:
         return raw
     index = registry_no_index(number.registry_no)
-    return PlatformRepository(session).student_no_for(index) or raw
+    repository = PlatformRepository(session)
+    found = repository.student_no_for(index)
+    if found is None and (former := former_holder(session, number.registry_no)) is not None:
+        account = repository.linked_to(former)  # checked, then refused: see below
+        found = account.student_no if account is not None else None
+    return found or raw
+
+
+def refuse_former_number(
+    session: Session, clock: Clock, raw: str, checked: Checked | SignInRefused
+) -> Checked | SignInRefused:
+    """A student signing in with the number they gave up for a resident ID is told that
+    it changed — once the password is right, so the answer discloses nothing to whoever
+    else tries the number."""
+    if not isinstance(checked, Checked) or checked.account_id is None:
+        return checked
+    try:
+        number = identity.parse_number(raw, today=china_today(clock))
+    except XuejiError:
+        return checked
+    if former_holder(session, number.registry_no) is None:
+        return checked
+    return SignInRefused(
+        Conflict(
+            "你的学籍号已变更为身份证号（G 字头）的新学籍号，请用新学籍号或学生号登录",
+            code="REGISTRY_NO_CHANGED",
+        )
+    )

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth import service
 from xueji.auth.deps import OptionalPrincipal, set_session_cookie
-from xueji.domain.errors import Throttled
+from xueji.domain.errors import Conflict, Throttled
 from xueji.platform import service as platform
 from xueji.web import csrf
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container
@@ -34,16 +34,27 @@ def login(
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
     settings = get_container(request).settings
-    result = service.sign_in(
+    checked = platform.refuse_former_number(
         session,
         clock,
-        username=platform.sign_in_name(session, clock, username),
-        password=password,
-        client=client_address(request),
-        session_hours=settings.session_hours,
+        username,
+        service.check_sign_in(
+            session,
+            clock,
+            username=platform.sign_in_name(session, clock, username),
+            password=password,
+            client=client_address(request),
+        ),
+    )
+    result = (
+        checked
+        if isinstance(checked, service.SignInRefused)
+        else service.record_sign_in(session, clock, checked, session_hours=settings.session_hours)
     )
     if isinstance(result, service.SignInRefused):
         status = 429 if isinstance(result.error, Throttled) else 401
+        if isinstance(result.error, Conflict):  # the number changed (REGISTRY_NO_CHANGED)
+            status = 409
         return render(
             request,
             "login.html",

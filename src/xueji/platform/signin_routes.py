@@ -33,13 +33,14 @@ async def sign_in(body: SignInRequest, request: Request) -> object:
 
     def check() -> service.Checked | service.SignInRefused:
         with transaction(container.read_sessions) as session:
-            return service.check_sign_in(
+            checked = service.check_sign_in(
                 session,
                 container.clock,
                 username=platform.sign_in_name(session, container.clock, body.username),
                 password=body.password,
                 client=client,
             )
+            return platform.refuse_former_number(session, container.clock, body.username, checked)
 
     checked = await run_in_threadpool(check)
     if isinstance(checked, service.SignInRefused):

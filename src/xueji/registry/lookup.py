@@ -166,3 +166,11 @@ def students_with_guardian_phone(
             )
         )
     return sorted(matches, key=lambda m: m.student_id)
+
+
+def former_holder(session: Session, registry_no: str) -> int | None:
+    """The student who gave this number up for the G number of a resident ID, if any
+    (``registry.national.renumber``)."""
+    from xueji.registry.national.renumber import former_student
+
+    return former_student(session, registry_no)

@@ -19,6 +19,7 @@ from xueji.domain.relations import RELATIONS, relation_label
 from xueji.registry import info_sheet, scope, service
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import Guardian
+from xueji.registry.national import renumber
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import MAX_GUARDIANS, check_guardian
 from xueji.web import forms
@@ -34,6 +35,7 @@ NOTICES = {
     "corrected": "已保存更正，并已通知平台刷新。",
     "changed": "学籍异动已办理。",
     "unchanged": "内容与原记录相同，未作修改。",
+    "renumbered": "学籍号已换为身份证号（G 字头），平台账号随之更新。",
 }
 
 
@@ -123,6 +125,10 @@ def _detail_context(
             for g in located.guardians
         ],
         "history": repository.changes_of(student.id),
+        "former_numbers": [
+            {"number": mask(c.old_registry_no), "at": c.at}
+            for c in renumber.changes_of(session, student.id)
+        ],
         "changes": [
             change
             for change in enrollment.LOCAL_CHANGES
@@ -146,10 +152,10 @@ def student_detail(
     located = service.locate_by_id(session, principal, student_id)
     if reveal:
         service.reveal(session, clock, principal, located)
-    return _detail_page(request, session, principal, located, revealed=reveal, notice=done)
+    return detail_page(request, session, principal, located, revealed=reveal, notice=done)
 
 
-def _detail_page(
+def detail_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -382,7 +388,7 @@ def change_enrollment(
     )
     if isinstance(outcome, XuejiError):
         typed = {"kind": kind, "reason": reason}
-        return _detail_page(request, session, principal, located, error=outcome, typed=typed)
+        return detail_page(request, session, principal, located, error=outcome, typed=typed)
     return RedirectResponse(f"/students/{student_id}?done=changed", status_code=303)
 
 

@@ -4,7 +4,7 @@
 MOD 11-2 check character: built like a resident ID number, so every check of a number
 applies to it. The sequence is kept per area code and birth date (``JSequence``) and taken
 with one upsert, so two imports at once never give the same number; a number already held
-by a student (typed in from elsewhere) is skipped.
+by a student (typed in from elsewhere), or given up by one for a resident ID, is skipped.
 
 An import gives a J number to a row with another document and no 全国学籍号, unless the
 school already has that student: same name, gender and birth date, and the same document
@@ -33,6 +33,7 @@ from xueji.registry.national.models import (
     SENSITIVE_PURPOSE,
     JSequence,
     NationalRecord,
+    RegistryNoChange,
 )
 
 _AT = {name: index for index, name in enumerate(STAGE_COLUMNS)}
@@ -55,10 +56,12 @@ def next_number(session: Session, region_code: str, birth_date: dt.date) -> str:
                 code="J_NUMBERS_EXHAUSTED",
             )
         found = number(region_code, birth_date, sequence)
-        taken = session.scalar(
-            select(Student.id).where(Student.registry_no_index == registry_no_index(found))
+        index = registry_no_index(found)
+        taken = session.scalar(select(Student.id).where(Student.registry_no_index == index))
+        given_up = session.scalar(
+            select(RegistryNoChange.id).where(RegistryNoChange.old_index == index)
         )
-        if taken is None:
+        if taken is None and given_up is None:
             return found
 
 

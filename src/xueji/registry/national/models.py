@@ -1,10 +1,11 @@
-"""The national record of a student (``national.fields``), kept encrypted."""
+"""The national record of a student (``national.fields``), kept encrypted; J number
+sequences; numbers given up for a resident ID."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xueji.db.base import Base, UTCDateTime
@@ -12,6 +13,7 @@ from xueji.db.crypto import EncryptedString
 
 RECORD_PURPOSE = "student.national_record"
 SENSITIVE_PURPOSE = "student.national_sensitive"
+FORMER_PURPOSE = "student.former_registry_no"
 
 
 class NationalRecord(Base):
@@ -39,3 +41,18 @@ class JSequence(Base):
     region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     birth_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class RegistryNoChange(Base):
+    """A student's number changed: a J (or L) number given up for the G number of the
+    resident ID the student obtained (``renumber``). The former number is kept, sealed
+    and indexed, so that signing in with it can say that it changed."""
+
+    __tablename__ = "registry_no_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    old_registry_no: Mapped[str] = mapped_column(EncryptedString(FORMER_PURPOSE))
+    old_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codesets import code_set
 from xueji.domain.errors import XuejiError
 from xueji.registry import scope, service
-from xueji.registry.national import entry, records, view
+from xueji.registry.national import entry, records, renumber, view
 from xueji.registry.national.fields import (
     FIELDS,
     GROUPS,
@@ -28,6 +28,7 @@ from xueji.registry.national.fields import (
 )
 from xueji.registry.national.messages import form_of
 from xueji.registry.national.models import NationalRecord
+from xueji.registry.pages import detail_page
 from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession
 from xueji.web.templating import render
@@ -141,3 +142,30 @@ def save_record(
         return _form(request, located, typed, outcome, status_code=422)
     done = "saved" if outcome else "unchanged"
     return RedirectResponse(f"/students/{student_id}/record?done={done}", status_code=303)
+
+
+@router.post("/students/{student_id}/resident-id")
+def give_resident_id(
+    request: Request,
+    student_id: int,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    resident_id: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    confirmed: Annotated[bool, Form()] = False,
+) -> Response:
+    """From the student page: refused there with what was typed, done with a redirect."""
+    located = service.locate_by_id(session, principal, student_id)
+
+    def convert() -> str:
+        forms.require_confirmation(confirmed)
+        return renumber.convert(
+            session, clock, principal, located, resident_id=resident_id, reason=reason
+        )
+
+    outcome = forms.attempt(session, convert)
+    if isinstance(outcome, XuejiError):
+        typed = {"resident_id": resident_id, "renumber_reason": reason}
+        return detail_page(request, session, principal, located, error=outcome, typed=typed)
+    return RedirectResponse(f"/students/{student_id}?done=renumbered", status_code=303)

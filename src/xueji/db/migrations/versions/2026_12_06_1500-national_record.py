@@ -1,5 +1,6 @@
-"""The national record of a student (学生基本信息表 beyond the match's fields), and the
-sequence of J numbers per area code and birth date.
+"""The national record of a student (学生基本信息表 beyond the match's fields), the
+sequence of J numbers per area code and birth date, and the numbers students gave up
+for a resident ID.
 
 Revision ID: 8b3f1c6d2e47
 Revises: 5c1d8e3f7a92
@@ -42,7 +43,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("region_code", "birth_date", name=op.f("pk_j_sequences")),
     )
 
+    op.create_table(
+        "registry_no_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("old_registry_no", sa.LargeBinary(), nullable=False),
+        sa.Column("old_index", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_registry_no_changes_student_id_students"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_no_changes")),
+        sa.UniqueConstraint("old_index", name=op.f("uq_registry_no_changes_old_index")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("registry_no_changes")
     op.drop_table("j_sequences")
     op.drop_table("national_records")
