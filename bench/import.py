@@ -15,6 +15,7 @@ bench's own heap would slow the import's garbage collection down, which no real 
 process has to bear.
 
     .venv/bin/python bench/import.py [--rows 1000000] [--postgres URL] [--memory-rows N]
+    .venv/bin/python bench/import.py --layout national [--rows N] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bench_common import (
     fresh_postgres,
     import_students,
 )
-from import_bench_data import plain_rows, write_file
+from import_bench_data import plain_rows, write_file, write_national_file
 from import_floor import floor_rows, write_floor
 from xueji.config import normalise_database_url
 from xueji.db.engine import make_engine
@@ -152,12 +153,52 @@ def peak_memory(rows: int, workdir: Path) -> None:
     )
 
 
+def national(rows: int, postgres: str) -> None:
+    """The same students imported from the template layout and from the national one,
+    each into a fresh database, one after the other in the same run."""
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        csv = write_file(workdir / "students.csv", rows)
+        form = write_national_file(workdir / "national.csv", csv)
+        targets = [("SQLite", lambda name: (f"sqlite:///{workdir / name}.db", None))]
+        if postgres:
+            admin = normalise_database_url(postgres)
+            targets.append(("PostgreSQL", lambda _name: fresh_postgres(admin)))
+        for label, database in targets:
+            seconds = {}
+            for layout, path in (("template", csv), ("national", form)):
+                url, name = database(f"{layout}-{label}")
+                try:
+                    seconds[layout], new = import_once(url, path, workdir)
+                finally:
+                    if name is not None:
+                        drop_postgres(admin, name)
+                assert new == rows
+            print(
+                f"{label:<10} national layout {rows:>10,} rows in {seconds['national']:7.2f} s"
+                f" = {rows / seconds['national']:>9,.0f} rows/s"
+                f" | template {seconds['template']:7.2f} s = {rows / seconds['template']:>9,.0f}"
+                f" rows/s | national/template speed ratio"
+                f" {seconds['template'] / seconds['national']:.2f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=os.environ.get("XUEJI_TEST_POSTGRES_URL", ""))
     parser.add_argument("--memory-rows", type=int, default=0)
+    parser.add_argument(
+        "--layout",
+        choices=("template", "national"),
+        default="template",
+        help="national: also import the same students in the national layout (94 columns) "
+        "and print its speed beside the template's",
+    )
     args = parser.parse_args()
+    if args.layout == "national":
+        national(args.rows, args.postgres)
+        return
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         csv = write_file(workdir / "students.csv", args.rows)

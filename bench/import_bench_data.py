@@ -1,4 +1,5 @@
-"""Generated import files for the benchmarks: unique, valid rows in the template layout."""
+"""Generated import files for the benchmarks: unique, valid rows in the template layout,
+and the same students in the national layout."""
 
 from __future__ import annotations
 
@@ -66,6 +67,69 @@ def write_file(path: Path, rows: int, *, chunk: int = 1_000_000, region: str = "
                     "监护人2姓名": np.full(count, ""),
                     "监护人2关系": np.full(count, ""),
                     "监护人2电话": np.full(count, ""),
+                }
+            )
+            frame.write_csv(handle, include_header=False)
+    return path
+
+
+#: the national layout's cells every generated student shares (a primary-school pupil)
+NATIONAL_SHARED = {
+    "出生地": "440604",
+    "籍贯": "440604",
+    "民族": "01",
+    "国籍/地区": "CHN",
+    "身份证件类型": "1",
+    "港澳台侨外": "0",
+    "健康状况": "1",
+    "户口所在地": "440604",
+    "户口性质": "2",
+    "入学年月": "202309",
+    "入学方式": "1",
+    "就读方式": "1",
+    "学生来源": "1",
+    "现住址": "广东省佛山市禅城区祖庙路1号",
+    "是否独生子女": "0",
+    "是否受过学前教育": "1",
+    "是否留守儿童": "0",
+    "是否进城务工人员随迁子女": "0",
+    "是否孤儿": "0",
+    "是否烈士或优抚子女": "0",
+    "随班就读": "0",
+    "是否需要申请资助": "0",
+    "是否享受一补": "0",
+    "成员1是否监护人": "1",
+}
+
+
+def write_national_file(path: Path, template: Path) -> Path:
+    """The students of the template-layout file ``template`` in the national layout
+    (``national.fields``): every column of the form, the required ones filled, codes."""
+    from xueji.registry.national.fields import NATIONAL_COLUMNS
+
+    with path.open("wb") as handle:
+        handle.write((",".join(NATIONAL_COLUMNS.values()) + "\n").encode("utf-8"))
+        students = pl.read_csv(template, infer_schema=False)
+        for batch in students.iter_slices(200_000):
+            count = batch.height
+            given = {
+                "全国学籍号": batch["学籍号"],
+                "姓名": batch["姓名"],
+                "性别": batch["性别"].replace({"男": "1", "女": "2"}),
+                "出生日期": batch["出生日期"],
+                "身份证件号": batch["学籍号"].str.slice(1),
+                "年级": batch["年级"],
+                "班级": batch["班级"],
+                "成员1姓名": batch["监护人姓名"],
+                "成员1关系": batch["监护人关系"].replace({"父亲": "51", "母亲": "52"}),
+                "成员1联系电话": batch["监护人电话"],
+            }
+            frame = pl.DataFrame(
+                {
+                    header: given[header]
+                    if header in given
+                    else pl.Series(header, [NATIONAL_SHARED.get(header, "")] * count)
+                    for header in NATIONAL_COLUMNS.values()
                 }
             )
             frame.write_csv(handle, include_header=False)

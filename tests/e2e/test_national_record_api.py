@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import Headers
+from tests.e2e.test_registry_api import pdf_text
 from tests.e2e.test_registry_pages import page_login
 from tests.national_files import student, write_national
 from tests.registry_world import HAIKOU
@@ -141,3 +142,17 @@ def _all_fields(html: str) -> dict[str, str]:
         chosen = re.search(r'<option value="([^"]*)" selected', body)
         values[name] = chosen.group(1) if chosen else ""
     return values
+
+
+def test_the_info_sheet_prints_every_field_and_sensitive_ones_only_for_the_school(
+    client: TestClient, as_user: Headers, tmp_path: Path
+) -> None:
+    admin = as_user("haikou-admin")
+    number = imported(client, admin, tmp_path)
+    url = f"/api/v1/students/{number}/info-sheet.pdf"
+    printed = "".join(pdf_text(client.get(url, headers=admin).content).split())
+    for expected in ("全国学籍信息", "民族", "汉族", "出生地", "禅城区", "成员1姓名", "有慢性病"):
+        assert expected in printed, expected
+    assert "13800138001" not in printed  # phones masked
+    region = "".join(pdf_text(client.get(url, headers=as_user("foshan")).content).split())
+    assert "健康状况" in region and "有慢性病" not in region and "不打印" in region

@@ -1,9 +1,11 @@
 """学籍基本信息表: the A4 sheet a school prints, stamps and hands to a student so the
-five fields can be compared character by character with what the student entered.
+five fields can be compared character by character with what the student entered, and
+(on the pages after) every field of the national form as the school has it.
 
 Text is real text in an embedded CJK font (selectable and extractable, Extension B
 included); the registry number is printed in full because the sheet is the proof.
-Guardians' phones are masked.
+Guardians' phones are masked; sensitive fields are printed only by an issuer allowed to
+see them all (the school's administrator), and the audit entry names them.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from xueji.domain.masking import mask_phone
 from xueji.domain.relations import relation_label
 from xueji.registry import activation, events, scope
 from xueji.registry.models import SchoolClass
+from xueji.registry.national import view
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.service import Located, locate
 from xueji.web.pdf import FONT, cjk_document
 
 LABEL_WIDTH = 45
 ROW_HEIGHT = 11
+RECORD_LABEL_WIDTH = 34
+RECORD_ROW_HEIGHT = 7
 
 
 def render(
@@ -38,6 +43,7 @@ def render(
     issued: dt.date,
     font: Path,
     activation_code: str,
+    record: list[tuple[str, list[tuple[str, str]]]] | None = None,
 ) -> bytes:
     pdf = cjk_document(font, "学籍基本信息表")
     pdf.add_page()
@@ -60,7 +66,30 @@ def render(
     _activation(pdf, activation_code)
     pdf.cell(0, 8, f"打印日期：{issued.isoformat()}", new_x="LMARGIN", new_y="NEXT")
     _seal_box(pdf)
+    if record:
+        _record_pages(pdf, record)
     return bytes(pdf.output())
+
+
+def _record_pages(pdf: FPDF, record: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    """The rest of the national form, laid out like it: group by group, two fields a
+    line (family members one member a block)."""
+    pdf.add_page()
+    pdf.set_font(FONT, size=16)
+    pdf.cell(0, 12, "学生基本信息（全国学籍信息）", align="C", new_x="LMARGIN", new_y="NEXT")
+    half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    for title, rows in record:
+        if pdf.get_y() > pdf.h - 40:
+            pdf.add_page()
+        pdf.set_font(FONT, size=12)
+        pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, size=9)
+        for start in range(0, len(rows), 2):
+            for header, text in rows[start : start + 2]:
+                pdf.cell(RECORD_LABEL_WIDTH, RECORD_ROW_HEIGHT, header, border=1, align="C")
+                pdf.cell(half - RECORD_LABEL_WIDTH, RECORD_ROW_HEIGHT, " " + text, border=1)
+            pdf.ln(RECORD_ROW_HEIGHT)
+        pdf.ln(2)
 
 
 def _rows(located: Located, school_class: SchoolClass | None) -> list[tuple[str, str]]:
@@ -136,8 +165,14 @@ def issue(
     code = activation.issue(
         session, clock, student_id=located.student.id, issued_by=principal.account_id
     )
+    record, sensitive = view.printable(session, principal, located)
     document = render(
-        located, school_class, issued=china_today(clock), font=font, activation_code=code
+        located,
+        school_class,
+        issued=china_today(clock),
+        font=font,
+        activation_code=code,
+        record=record,
     )
     events.audit_student(
         session,
@@ -146,6 +181,10 @@ def issue(
         student_id=located.student.id,
         school_code=located.student.school_code,
         action="student.info_sheet_issued",
-        payload={"issued": china_today(clock).isoformat(), "activation_code": "issued"},
+        payload={
+            "issued": china_today(clock).isoformat(),
+            "activation_code": "issued",
+            "sensitive_printed": sensitive,
+        },
     )
     return f"info-sheet-{located.student.registry_no[-4:]}.pdf", document

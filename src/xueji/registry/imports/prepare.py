@@ -67,13 +67,14 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
         for row, code, raw in rejected.select("row", "code", "registry_no").iter_rows()
     ]
     accepted = checked.filter(pl.col("code").is_null())
+    warnings = notes(accepted)
     assign: list[tuple[object, ...]] = []
     if national:
         assign = stage_rows(import_id, accepted.filter(pl.col("needs_j")))
         accepted = accepted.filter(~pl.col("needs_j"))
     rows = stage_rows(import_id, accepted)
     absent = absent_columns(chunk)
-    return PreparedChunk(chunk.height, errors, rows, absent, notes(accepted), assign)
+    return PreparedChunk(chunk.height, errors, rows, absent, warnings, assign)
 
 
 #: a space between two Chinese characters: 马 沐阳 — almost always a typing slip, and a

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from xueji.auth.service import Principal
 from xueji.domain.clock import Clock
 from xueji.domain.errors import Forbidden
+from xueji.domain.masking import mask_phone
 from xueji.domain.roles import Role
 from xueji.registry import events
 from xueji.registry.national import records
@@ -132,3 +133,36 @@ def read(
 
 def _shown(column: str, value: str) -> Shown:
     return Shown(column, NATIONAL_COLUMNS[column], value, label(column, value) if value else "")
+
+
+#: what the printed sheet shows in place of a sensitive field its issuer may not see
+NOT_PRINTED = "（敏感信息，不打印）"
+
+
+def printable(
+    session: Session, principal: Principal, located: Located
+) -> tuple[list[tuple[str, list[tuple[str, str]]]], list[str]]:
+    """The record for the printed 学籍基本信息表, by group (title, [(header, text)]): every
+    field, the sensitive ones only if the issuer may see them all (else marked not
+    printed), members' phones masked; and the sensitive columns printed (for the
+    audit entry)."""
+    national = session.scalar(
+        select(NationalRecord).where(NationalRecord.student_id == located.student.id)
+    )
+    values = records.stored(national)
+    full = sensitive_allowed(principal, located) == SENSITIVE_COLUMNS
+    printed = sorted(c for c in values if c in SENSITIVE_COLUMNS) if full else []
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for column in RECORD_COLUMNS:
+        value = values.get(column, "")
+        if column in SENSITIVE_COLUMNS and not full:
+            text = NOT_PRINTED
+        elif value and field_of(column).kind == "phone":
+            text = mask_phone(value) if len(value) == 11 else value
+        else:
+            text = label(column, value) if value else ""
+        title = GROUPS[field_of(column).group]
+        if not groups or groups[-1][0] != title:
+            groups.append((title, []))
+        groups[-1][1].append((NATIONAL_COLUMNS[column], text))
+    return groups, printed
