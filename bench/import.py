@@ -155,32 +155,73 @@ def peak_memory(rows: int, workdir: Path) -> None:
 
 def national(rows: int, postgres: str) -> None:
     """The same students imported from the template layout and from the national one,
-    each into a fresh database, one after the other in the same run."""
+    each into a fresh database, one after the other in the same run; beside them the
+    floor of what the national layout adds: its records (of the sizes the import wrote)
+    inserted straight into ``national_records`` of the template's database."""
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         csv = write_file(workdir / "students.csv", rows)
         form = write_national_file(workdir / "national.csv", csv)
         targets = [("SQLite", lambda name: (f"sqlite:///{workdir / name}.db", None))]
+        admin = normalise_database_url(postgres) if postgres else ""
         if postgres:
-            admin = normalise_database_url(postgres)
             targets.append(("PostgreSQL", lambda _name: fresh_postgres(admin)))
         for label, database in targets:
-            seconds = {}
-            for layout, path in (("template", csv), ("national", form)):
-                url, name = database(f"{layout}-{label}")
-                try:
-                    seconds[layout], new = import_once(url, path, workdir)
-                finally:
+            seconds, urls, made = {}, {}, []
+            try:
+                for layout, path in (("template", csv), ("national", form)):
+                    urls[layout], name = database(f"{layout}-{label}")
+                    made.append(name)
+                    seconds[layout], new = import_once(urls[layout], path, workdir)
+                    assert new == rows
+                floor = records_floor(urls["template"], urls["national"])
+            finally:
+                for name in made:
                     if name is not None:
                         drop_postgres(admin, name)
-                assert new == rows
+            national_s, template_s = seconds["national"], seconds["template"]
             print(
-                f"{label:<10} national layout {rows:>10,} rows in {seconds['national']:7.2f} s"
-                f" = {rows / seconds['national']:>9,.0f} rows/s"
-                f" | template {seconds['template']:7.2f} s = {rows / seconds['template']:>9,.0f}"
-                f" rows/s | national/template speed ratio"
-                f" {seconds['template'] / seconds['national']:.2f}"
+                f"{label:<10} national layout {rows:>10,} rows in {national_s:7.2f} s"
+                f" = {rows / national_s:>9,.0f} rows/s | template {template_s:7.2f} s"
+                f" = {rows / template_s:>9,.0f} rows/s | national/template speed ratio"
+                f" {template_s / national_s:.2f}\n{'':<10} national − template"
+                f" {national_s - template_s:6.2f} s; its floor (the records alone written"
+                f" into national_records) {floor:6.2f} s"
             )
+
+
+def records_floor(template_url: str, national_url: str) -> float:
+    """Seconds to insert, in one transaction, one national record per student of the
+    template's database, with random ciphertexts of the average sizes the national
+    import wrote."""
+    national = make_engine(national_url)
+    with national.connect() as connection:
+        plain, secret = connection.exec_driver_sql(
+            "SELECT avg(length(record)), avg(length(sensitive)) FROM national_records"
+        ).one()
+    national.dispose()
+    engine = make_engine(template_url)
+    with engine.connect() as connection:
+        ids = [row[0] for row in connection.exec_driver_sql("SELECT id FROM students")]
+    now = "2026-11-29 00:00:00+00:00"
+    values = [(i, os.urandom(int(plain)), os.urandom(int(secret)), now) for i in ids]
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        columns = "student_id, record, sensitive, updated_at"
+        if connection.dialect.name == "postgresql":
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            statement = f"COPY national_records ({columns}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            connection.exec_driver_sql(
+                f"INSERT INTO national_records ({columns}) VALUES (?, ?, ?, ?)", values
+            )
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
 
 
 def main() -> None:

@@ -104,6 +104,7 @@ def every_case() -> list[dict[str, str]]:
     ]
     rows[0] |= {"birthplace": RETIRED_REGION, "native_place": RETIRED_REGION}
     rows[1] |= {"m1_guardian": "0", "m2_guardian": "1"}
+    rows[2] |= {"address": '祖庙路"1"号\\后座', "talent": "书法、钢琴"}
     for offset, (kind, document, nationality, overseas_code) in enumerate(DOCUMENTS):
         rows.append(
             student(

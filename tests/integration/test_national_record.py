@@ -121,6 +121,8 @@ def test_labels_are_accepted_and_codes_are_stored(
         ("preschool", "", "PRESCHOOL_REQUIRED", "是否受过学前教育"),
         ("m2_guardian", "", "MEMBER2_GUARDIAN_REQUIRED", "成员2是否监护人"),
         ("postcode", "52800", "POSTCODE_INVALID", "邮政编码"),
+        ("address", "祖庙路\t1号", "ADDRESS_INVALID", "现住址"),
+        ("document_no", "", "DOCUMENT_NO_REQUIRED", "身份证件号"),
     ],
 )
 def test_a_value_in_no_code_set_is_rejected_naming_the_field(

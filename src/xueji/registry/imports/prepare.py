@@ -55,9 +55,8 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
     if national:
         chunk = checks.to_template(chunk)
     cells = [column for column in chunk.columns if column not in ("row", "needs_j")]
-    blank = pl.all_horizontal(
-        pl.col(column).fill_null("").str.strip_chars() == "" for column in cells
-    )
+    # one pass over the row's text rather than one per column: 94 in the national layout
+    blank = pl.concat_str(cells, ignore_nulls=True).fill_null("").str.strip_chars() == ""
     checked = check_chunk(chunk.filter(~blank), today=today)
     if national:
         checked = checks.with_record(checked)
