@@ -91,7 +91,7 @@ def test_db_upgrade_demo_load_are_idempotent_and_user_create_works(tmp_path: Pat
     again = run_cli("db", "upgrade", var_dir=tmp_path)
     assert again.returncode == 0 and "已是最新版本" in again.stdout
     first = run_cli("demo", "load", var_dir=tmp_path)
-    assert first.returncode == 0 and "本次新建 23 项" in first.stdout
+    assert first.returncode == 0 and "本次新建 25 项" in first.stdout
     second = run_cli("demo", "load", var_dir=tmp_path)
     assert second.returncode == 0 and "本次新建 0 项" in second.stdout
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
+from xueji.demo import national
 from xueji.domain.clock import Clock
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import ChangeKind
@@ -163,6 +164,8 @@ def load_demo(session: Session, clock: Clock) -> list[str]:
         )
         created.append(f"学生 {demo.name}")
     new_students = set(created)
+    registered = {d.name: d.registry_no for d in STUDENTS if f"学生 {d.name}" in new_students}
+    created += national.fill(session, clock, haikou_admin, registered)
     created += _student_accounts(session, clock)
     created += _learning(session, clock, class_id)
     created += _parents(session, clock)
