@@ -76,7 +76,7 @@ def student(sequence: int, **overrides: str) -> dict[str, str]:
         "m1_guardian": "1",
         "m1_phone": "13800138001",
         "m1_document_type": "1",
-        "m1_document_no": "44060419800101001X",
+        "m1_document_no": number(birth="19800101", sequence="011")[1:],
         "m1_ethnicity": "01",
         "m1_workplace": "佛山市某公司",
         "m2_name": "林秀英",

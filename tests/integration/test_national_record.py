@@ -123,6 +123,7 @@ def test_labels_are_accepted_and_codes_are_stored(
         ("postcode", "52800", "POSTCODE_INVALID", "邮政编码"),
         ("address", "祖庙路\t1号", "ADDRESS_INVALID", "现住址"),
         ("document_no", "", "DOCUMENT_NO_REQUIRED", "身份证件号"),
+        ("m1_document_no", "440604198001010110", "MEMBER1_DOCUMENT_NO_INVALID", "成员1身份证件号"),
     ],
 )
 def test_a_value_in_no_code_set_is_rejected_naming_the_field(

@@ -59,7 +59,7 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
     blank = pl.concat_str(cells, ignore_nulls=True).fill_null("").str.strip_chars() == ""
     checked = check_chunk(chunk.filter(~blank), today=today)
     if national:
-        checked = checks.with_record(checked)
+        checked = checks.with_record(checked, today=today)
     rejected = checked.filter(pl.col("code").is_not_null())
     errors = [
         (row, code, message_for(code, raw, today=today))

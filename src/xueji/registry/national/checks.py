@@ -10,12 +10,14 @@ run next, then the record's fields (``failure``), first failure per row.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
 
 from xueji.domain import regions
 from xueji.domain.codesets import code_set
+from xueji.domain.identity_bulk import validate_many
 from xueji.registry.imports.rules import parse_dates
 from xueji.registry.national.fields import (
     ALL_STAGES,
@@ -195,16 +197,32 @@ def _field_failure(field: Field, column: str, code: str, required: pl.Expr) -> p
 
 
 def _document_failure(type_column: str, column: str, code: str) -> pl.Expr:
-    """A document number that its type's format refuses (null otherwise)."""
+    """A document number that its type's format refuses (null otherwise); a resident ID
+    by GB 11643 (``<column>_id_ok``, see ``_resident_ids``)."""
     kind, number = pl.col(f"{type_column}_n"), pl.col(f"{column}_n")
     pattern: Any = pl.lit(None, dtype=pl.String)
     for document_type, shape in DOCUMENT_PATTERNS.items():
         pattern = pl.when(kind == document_type).then(pl.lit(shape)).otherwise(pattern)
     wrong = pattern.is_not_null() & (number != "") & ~number.str.contains(pattern)
-    return pl.when(wrong).then(pl.lit(f"{code}_INVALID"))
+    bad_id = (kind == RESIDENT_ID) & (number != "") & ~pl.col(f"{column}_id_ok")
+    return pl.when(wrong | bad_id.fill_null(False)).then(pl.lit(f"{code}_INVALID"))
 
 
-def with_record(checked: pl.DataFrame) -> pl.DataFrame:
+def _resident_ids(frame: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """Whether each family member's 身份证件号 is a valid resident ID (GB 11643: the same
+    checks as a registry number's, ``identity_bulk``; 18 characters, no prefix). The
+    student's own is the registry number's body, checked already."""
+    found = []
+    for n in range(1, MEMBERS + 1):
+        column = member_column(n, "document_no")
+        numbers = frame[f"{column}_n"].fill_null("")
+        verdict = validate_many(numbers, today=today)["code"]
+        bare = numbers.str.contains(r"^[0-9]{17}[0-9X]$")
+        found.append((verdict.is_null() & bare).alias(f"{column}_id_ok"))
+    return frame.with_columns(*found, pl.lit(True).alias("document_no_id_ok"))
+
+
+def with_record(checked: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
     """``checked`` (after the template's checks) with every record column normalised
     (``<column>_n``) and ``code`` set to the first failure of the record's fields.
 
@@ -220,6 +238,7 @@ def with_record(checked: pl.DataFrame) -> pl.DataFrame:
         *[(pl.col(f"{column}_t") != "").alias(f"{column}_given") for column in columns],
         *[_checked(field, column).alias(f"{column}_n") for column, field in columns.items()],
     )
+    frame = _resident_ids(frame, today)
     reasons = [
         _field_failure(field, field.key, field.error_code, _required(field)) for field in FIELDS
     ]

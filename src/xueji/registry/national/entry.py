@@ -4,6 +4,7 @@ audited with the fields changed (values of sensitive fields never in the entry).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
-from xueji.domain.clock import Clock
+from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import ValidationFailed
 from xueji.registry import events, scope
 from xueji.registry.models import SchoolClass
@@ -24,7 +25,9 @@ from xueji.registry.national.models import NationalRecord
 from xueji.registry.service import Located
 
 
-def checked(values: dict[str, str], *, grade: int | None, registry_no: str) -> dict[str, str]:
+def checked(
+    values: dict[str, str], *, grade: int | None, registry_no: str, today: dt.date
+) -> dict[str, str]:
     """The record's stored form (column → code or text) of what was typed; raises
     ``ValidationFailed`` with the first field that fails, named."""
     unknown = sorted(set(values) - set(RECORD_COLUMNS))
@@ -39,7 +42,7 @@ def checked(values: dict[str, str], *, grade: int | None, registry_no: str) -> d
         "number": pl.String,
         "code": pl.String,
     }
-    frame = with_record(pl.DataFrame(row, schema=schema))
+    frame = with_record(pl.DataFrame(row, schema=schema), today=today)
     code = frame["code"][0]
     if code is not None:
         raise ValidationFailed(NATIONAL_MESSAGES[code], code=code)
@@ -70,7 +73,9 @@ def correct(
     grade = None
     if student.class_id is not None:
         grade = session.scalar(select(SchoolClass.grade).where(SchoolClass.id == student.class_id))
-    new = checked(current | values, grade=grade, registry_no=student.registry_no)
+    new = checked(
+        current | values, grade=grade, registry_no=student.registry_no, today=china_today(clock)
+    )
     changed = [change.field for change in differences(current, new)]
     if not changed:
         return []
