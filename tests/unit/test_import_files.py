@@ -262,3 +262,21 @@ def test_up_to_four_guardians_named_or_as_repeated_sets(tmp_path: Path, suffix: 
     with pytest.raises(ValidationFailed, match="重复的列") as fifth:
         _columns_of(_write(tmp_path / f"five{suffix}", [*repeated, *GUARDIANS_TWICE[9:]], []))
     assert fifth.value.code == "IMPORT_HEADER_DUPLICATE"
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_helpers_share_holds_its_chunks_with_their_spreadsheet_rows(
+    tmp_path: Path, quoted: bool
+) -> None:
+    """Helper 1 of 2 with chunks of two rows: the second chunk (rows 4 and 5) and no
+    other, whether the file is plain (blocks of other helpers only counted) or not."""
+    names = [f'"张{i}"' if quoted else f"张{i}" for i in range(5)]
+    path = tmp_path / "share.csv"
+    path.write_text(
+        ",".join(TEMPLATE_HEADERS) + "\n" + "".join(f"G{i},{n}\n" for i, n in enumerate(names)),
+        encoding="utf-8",
+    )
+    with read_chunks(path, 2, (1, 2)) as chunks:
+        read = list(chunks)
+    assert [chunk["row"].to_list() for chunk in read] == [[4, 5]]
+    assert read[0]["name"].to_list() == ["张2", "张3"]

@@ -153,23 +153,32 @@ def absent_columns(chunk: pl.DataFrame) -> frozenset[str]:
 
 
 @contextmanager
-def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Iterator[pl.DataFrame]]:
+def read_chunks(
+    path: Path, chunk_rows: int = CHUNK_ROWS, share: tuple[int, int] = (0, 1)
+) -> Iterator[Iterator[pl.DataFrame]]:
     """Chunks of the file's rows; the file type is taken from its name. Memory stays
-    bounded by one chunk whatever the file's size."""
+    bounded by one chunk whatever the file's size. With ``share`` (part, parts): only
+    every parts-th chunk from the part-th on (a helper's, ``helpers``); a plain CSV's
+    other blocks are counted, not parsed."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         utf8, plain = _inspect(path)
         encoding = "utf-8-sig" if utf8 else "gb18030"
         with path.open(encoding=encoding, errors="strict", newline="") as handle:
             if utf8 and plain:
-                yield _plain_csv_chunks(path, handle, chunk_rows)
+                yield _plain_csv_chunks(path, handle, chunk_rows, share)
             else:
-                yield _csv_chunks(handle, chunk_rows)
+                yield _shared(_csv_chunks(handle, chunk_rows), share)
     elif suffix == ".xlsx":
         check_xlsx(path)
-        yield _xlsx_chunks(path, chunk_rows)
+        yield _shared(_xlsx_chunks(path, chunk_rows), share)
     else:
         raise ValidationFailed("只能导入 .xlsx 或 .csv 文件", code="IMPORT_FILE_TYPE")
+
+
+def _shared(chunks: Iterator[pl.DataFrame], share: tuple[int, int]) -> Iterator[pl.DataFrame]:
+    part, parts = share
+    return (chunk for number, chunk in enumerate(chunks) if number % parts == part)
 
 
 def _inspect(path: Path) -> tuple[bool, bool]:
@@ -279,19 +288,29 @@ def _malformed(row: int) -> ValidationFailed:
     )
 
 
-def _plain_csv_chunks(path: Path, handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _plain_csv_chunks(
+    path: Path, handle: TextIO, chunk_rows: int, share: tuple[int, int] = (0, 1)
+) -> Iterator[pl.DataFrame]:
     """Chunks of a plain UTF-8 file (see ``_inspect``) split by polars, shaped exactly as
     ``_csv_chunks`` shapes them: cells as text, missing cells empty, extra cells dropped.
     In a plain file every line is one row, so the file is cut into blocks of
     ``chunk_rows`` lines and each block parsed on its own: memory stays bounded by one
-    block (polars' own streaming reader reads ahead as far as it likes)."""
+    block (polars' own streaming reader reads ahead as far as it likes). Blocks outside
+    ``share`` are counted, not parsed."""
     headers = [cell.strip() for cell in next(csv.reader(handle), [])]
     mapping = _canonical(headers)
     positions = [f"c{index}" for index in range(len(headers))]
     first_row = 2
+    part, parts = share
     with path.open("rb") as source:
         source.readline()  # the header, read above
-        while lines := list(itertools.islice(source, chunk_rows)):
+        for number in itertools.count():
+            lines = list(itertools.islice(source, chunk_rows))
+            if not lines:
+                return
+            if number % parts != part:  # another helper's block: count its rows only
+                first_row += len(lines)
+                continue
             batch = _polars_block(b"".join(lines), positions)
             if batch is None or batch.height != len(lines):  # row numbers must stay right
                 rows = list(csv.reader(line.decode("utf-8") for line in lines))

@@ -150,12 +150,7 @@ def prepared_here(
     chunk_rows: int = import_files.CHUNK_ROWS,
 ) -> Iterator[Iterator[PreparedChunk]]:
     """The file's chunks prepared in this process, one at a time; with ``share`` (part,
-    parts) only every parts-th chunk from the part-th on (the others are read, to count
-    rows, but not prepared)."""
-    part, parts = share
-    with read_chunks(path, chunk_rows) as chunks:
-        yield (
-            prepare(chunk, import_id, today)
-            for number, chunk in enumerate(chunks)
-            if number % parts == part
-        )
+    parts) only every parts-th chunk from the part-th on (the others are only counted,
+    ``read_chunks``)."""
+    with read_chunks(path, chunk_rows, share) as chunks:
+        yield (prepare(chunk, import_id, today) for chunk in chunks)
