@@ -5,7 +5,7 @@ registry number is the 全国学籍号 if given, else the resident ID (证件类
 makes the G number); the guardians are the family members marked 是否监护人, in order.
 A student with another document and no 全国学籍号 is given a J number by the import
 (``jnumbers``), so the number checks pass them by (``needs_j``). The template's checks
-run next, then the record's fields (``failure``), first failure per row.
+run next, then the record's fields (``with_record``), first failure per row.
 """
 
 from __future__ import annotations
