@@ -124,6 +124,7 @@ def test_labels_are_accepted_and_codes_are_stored(
         ("address", "祖庙路\t1号", "ADDRESS_INVALID", "现住址"),
         ("document_no", "", "DOCUMENT_NO_REQUIRED", "身份证件号"),
         ("m1_document_no", "440604198001010110", "MEMBER1_DOCUMENT_NO_INVALID", "成员1身份证件号"),
+        ("m1_guardian", "否", "GUARDIAN_MEMBER_REQUIRED", "是否监护人"),
     ],
 )
 def test_a_value_in_no_code_set_is_rejected_naming_the_field(

@@ -276,6 +276,8 @@ def with_record(checked: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
     first = (
         pl.when(about_guardian.fill_null(False))
         .then(record)
+        .when(template == "GUARDIAN_REQUIRED")  # said in the national form's words
+        .then(pl.lit("GUARDIAN_MEMBER_REQUIRED"))
         .otherwise(pl.coalesce(template, record))
     )
     return frame.with_columns(first.alias("code"))

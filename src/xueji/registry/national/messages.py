@@ -57,6 +57,10 @@ def _messages(prefix: str, label: str, field: Field) -> dict[str, str]:
 
 NATIONAL_MESSAGES: dict[str, str] = {
     "DOCUMENT_IN_FILE_TWICE": "文件中有多行使用同一身份证件，这些行都未导入",
+    "GUARDIAN_MEMBER_REQUIRED": (
+        "每名学生至少需要一位监护人：请把至少一位家庭成员的“是否监护人”填为“是”，"
+        "并填写其姓名、关系和手机号"
+    ),
     "DOCUMENT_NO_MISMATCH": (
         "身份证件类型为居民身份证时，身份证件号须与全国学籍号 G 之后的 18 位一致"
     ),
