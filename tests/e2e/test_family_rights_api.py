@@ -18,11 +18,13 @@ from tests.e2e.test_learning_api import drain
 from tests.e2e.test_parents_api import GUARDIAN, STRANGER, parent_headers, sign_up_again
 from tests.e2e.test_parents_api import PASSWORD as PARENT_PASSWORD
 from tests.e2e.test_registry_api import pdf_text
+from tests.national_files import student as national_student
 from tests.registry_world import number
 from xueji.audit.models import AuditEntry
 from xueji.auth.models import Account
 from xueji.platform.models import LearningRecord, StudentAccount
 from xueji.registry.lookup import lookup
+from xueji.registry.national.fields import RECORD_COLUMNS
 from xueji.rights import erasure
 
 COOLING = dt.timedelta(days=15)
@@ -197,3 +199,28 @@ def test_the_page_asks_for_a_ticked_confirmation_and_lets_the_parent_withdraw(
         follow_redirects=False,
     )  # fmt: skip
     assert withdrawn.status_code == 303 and "已撤回" in client.get("/my-data").text
+
+
+def test_the_familys_copy_holds_the_national_record(client: TestClient, as_user: Headers) -> None:
+    """The child's own fields in full, the sensitive ones included; the family members'
+    phones and document numbers masked (other people's)."""
+    student, parent = studying_child(client, as_user)
+    values = {k: v for k, v in national_student(1, health="3").items() if k in RECORD_COLUMNS}
+    saved = client.patch(
+        f"/api/v1/students/{number()}/record",
+        json={"values": values, "reason": "按学籍卡录入"},
+        headers=as_user("haikou-admin"),
+    )
+    assert saved.status_code == 200, saved.text
+    copy = client.get(f"/api/v1/me/export?student_id={child_id(client, parent)}", headers=parent)
+    shown = {item["field"]: item["value"] for item in copy.json()["registry"]["national_record"]}
+    assert (shown["民族"], shown["健康状况"], shown["身份证件号"]) == (
+        "汉族",
+        "有慢性病",
+        number()[1:],
+    )
+    assert shown["成员1联系电话"] == "138****8001"
+    assert shown["成员1身份证件号"].startswith("44") and "*" in shown["成员1身份证件号"]
+    pdf = client.get(f"/api/v1/me/export.pdf?student_id={child_id(client, parent)}", headers=parent)
+    assert "有慢性病" in "".join(pdf_text(pdf.content).split())
+    assert client.get("/api/v1/me/export", headers=student).json()["registry"]["national_record"]

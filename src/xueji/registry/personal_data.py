@@ -1,18 +1,24 @@
 """What the registry holds about one child, for the family's own copy (PIPL art. 45):
 the record, the class, the guardians (phones masked: they are other people's), the
-enrollment history, and which acts on the record were audited, when."""
+national record, the enrollment history, and which acts on the record were audited,
+when."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
 from xueji.domain.codes import Gender
 from xueji.domain.enrollment import EnrollmentStatus
-from xueji.domain.masking import mask_phone
+from xueji.domain.masking import mask, mask_phone
 from xueji.domain.relations import relation_label
+from xueji.registry.national import records
+from xueji.registry.national.compare import label
+from xueji.registry.national.fields import NATIONAL_COLUMNS, RECORD_COLUMNS, field_of
+from xueji.registry.national.models import NationalRecord
 from xueji.registry.repository import RegistryRepository
 
 
@@ -50,5 +56,28 @@ def record_of(session: Session, student_id: int) -> dict[str, Any] | None:
             }
             for change in repository.changes_of(student_id)
         ],
+        "national_record": national_record_of(session, student_id),
         "processing": audit.acts_on(session, f"student:{student_id}"),
     }
+
+
+def national_record_of(session: Session, student_id: int) -> list[dict[str, str]]:
+    """The national record's filled fields as (field, value) for the family's copy: the
+    child's own in full, the sensitive categories included; the family members' phones
+    and document numbers masked (they are other people's)."""
+    national = session.scalar(select(NationalRecord).where(NationalRecord.student_id == student_id))
+    values = records.stored(national)
+    shown = []
+    for column in RECORD_COLUMNS:
+        value = values.get(column, "")
+        if not value:
+            continue
+        kind = field_of(column).kind
+        if column.startswith("m") and kind == "phone":
+            text = mask_phone(value)
+        elif column.startswith("m") and kind == "document":
+            text = mask(value, keep_start=2, keep_end=2)
+        else:
+            text = label(column, value)
+        shown.append({"field": NATIONAL_COLUMNS[column], "value": text})
+    return shown

@@ -83,6 +83,8 @@ def _registry(pdf: FPDF, registry: dict[str, Any]) -> None:
         _line(pdf, label, registry.get(key) or "—")
     for g in registry["guardians"]:
         _line(pdf, "监护人", f"{g['name']}（{g['relation']}）{g['phone']}")
+    for item in registry.get("national_record", []):
+        _line(pdf, item["field"], item["value"])
     for change in registry["history"]:
         moved = f"{change['from']}→{change['to']}"
         _line(pdf, "学籍异动", f"{change['at'][:10]} {moved} {change['reason']}")
