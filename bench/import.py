@@ -37,7 +37,7 @@ from bench_common import (
     import_students,
 )
 from import_bench_data import plain_rows, write_file, write_national_file
-from import_floor import floor_rows, write_floor
+from import_floor import bulk_write, floor_rows, write_floor
 from xueji.config import normalise_database_url
 from xueji.db.engine import make_engine
 from xueji.registry.imports.helpers import HELPERS
@@ -207,18 +207,9 @@ def records_floor(template_url: str, national_url: str) -> float:
     values = [(i, os.urandom(int(plain)), os.urandom(int(secret)), now) for i in ids]
     start = time.perf_counter()
     with engine.begin() as connection:
-        columns = "student_id, record, sensitive, updated_at"
-        if connection.dialect.name == "postgresql":
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            statement = f"COPY national_records ({columns}) FROM STDIN"
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            connection.exec_driver_sql(
-                f"INSERT INTO national_records ({columns}) VALUES (?, ?, ?, ?)", values
-            )
+        bulk_write(
+            connection, "national_records", "student_id, record, sensitive, updated_at", values
+        )
     elapsed = time.perf_counter() - start
     engine.dispose()
     return elapsed

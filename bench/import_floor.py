@@ -74,19 +74,22 @@ def write_floor(
     with container.engine.begin() as connection:
         for table, values in rows.items():
             table_start = time.perf_counter()
-            if connection.dialect.name == "postgresql":
-                driver = connection.connection.driver_connection
-                assert driver is not None
-                statement = f"COPY {table} ({columns[table]}) FROM STDIN"
-                with driver.cursor() as cursor, cursor.copy(statement) as copy:
-                    for row in values:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join("?" for _ in values[0])
-                connection.exec_driver_sql(
-                    f"INSERT INTO {table} ({columns[table]}) VALUES ({marks})", values
-                )
+            bulk_write(connection, table, columns[table], values)
             tables[table] = time.perf_counter() - table_start
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT setval('students_id_seq', max(id)) FROM students"))
     return time.perf_counter() - start, tables
+
+
+def bulk_write(connection: Any, table: str, columns: str, values: list[tuple[Any, ...]]) -> None:
+    """``values`` into ``table`` (``columns``, comma-separated) the fastest way each
+    database offers: COPY on PostgreSQL, executemany on SQLite."""
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in values[0])
+    connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -18,7 +17,6 @@ from xueji.domain.relations import relation_label
 from xueji.registry.national import records
 from xueji.registry.national.compare import label
 from xueji.registry.national.fields import NATIONAL_COLUMNS, RECORD_COLUMNS, field_of
-from xueji.registry.national.models import NationalRecord
 from xueji.registry.repository import RegistryRepository
 
 
@@ -65,7 +63,7 @@ def national_record_of(session: Session, student_id: int) -> list[dict[str, str]
     """The national record's filled fields as (field, value) for the family's copy: the
     child's own in full, the sensitive categories included; the family members' phones
     and document numbers masked (they are other people's)."""
-    national = session.scalar(select(NationalRecord).where(NationalRecord.student_id == student_id))
+    national = records.record_of(session, student_id)
     values = records.stored(national)
     shown = []
     for column in RECORD_COLUMNS:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -25,7 +24,6 @@ from xueji.registry.imports.repository import ImportRepository
 from xueji.registry.imports.schemas import FieldChange, ImportResult, RowChange
 from xueji.registry.models import Guardian, Student
 from xueji.registry.national import compare, records
-from xueji.registry.national.models import NationalRecord
 from xueji.registry.repository import RegistryRepository
 
 IMPORT_REASON = "批量导入"
@@ -192,9 +190,7 @@ def _store_record(session: Session, clock: Clock, student_id: int, row: ImportRo
     if row.record_cipher is None or row.sensitive_cipher is None:
         return []
     file_record = records.staged(row.record_cipher, row.sensitive_cipher)
-    current = records.stored(
-        session.scalar(select(NationalRecord).where(NationalRecord.student_id == student_id))
-    )
+    current = records.stored(records.record_of(session, student_id))
     changed = [change.field for change in compare.differences(current, file_record)]
     if changed:
         records.store(session, student_id, file_record, clock.now())

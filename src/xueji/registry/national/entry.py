@@ -21,7 +21,6 @@ from xueji.registry.national.checks import with_record
 from xueji.registry.national.compare import differences
 from xueji.registry.national.fields import NATIONAL_COLUMNS, RECORD_COLUMNS, SENSITIVE_COLUMNS
 from xueji.registry.national.messages import NATIONAL_MESSAGES
-from xueji.registry.national.models import NationalRecord
 from xueji.registry.service import Located
 
 
@@ -68,7 +67,7 @@ def correct(
     if not reason.strip():
         raise ValidationFailed("请填写修改原因", code="REASON_REQUIRED")
     student = located.student
-    national = session.scalar(select(NationalRecord).where(NationalRecord.student_id == student.id))
+    national = records.record_of(session, student.id)
     current = records.stored(national)
     grade = None
     if student.class_id is not None:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, create_model
-from sqlalchemy import select
 
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codesets import code_set
@@ -27,7 +26,6 @@ from xueji.registry.national.fields import (
     Field as RecordField,
 )
 from xueji.registry.national.messages import form_of
-from xueji.registry.national.models import NationalRecord
 from xueji.registry.pages import detail_page
 from xueji.web import forms
 from xueji.web.deps import ClockDep, DbSession
@@ -87,9 +85,7 @@ def record_form(
     located = service.locate_by_id(session, principal, student_id)
     scope.require_writer(principal)
     view.read(session, clock, principal, located, reveal=True)
-    national = session.scalar(
-        select(NationalRecord).where(NationalRecord.student_id == located.student.id)
-    )
+    national = records.record_of(session, located.student.id)
     return _form(request, located, records.stored(national), None)
 
 

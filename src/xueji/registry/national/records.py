@@ -86,9 +86,14 @@ def stored(national: NationalRecord | None) -> dict[str, str]:
     return load(national.record) | load(national.sensitive)
 
 
+def record_of(session: Session, student_id: int) -> NationalRecord | None:
+    """The student's national record, if they have one."""
+    return session.scalar(select(NationalRecord).where(NationalRecord.student_id == student_id))
+
+
 def store(session: Session, student_id: int, values: dict[str, str], now: dt.datetime) -> None:
     """Write the student's national record (a new one, or over the one they have)."""
-    national = session.scalar(select(NationalRecord).where(NationalRecord.student_id == student_id))
+    national = record_of(session, student_id)
     plain = dump({k: v for k, v in values.items() if k in PLAIN_COLUMNS})
     secret = dump({k: v for k, v in values.items() if k in SECRET_COLUMNS})
     if national is None:

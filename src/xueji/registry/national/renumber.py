@@ -21,7 +21,7 @@ from xueji.registry import events, scope
 from xueji.registry.models import Student
 from xueji.registry.national import records
 from xueji.registry.national.fields import RESIDENT_ID
-from xueji.registry.national.models import NationalRecord, RegistryNoChange
+from xueji.registry.national.models import RegistryNoChange
 from xueji.registry.service import Located
 
 
@@ -87,7 +87,7 @@ def convert(
 
 def _record_the_document(session: Session, clock: Clock, student: Student, body: str) -> None:
     """The national record's document becomes the resident ID (if it has a record)."""
-    national = session.scalar(select(NationalRecord).where(NationalRecord.student_id == student.id))
+    national = records.record_of(session, student.id)
     if national is None:
         return
     values = records.stored(national) | {"document_type": RESIDENT_ID, "document_no": body}

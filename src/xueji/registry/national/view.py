@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
@@ -32,7 +31,6 @@ from xueji.registry.national.fields import (
     field_of,
     member_column,
 )
-from xueji.registry.national.models import NationalRecord
 from xueji.registry.service import Located
 
 #: the sensitive fields a head teacher may see: what looking after the child in class needs
@@ -90,9 +88,7 @@ def read(
 ) -> RecordView:
     """The record as this caller may see it; with ``reveal`` the sensitive fields they
     are allowed, audited (``Forbidden`` for a role allowed none)."""
-    national = session.scalar(
-        select(NationalRecord).where(NationalRecord.student_id == located.student.id)
-    )
+    national = records.record_of(session, located.student.id)
     allowed = sensitive_allowed(principal, located)
     if reveal and not allowed:
         raise Forbidden("当前账号无权查看学生的敏感信息")
@@ -146,9 +142,7 @@ def printable(
     field, the sensitive ones only if the issuer may see them all (else marked not
     printed), members' phones masked; and the sensitive columns printed (for the
     audit entry)."""
-    national = session.scalar(
-        select(NationalRecord).where(NationalRecord.student_id == located.student.id)
-    )
+    national = records.record_of(session, located.student.id)
     values = records.stored(national)
     full = sensitive_allowed(principal, located) == SENSITIVE_COLUMNS
     printed = sorted(c for c in values if c in SENSITIVE_COLUMNS) if full else []
