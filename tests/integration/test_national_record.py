@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.integration.test_import import run
 from tests.national_files import HEADERS, every_case, read_cells, student, write_national
 from tests.registry_world import HAIKOU, World, build_world
 from xueji.audit.models import AuditEntry
 from xueji.domain.clock import FixedClock, china_today
 from xueji.domain.errors import Forbidden, NotFound
 from xueji.domain.identity import parse_number
-from xueji.registry.imports.schemas import ImportResult
-from xueji.registry.imports.service import run_import
 from xueji.registry.models import Guardian, Student
 from xueji.registry.national.export import export_school
 
@@ -23,20 +22,6 @@ from xueji.registry.national.export import export_school
 @pytest.fixture
 def world(session: Session, clock: FixedClock) -> World:
     return build_world(session, clock)
-
-
-def run(
-    session: Session, clock: FixedClock, world: World, path: Path, *, dry_run: bool = False
-) -> ImportResult:
-    return run_import(
-        session,
-        clock,
-        world.haikou_admin,
-        school_code=HAIKOU,
-        path=path,
-        filename=path.name,
-        dry_run=dry_run,
-    )
 
 
 def test_every_code_set_case_round_trips(
@@ -240,16 +225,7 @@ def test_a_changed_field_is_reported_then_applied_with_update_and_audited(
     assert fields["ethnicity"] == ("汉族", "回族")
     assert fields["orphan"] == ("（敏感信息，不显示）", "（敏感信息，不显示）")
     assert "guardians" in fields
-    applied = run_import(
-        session,
-        clock,
-        world.haikou_admin,
-        school_code=HAIKOU,
-        path=path,
-        filename=path.name,
-        dry_run=False,
-        update=True,
-    )
+    applied = run(session, clock, world, path, update=True)
     assert applied.changed == 1
     exported = read_cells(export_school(session, clock, world.haikou_admin, HAIKOU))
     row = dict(zip(HEADERS, exported[1], strict=True))
