@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from polars.testing import assert_frame_equal
 
 from xueji.domain.errors import ValidationFailed
+from xueji.registry.imports import csv_shape
 from xueji.registry.imports import files as import_files
 from xueji.registry.imports.files import TEMPLATE_HEADERS, read_chunks
 
@@ -51,7 +52,7 @@ def _both_readers(path: Path, chunk_rows: int) -> tuple[pl.DataFrame, pl.DataFra
 def test_fast_reader_gives_the_csv_modules_rows(tmp_path: Path, body: str) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(body.encode("utf-8"))
-    assert import_files._inspect(path) == (True, True)
+    assert csv_shape.inspect_csv(path) == (True, True)
     fast, slow = _both_readers(path, chunk_rows=3)
     assert_frame_equal(fast, slow)
     assert fast["row"].to_list() == list(range(2, 2 + fast.height))
@@ -85,7 +86,7 @@ def test_header_only_file_has_no_rows(tmp_path: Path) -> None:
 def test_only_plain_files_take_the_fast_reader(tmp_path: Path, content: bytes, plain: bool) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(content)
-    assert import_files._inspect(path) == (True, plain)
+    assert csv_shape.inspect_csv(path) == (True, plain)
 
 
 #: blocks of a few KiB, so that a line can span two without being longer than a roster
@@ -95,7 +96,7 @@ BLOCK = 4096
 
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(import_files, "INSPECT_BLOCK", BLOCK)
+    monkeypatch.setattr(csv_shape, "INSPECT_BLOCK", BLOCK)
 
 
 def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path, small_blocks: None) -> None:
@@ -105,7 +106,7 @@ def test_a_crlf_split_across_blocks_is_still_plain(tmp_path: Path, small_blocks:
     filler = BLOCK - len(head) - 1  # the first block ends between CR and LF
     content = head + b"x" * filler + b"\r\n" + line
     path.write_bytes(content)
-    assert import_files._inspect(path) == (True, True)
+    assert csv_shape.inspect_csv(path) == (True, True)
 
 
 def test_a_bom_opening_the_second_block_is_found(tmp_path: Path, small_blocks: None) -> None:
@@ -113,7 +114,7 @@ def test_a_bom_opening_the_second_block_is_found(tmp_path: Path, small_blocks: N
     head = (HEADER + "\n").encode()
     filler = b"G1," + b"x" * (BLOCK - len(head) - 4) + b"\n"  # block 1 ends here
     path.write_bytes(head + filler + "\ufeffG2,张三\n".encode())
-    assert import_files._inspect(path) == (True, False)
+    assert csv_shape.inspect_csv(path) == (True, False)
 
 
 PIECES = ["a", "张", ",", '"', '""', ',"",', " ", "\r", "\ufeff"]
@@ -127,7 +128,7 @@ def test_whenever_a_file_is_plain_both_readers_agree(lines: list[str], ending: s
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "f.csv"
         path.write_bytes(body.encode("utf-8"))
-        if import_files._inspect(path) != (True, True):
+        if csv_shape.inspect_csv(path) != (True, True):
             return
         fast, slow = _both_readers(path, chunk_rows=2)
         assert_frame_equal(fast, slow)
@@ -140,7 +141,7 @@ def test_a_cell_holding_a_line_break_in_the_next_block_is_found(
     head = (HEADER + "\n").encode()
     opened = head + b'G1,"' + b"x" * (BLOCK - len(head) - 4)  # the quote opens in block 1
     path.write_bytes(opened + b'x\ny",\n')  # and the line break inside it is in block 2
-    assert import_files._inspect(path) == (True, False)
+    assert csv_shape.inspect_csv(path) == (True, False)
 
 
 def test_quoted_cells_keep_commas_and_doubled_quotes(tmp_path: Path) -> None:
@@ -240,7 +241,7 @@ def _write(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
 def test_gb18030_file_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "gb.csv"
     path.write_bytes(f"{HEADER}\nG1,阿卜杜·艾力\n".encode("gb18030"))
-    assert import_files._inspect(path)[0] is False
+    assert csv_shape.inspect_csv(path)[0] is False
     with read_chunks(path) as chunks:
         assert pl.concat(list(chunks))["name"].to_list() == ["阿卜杜·艾力"]
 

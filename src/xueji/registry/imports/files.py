@@ -14,7 +14,6 @@ the spreadsheet row number (the header is row 1), so messages point at what peop
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import itertools
@@ -29,10 +28,9 @@ import polars as pl
 from python_calamine import CalamineWorkbook
 
 from xueji.domain.errors import ValidationFailed
+from xueji.registry.imports.csv_shape import inspect_csv
 from xueji.registry.imports.limits import (
     MAX_COLUMNS,
-    MAX_LINE_BYTES,
-    MAX_ROWS,
     broken,
     check_xlsx,
     too_large,
@@ -63,8 +61,6 @@ GUARDIAN_SLOTS = tuple(range(1, MAX_GUARDIANS + 1))
 REQUIRED = ("registry_no", "name", "gender", "birth_date", "g1_name", "g1_relation", "g1_phone")
 TEMPLATE_HEADERS = [names[0] for names in COLUMNS.values()]
 CHUNK_ROWS = 50_000
-#: bytes ``_inspect`` reads at a time
-INSPECT_BLOCK = 1 << 20
 SUFFIXES = (".csv", ".xlsx")
 
 
@@ -154,15 +150,19 @@ def absent_columns(chunk: pl.DataFrame) -> frozenset[str]:
 
 @contextmanager
 def read_chunks(
-    path: Path, chunk_rows: int = CHUNK_ROWS, share: tuple[int, int] = (0, 1)
+    path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    share: tuple[int, int] = (0, 1),
+    inspected: tuple[bool, bool] | None = None,
 ) -> Iterator[Iterator[pl.DataFrame]]:
     """Chunks of the file's rows; the file type is taken from its name. Memory stays
     bounded by one chunk whatever the file's size. With ``share`` (part, parts): only
     every parts-th chunk from the part-th on (a helper's, ``helpers``); a plain CSV's
-    other blocks are counted, not parsed."""
+    other blocks are counted, not parsed. ``inspected``: what ``inspect_csv`` found,
+    when the caller has read the file already."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        utf8, plain = _inspect(path)
+        utf8, plain = inspected or inspect_csv(path)
         encoding = "utf-8-sig" if utf8 else "gb18030"
         with path.open(encoding=encoding, errors="strict", newline="") as handle:
             if utf8 and plain:
@@ -179,70 +179,6 @@ def read_chunks(
 def _shared(chunks: Iterator[pl.DataFrame], share: tuple[int, int]) -> Iterator[pl.DataFrame]:
     part, parts = share
     return (chunk for number, chunk in enumerate(chunks) if number % parts == part)
-
-
-def _inspect(path: Path) -> tuple[bool, bool]:
-    """(is the file valid UTF-8, is it plain). Plain: the only quotes are whole empty
-    cells (``""``, as some tools write an empty string), no carriage return other than in
-    a CRLF line end, and no byte-order mark but at the very start. In a plain file every
-    line is one row and every comma a separator, so polars and the csv module cannot
-    disagree; a file with any other quote goes to the csv module, whose reading of odd
-    quoting (``"张"三``, ``a"b``, a line break in a cell) is the one people's files get."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    utf8, plain, tail, at_start = True, True, b"", True
-    lines_seen = carried = 0  # lines so far, length of the unfinished line
-    with path.open("rb") as source:
-        while block := source.read(INSPECT_BLOCK):
-            lines_seen += block.count(b"\n")
-            carried = _check_csv_shape(block, carried, lines_seen)
-            if utf8:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8 = False
-            if plain:
-                lines = tail + block
-                cut = lines.rfind(b"\n") + 1
-                plain, tail = _plain_lines(lines[:cut], at_start), lines[cut:]
-                at_start = at_start and cut == 0
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    last_line_ok = b"\r" not in tail and _plain_lines(tail + b"\n", at_start)
-    return utf8, plain and last_line_ok
-
-
-def _check_csv_shape(block: bytes, carried: int, lines_seen: int) -> int:
-    """No line longer than a roster row can be, no more rows than a roster has; returns
-    the length of the line the block leaves unfinished."""
-    if lines_seen > MAX_ROWS + 1:
-        raise too_large(f"文件超过 {MAX_ROWS:,} 行", rows=lines_seen)
-    lines = block.split(b"\n")
-    longest = max(carried + len(lines[0]), max(map(len, lines[1:]), default=0))
-    if longest > MAX_LINE_BYTES:
-        raise too_large("文件中有一行过长（列数过多）")
-    return (carried if len(lines) == 1 else 0) + len(lines[-1])
-
-
-def _plain_lines(lines: bytes, at_start: bool) -> bool:
-    """Whether these whole lines (each ending in a line feed; ``at_start``: the file's
-    first) keep the file plain."""
-    stray_bom = b"\n" + codecs.BOM_UTF8 in lines or (
-        not at_start and lines.startswith(codecs.BOM_UTF8)
-    )
-    if stray_bom or lines.count(b"\r") != lines.count(b"\r\n"):
-        return False
-    if b'"' not in lines:
-        return True
-    text = b"\n" + lines
-    text = text.replace(b'\n"",', b"\n,")
-    for _ in range(2):  # ,"","", : each pass takes every other one
-        text = text.replace(b',"",', b",,")
-    for end in (b"\r\n", b"\n"):
-        text = text.replace(b',""' + end, b"," + end).replace(b'\n""' + end, b"\n" + end)
-    return b'"' not in text
 
 
 def _csv_chunks(handle: TextIO, chunk_rows: int) -> Iterator[pl.DataFrame]:
