@@ -37,8 +37,9 @@ from bench_common import (
     import_students,
 )
 from import_bench_data import plain_rows, write_file, write_national_file
-from import_floor import bulk_write, floor_rows, write_floor
+from import_floor import floor_rows, write_floor
 from xueji.config import normalise_database_url
+from xueji.db.bulk import bulk_insert
 from xueji.db.engine import make_engine
 from xueji.registry.imports.helpers import HELPERS
 
@@ -207,9 +208,8 @@ def records_floor(template_url: str, national_url: str) -> float:
     values = [(i, os.urandom(int(plain)), os.urandom(int(secret)), now) for i in ids]
     start = time.perf_counter()
     with engine.begin() as connection:
-        bulk_write(
-            connection, "national_records", "student_id, record, sensitive, updated_at", values
-        )
+        columns = ("student_id", "record", "sensitive", "updated_at")
+        bulk_insert(connection, "national_records", columns, values)
     elapsed = time.perf_counter() - start
     engine.dispose()
     return elapsed

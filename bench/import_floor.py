@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from bench_common import SCHOOL
 from xueji.container import Container
+from xueji.db.bulk import bulk_insert
 from xueji.db.crypto import INDEX_BYTES
 from xueji.sync.models import BULK
 from xueji.sync.outbox import CHUNK, STUDENTS_IMPORTED
@@ -66,30 +67,17 @@ def floor_rows(plain: list[tuple[str, ...]]) -> dict[str, list[tuple[Any, ...]]]
 def write_floor(
     container: Container, rows: dict[str, list[tuple[Any, ...]]]
 ) -> tuple[float, dict[str, float]]:
-    """Seconds to write ``rows`` in one transaction (executemany on SQLite, COPY on
-    PostgreSQL: the fastest each database offers), and the seconds of each table."""
+    """Seconds to write ``rows`` in one transaction (``bulk_insert``: executemany on
+    SQLite, COPY on PostgreSQL, the fastest each database offers, and what the import
+    writes with), and the seconds of each table."""
     columns = {"students": STUDENTS, "guardians": GUARDIANS, "outbox_events": EVENTS}
     tables: dict[str, float] = {}
     start = time.perf_counter()
     with container.engine.begin() as connection:
         for table, values in rows.items():
             table_start = time.perf_counter()
-            bulk_write(connection, table, columns[table], values)
+            bulk_insert(connection, table, columns[table].split(", "), values)
             tables[table] = time.perf_counter() - table_start
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT setval('students_id_seq', max(id)) FROM students"))
     return time.perf_counter() - start, tables
-
-
-def bulk_write(connection: Any, table: str, columns: str, values: list[tuple[Any, ...]]) -> None:
-    """``values`` into ``table`` (``columns``, comma-separated) the fastest way each
-    database offers: COPY on PostgreSQL, executemany on SQLite."""
-    if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in values[0])
-    connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)

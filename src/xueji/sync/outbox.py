@@ -86,3 +86,31 @@ def publish_chunks(
             literal(created_at),
         ),
     )
+
+
+def publish_ranges(
+    session: Session,
+    ranges: list[tuple[int, int]],
+    *,
+    import_id: int,
+    created_at: dt.datetime,
+) -> None:
+    """``publish_chunks`` for students an import wrote itself: one ``students.imported``
+    event per (first, last) student id range."""
+    if not ranges:
+        return
+    session.execute(
+        insert(OutboxEvent),
+        [
+            {
+                "event_type": STUDENTS_IMPORTED,
+                "student_id": first,
+                "last_student_id": last,
+                "sequence": 1,
+                "lane": BULK,
+                "payload": {"import_id": import_id},
+                "created_at": created_at,
+            }
+            for first, last in ranges
+        ],
+    )

@@ -11,6 +11,7 @@ back.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import os
 import pickle
@@ -21,8 +22,10 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from xueji.db.bulk import BULK_GC_THRESHOLD
 from xueji.db.crypto import install_keyring, keyring, keyring_from
 from xueji.domain.errors import ValidationFailed
+from xueji.registry.imports.csv_shape import inspect_csv
 from xueji.registry.imports.prepare import (
     CHUNK_ROWS,
     PreparedChunk,
@@ -33,6 +36,9 @@ from xueji.registry.imports.prepare import (
 HELPER_MIN_BYTES = 8 * 1024 * 1024
 #: Helper processes for a large file: one per core, at most four.
 HELPERS = max(1, min(4, os.cpu_count() or 1))
+#: Helpers yield the CPU to the importing process: it is the one everything waits on
+#: (writing is serial), while two helpers on the remaining core keep ahead of it.
+HELPER_NICENESS = 10
 HELPER_DIED = "导入文件的预处理进程意外退出，导入未生效，请重试"
 
 
@@ -50,15 +56,22 @@ def prepared_by_helpers(
     spawns, which would re-run the parent's main script in each."""
     helpers: list[tuple[subprocess.Popen[bytes], Connection]] = []
     try:
-        for part in range(HELPERS):
-            orders = (str(path), import_id, today, (part, HELPERS), CHUNK_ROWS)
-            helpers.append(_start_helper(orders))
+        for _ in range(HELPERS):
+            helpers.append(_start_helper())
+        # read once, here, while the helpers start, rather than by each of them
+        inspected = inspect_csv(path)
+        for part, (child, _) in enumerate(helpers):
+            orders = (str(path), import_id, today, (part, HELPERS), CHUNK_ROWS, inspected)
+            _send_orders(child, orders)
         yield _in_turn([receiver for _, receiver in helpers])
     finally:
         # Closing our ends makes a helper still sending stop at once (broken pipe).
         for _, receiver in helpers:
             receiver.close()
         for child, _ in helpers:
+            if child.stdin is not None:
+                with suppress(OSError):
+                    child.stdin.close()
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -66,33 +79,33 @@ def prepared_by_helpers(
                 child.wait()
 
 
-def _start_helper(orders: tuple[object, ...]) -> tuple[subprocess.Popen[bytes], Connection]:
-    """A helper with its orders and the master key on stdin. ``-P``: the helper imports
-    nothing from the working directory, since it is trusted with the key."""
+def _start_helper() -> tuple[subprocess.Popen[bytes], Connection]:
+    """A helper, started; it waits for its orders on stdin (``_send_orders``). ``-P``:
+    the helper imports nothing from the working directory, since it is trusted with the
+    key."""
     read_end, write_end = os.pipe()
-    child: subprocess.Popen[bytes] | None = None
     try:
         child = subprocess.Popen(
             [sys.executable, "-P", "-m", __name__, str(write_end)],
             stdin=subprocess.PIPE,
             pass_fds=(write_end,),
         )
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
         os.close(write_end)
-        write_end = -1
-        assert child.stdin is not None
+    return child, Connection(read_end, writable=False)
+
+
+def _send_orders(child: subprocess.Popen[bytes], orders: tuple[object, ...]) -> None:
+    """The helper's orders and the master key, on its stdin."""
+    assert child.stdin is not None
+    try:
         with child.stdin as stdin:
             pickle.dump((*orders, keyring().material()), stdin)
-        return child, Connection(read_end, writable=False)
-    except BaseException as error:
-        for end in (read_end, write_end):
-            if end >= 0:
-                os.close(end)
-        if child is not None:
-            child.kill()
-            child.wait()
-        if isinstance(error, BrokenPipeError):
-            raise RuntimeError(HELPER_DIED) from None
-        raise
+    except BrokenPipeError:
+        raise RuntimeError(HELPER_DIED) from None
 
 
 def prepared_chunks(
@@ -129,10 +142,17 @@ def _child_main(write_fd: int) -> None:
     then "done" — or the reason it stopped. A closed pipe means the parent is gone or
     no longer needs it: stop quietly."""
     sender = Connection(write_fd, readable=False)
-    path, import_id, today, share, chunk_rows, material = pickle.load(sys.stdin.buffer)
+    with suppress(OSError):
+        os.nice(HELPER_NICENESS)
+    gc.set_threshold(BULK_GC_THRESHOLD)  # a helper only builds rows (``few_collections``)
+    try:
+        orders = pickle.load(sys.stdin.buffer)
+    except EOFError:  # the parent stopped before sending them
+        return
+    path, import_id, today, share, chunk_rows, inspected, material = orders
     install_keyring(keyring_from(material))
     try:
-        with prepared_here(Path(path), import_id, today, share, chunk_rows) as chunks:
+        with prepared_here(Path(path), import_id, today, share, chunk_rows, inspected) as chunks:
             for chunk in chunks:
                 sender.send(("chunk", chunk))
         sender.send(("done", None))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -34,12 +35,14 @@ CHUNK_ROWS = 25_000
 @dataclass(frozen=True, slots=True)
 class PreparedChunk:
     """One chunk ready to stage: how many rows it read, the rejected rows as (row, code,
-    Chinese reason), the accepted rows as staging tuples (see ``STAGE_COLUMNS``), and the
-    columns the file does not have, and notes on accepted rows (``warnings``)."""
+    Chinese reason), the accepted rows column by column (a list per ``STAGE_COLUMNS``,
+    none for a chunk without any: a column of a million values crosses the pipe and is
+    written faster than a million rows), the columns the file does not have, and notes
+    on accepted rows (``warnings``)."""
 
     height: int
     errors: list[tuple[int, str, str]]
-    rows: list[tuple[object, ...]]
+    columns: list[list[Any]]
     absent: frozenset[str] = frozenset()
     #: accepted rows worth a second look, as (row, Chinese note)
     warnings: list[tuple[int, str]] = field(default_factory=list)
@@ -69,11 +72,12 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
     warnings = notes(accepted)
     assign: list[tuple[object, ...]] = []
     if national:
-        assign = stage_rows(import_id, accepted.filter(pl.col("needs_j")))
+        pending = stage_columns(import_id, accepted.filter(pl.col("needs_j")))
+        assign = list(zip(*pending, strict=True))
         accepted = accepted.filter(~pl.col("needs_j"))
-    rows = stage_rows(import_id, accepted)
+    columns = stage_columns(import_id, accepted)
     absent = absent_columns(chunk)
-    return PreparedChunk(chunk.height, errors, rows, absent, warnings, assign)
+    return PreparedChunk(chunk.height, errors, columns, absent, warnings, assign)
 
 
 #: a space between two Chinese characters: 马 沐阳 — almost always a typing slip, and a
@@ -94,8 +98,8 @@ def notes(accepted: pl.DataFrame) -> list[tuple[int, str]]:
     ]
 
 
-def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
-    """Encrypt and index the accepted rows of a chunk into staging tuples."""
+def stage_columns(import_id: int, good: pl.DataFrame) -> list[list[Any]]:
+    """Encrypt and index the accepted rows of a chunk into staging columns."""
     if good.height == 0:
         return []
     ring = keyring()
@@ -120,7 +124,7 @@ def stage_rows(import_id: int, good: pl.DataFrame) -> list[tuple[object, ...]]:
         *others,
         *records.ciphers(good),
     )
-    return [(import_id, *values) for values in zip(*columns, strict=True)]
+    return [[import_id] * good.height, *columns]
 
 
 def _optional_guardian(good: pl.DataFrame, n: int) -> tuple[list[object], ...]:
@@ -147,10 +151,11 @@ def prepared_here(
     import_id: int,
     today: dt.date,
     share: tuple[int, int] = (0, 1),
-    chunk_rows: int = import_files.CHUNK_ROWS,
+    chunk_rows: int | None = None,
+    inspected: tuple[bool, bool] | None = None,
 ) -> Iterator[Iterator[PreparedChunk]]:
     """The file's chunks prepared in this process, one at a time; with ``share`` (part,
     parts) only every parts-th chunk from the part-th on (the others are only counted,
     ``read_chunks``)."""
-    with read_chunks(path, chunk_rows, share) as chunks:
+    with read_chunks(path, chunk_rows or import_files.CHUNK_ROWS, share, inspected) as chunks:
         yield (prepare(chunk, import_id, today) for chunk in chunks)

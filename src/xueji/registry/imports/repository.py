@@ -19,6 +19,7 @@ from sqlalchemy import (
     update,
 )
 
+from xueji.db.bulk import bulk_insert
 from xueji.db.repository import Repository
 from xueji.domain.enrollment import LEFT
 from xueji.registry.imports.files import GUARDIAN_SLOTS
@@ -154,11 +155,13 @@ class ImportRepository(Repository):
         ]
 
     def insert_new(self, import_id: int, school_code: str, now: dt.datetime) -> None:
-        """The new rows become students, their guardians and their registration events
-        (one ``students.imported`` event per chunk of students, ``sync.outbox``). Every
-        new row gets its student id first, so guardians and events need no lookup of the
-        student by its blind index — on either database that lookup cost as much as
-        writing the rows.
+        """Staged rows still new after classification become students, their guardians
+        and their registration events (one ``students.imported`` event per chunk of
+        students, ``sync.outbox``). Nearly every new student is written while the file
+        is read (``direct``); a row lands here only if the student who held its number
+        when it was staged holds it no longer (renumbered meanwhile by another
+        transaction on PostgreSQL). Every such row gets its student id first, so
+        guardians and events need no lookup of the student by its blind index.
 
         SQLite: the import holds the only write lock (taken when ``run_import`` wrote its
         ``imports`` row; the staging table is temporary and takes none), so
@@ -301,23 +304,8 @@ STAGE_COLUMNS = (
 
 
 class FastStager(Repository):
-    """Staging at the speed of the driver: COPY on PostgreSQL, executemany of tuples on
-    SQLite. Rows are tuples in ``STAGE_COLUMNS`` order (dates as ISO text)."""
+    """Staging at the speed of the driver (``bulk_insert``). Rows are tuples in
+    ``STAGE_COLUMNS`` order (dates as ISO text)."""
 
     def stage(self, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        connection = self.session.connection()
-        names = ", ".join(STAGE_COLUMNS)
-        if self.dialect == "postgresql":
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" for _ in STAGE_COLUMNS)
-        connection.exec_driver_sql(f"INSERT INTO import_rows ({names}) VALUES ({marks})", rows)
+        bulk_insert(self.session.connection(), STAGING.name, STAGE_COLUMNS, rows)

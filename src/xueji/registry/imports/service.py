@@ -1,19 +1,20 @@
 """Bulk import of a school's students (学籍导入) — all or nothing.
 
-1. Every row is checked column-wise (``rules``); accepted rows are encrypted (for a
-   large file by helper processes, see ``helpers``) and staged in ``import_rows``
-   inside the import's transaction.
+1. Every row is checked column-wise (``rules``) and encrypted (for a large file by
+   helper processes, see ``helpers``). Chunk by chunk, the accepted rows of students no
+   one holds the number of are written as students straight away (``direct``); the
+   others are staged in ``import_rows``. All inside the import's transaction.
 2. The database classifies the staged rows: repeated in the file, at another school
    (still there: rejected; graduated or withdrawn from it: to be admitted, see
-   ``enrollment.admission``), new, or existing here (then compared: changed or unchanged).
-3. A dry run rolls all of that back and only reports. A commit applies new rows set-wise,
-   admissions one by one like a registration by hand, records the run, and drops the
-   (temporary) staging table — all in the caller's transaction, so a process killed
-   half-way leaves the registry exactly as it was. An existing student whose file values
-   differ is left as the registry has it (a correction made since the file was written
-   must not be undone by importing it again) and reported field by field; with
-   ``update`` the file's values are applied through the same audit-and-event path as a
-   correction, the import as its reason.
+   ``enrollment.admission``), or existing here (then compared: changed or unchanged).
+3. A dry run rolls all of that back and only reports. A commit admits students one by
+   one like a registration by hand, records the run, and drops the (temporary) staging
+   table — all in the caller's transaction, so a process killed half-way leaves the
+   registry exactly as it was. An existing student whose file values differ is left as
+   the registry has it (a correction made since the file was written must not be undone
+   by importing it again) and reported field by field; with ``update`` the file's values
+   are applied through the same audit-and-event path as a correction, the import as its
+   reason.
 
 New registrations are audited by one summary entry (file name, SHA-256, counts); each
 changed or admitted student gets its own entry with before and after. A dry run is
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
 from xueji.auth.service import Principal
+from xueji.db.bulk import few_collections
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import Forbidden, ValidationFailed
 from xueji.registry import events, scope
@@ -44,6 +46,7 @@ from xueji.registry.imports.apply import (
     check_admissions,
     compare_existing,
 )
+from xueji.registry.imports.direct import DirectWriter
 from xueji.registry.imports.files import SUFFIXES
 from xueji.registry.imports.helpers import prepared_chunks
 from xueji.registry.imports.models import ImportRun
@@ -137,8 +140,11 @@ def run_import(
         session.flush()
         ImportRepository(session).create_staging()
         result = ImportResult(import_id=run.id)
-        columns = _stage_file(session, clock, school, run.id, path, result, progress)
+        columns, written = _stage_file(
+            session, clock, principal, school, run.id, path, result, progress
+        )
         _classify(session, run.id, school.code, result, clock, columns)
+        result.new += written
         if update:
             result.changed = result.differs
         seen = disclosure.disclosed(session, run.id)
@@ -201,19 +207,22 @@ def _sha256(path: Path) -> str:
 def _stage_file(
     session: Session,
     clock: Clock,
+    principal: Principal,
     school: School,
     import_id: int,
     path: Path,
     result: ImportResult,
     progress: Callable[[int], None] | None,
-) -> FileColumns:
-    """Stages the file's rows (a student of the national layout without a number once
-    the whole file is read, when a J number is given to each, see ``jnumbers``);
-    returns what its columns can change."""
+) -> tuple[FileColumns, int]:
+    """Writes the file's new students and stages its other rows (a student of the
+    national layout without a number once the whole file is read, when a J number is
+    given to each, see ``jnumbers``); returns what its columns can change and how many
+    students it wrote."""
     stager = FastStager(session)
+    writer = DirectWriter(session, clock, principal, import_id=import_id, school_code=school.code)
     absent: frozenset[str] | None = None
     to_number: list[tuple[object, ...]] = []
-    with prepared_chunks(path, import_id, china_today(clock)) as chunks:
+    with few_collections(), prepared_chunks(path, import_id, china_today(clock)) as chunks:
         for chunk in chunks:
             # absent from the file: absent (or, for a guardian, empty) in every chunk
             absent = chunk.absent if absent is None else absent & chunk.absent
@@ -221,20 +230,21 @@ def _stage_file(
                 result.note_error(row, code, message)
             for row, message in chunk.warnings:
                 result.note_warning(row, message)
-            stager.stage(chunk.rows)
+            stager.stage(writer.write(chunk.columns))
             to_number += chunk.assign
             if progress is not None:
                 progress(chunk.height)
     if to_number:
         numbered, repeated = jnumbers.assign(session, school, to_number)
-        stager.stage(numbered)
+        stager.stage(writer.write_rows(numbered))
         for row in repeated:
             result.note_error(
                 row,
                 "DOCUMENT_IN_FILE_TWICE",
                 message_for("DOCUMENT_IN_FILE_TWICE", None, today=china_today(clock)),
             )
-    return FileColumns.without(absent or frozenset())
+    writer.publish()
+    return FileColumns.without(absent or frozenset()), writer.written.count
 
 
 def _classify(
