@@ -83,3 +83,28 @@ def test_the_layout_and_its_sensitive_columns() -> None:
     assert headers.index("年级") < headers.index("班级") < headers.index("学籍辅号")
     assert member_column(4, "document_no") in SENSITIVE_COLUMNS
     assert {"health", "disability", "orphan", "needs_aid"} <= SENSITIVE_COLUMNS
+
+
+def test_a_column_is_read_as_spelled_only_when_every_value_in_the_chunk_is() -> None:
+    """The shortcut of ``spelled_columns``: the same stored values either way."""
+    import polars as pl
+
+    from xueji.registry.national.checks import normalised, spelled_columns
+    from xueji.registry.national.fields import FIELDS
+
+    fields = {field.key: field for field in FIELDS if field.key in ("ethnicity", "document_no")}
+    clean = {"ethnicity_t": ["01", "汉族", ""], "document_no_t": ["H12345678", "", "E1"]}
+    typed = {"ethnicity_t": ["01", "０１", "汉 族"], "document_no_t": ["h12345678", "", "E1"]}
+    for values, expected in ((clean, {"ethnicity", "document_no"}), (typed, set())):
+        frame = pl.DataFrame(values).with_columns(pl.col(f"{key}_t").alias(key) for key in fields)
+        spelled = spelled_columns(frame, fields)
+        assert spelled == expected
+        for key, field in fields.items():
+            fast = frame.select(normalised(field, key, spelled=key in spelled)).to_series()
+            slow = frame.select(normalised(field, key)).to_series()
+            assert fast.to_list() == slow.to_list()
+    assert frame.select(normalised(fields["ethnicity"], "ethnicity")).to_series().to_list() == [
+        "01",
+        "01",
+        "01",
+    ]
