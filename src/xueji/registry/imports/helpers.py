@@ -37,7 +37,7 @@ HELPER_MIN_BYTES = 8 * 1024 * 1024
 #: Helper processes for a large file: one per core, at most four.
 HELPERS = max(1, min(4, os.cpu_count() or 1))
 #: Helpers yield the CPU to the importing process: it is the one everything waits on
-#: (writing is serial), while two helpers on the remaining core keep ahead of it.
+#: (writing is serial); they share what it leaves.
 HELPER_NICENESS = 10
 HELPER_DIED = "导入文件的预处理进程意外退出，导入未生效，请重试"
 
