@@ -12,13 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.import_files_helper import row, write_csv
+from tests.integration.test_import import run
 from tests.national_files import student, write_national
 from tests.registry_world import HAIKOU, World, build_world, number, register
 from xueji.domain.clock import FixedClock
 from xueji.registry.imports import files as import_files
 from xueji.registry.imports.direct import DirectWriter
-from xueji.registry.imports.schemas import ImportResult
-from xueji.registry.imports.service import run_import
 from xueji.registry.lookup import lookup
 from xueji.registry.models import Guardian, Student
 from xueji.sync.models import OutboxEvent
@@ -34,21 +33,6 @@ def world(session: Session, clock: FixedClock) -> World:
 def chunks_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file is read two rows at a time, so rows land in different chunks."""
     monkeypatch.setattr(import_files, "CHUNK_ROWS", 2)
-
-
-def run(
-    session: Session, clock: FixedClock, world: World, path: Path, *, update: bool = False
-) -> ImportResult:
-    return run_import(
-        session,
-        clock,
-        world.haikou_admin,
-        school_code=HAIKOU,
-        path=path,
-        filename=path.name,
-        dry_run=False,
-        update=update,
-    )
 
 
 def announced(session: Session, import_id: int | None) -> set[int]:

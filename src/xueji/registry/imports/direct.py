@@ -30,7 +30,7 @@ from xueji.db.bulk import bulk_insert
 from xueji.domain.clock import Clock
 from xueji.registry import schools
 from xueji.registry.imports.files import GUARDIAN_SLOTS
-from xueji.registry.imports.repository import STAGE_COLUMNS
+from xueji.registry.imports.repository import STAGE_COLUMNS, STUDENT_COLUMNS
 from xueji.registry.models import Guardian, Student
 from xueji.registry.national.models import NationalRecord
 from xueji.registry.repository import RegistryRepository
@@ -39,20 +39,6 @@ from xueji.sync import outbox
 #: a chunk's rows column by column, in ``STAGE_COLUMNS`` order
 Columns = Sequence[Sequence[Any]]
 AT = {name: position for position, name in enumerate(STAGE_COLUMNS)}
-STUDENT_COLUMNS = (
-    "id",
-    "registry_no",
-    "registry_no_index",
-    "name",
-    "gender",
-    "birth_date",
-    "school_code",
-    "class_id",
-    "status",
-    "event_sequence",
-    "created_at",
-    "updated_at",
-)
 GUARDIAN_COLUMNS = ("student_id", "rank", "name", "relation", "phone", "phone_index")
 RECORD_COLUMNS = ("student_id", "record", "sensitive", "updated_at")
 #: numbers looked up per statement (SQLite allows 32,766 parameters)

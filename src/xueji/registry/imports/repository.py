@@ -200,20 +200,7 @@ class ImportRepository(Repository):
         sid)."""
         c = rows.c
         students = insert(Student).from_select(
-            [
-                "id",
-                "registry_no",
-                "registry_no_index",
-                "name",
-                "gender",
-                "birth_date",
-                "school_code",
-                "class_id",
-                "status",
-                "event_sequence",
-                "created_at",
-                "updated_at",
-            ],
+            list(STUDENT_COLUMNS),
             select(
                 c.sid,
                 c.registry_cipher,
@@ -279,6 +266,21 @@ class ImportRepository(Repository):
         STAGING.drop(self.session.connection(), checkfirst=True)
 
 
+#: what a new student's row is written with, in this order (``_inserts_from``, ``direct``)
+STUDENT_COLUMNS = (
+    "id",
+    "registry_no",
+    "registry_no_index",
+    "name",
+    "gender",
+    "birth_date",
+    "school_code",
+    "class_id",
+    "status",
+    "event_sequence",
+    "created_at",
+    "updated_at",
+)
 STAGE_COLUMNS = (
     "import_id",
     "row",
