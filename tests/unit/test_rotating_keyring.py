@@ -43,6 +43,8 @@ def test_an_imports_helper_gets_both_keys_and_the_epoch_of_its_caller() -> None:
     helper = keyring_from(began_before.run(ring.material))
     sealed = helper.encrypt_many(["13800138001"], purpose="guardian.phone")[0]
     assert NEW.decrypt(sealed, purpose="guardian.phone") == "13800138001"
+    record = helper.seal_many([b'{"a":"440604"}'], purpose="student.national_record")[0]
+    assert NEW.decrypt(record, purpose="student.national_record") == '{"a":"440604"}'
     assert helper.lookup_index_many(["13800138001"], purpose="phone") == [
         OLD.lookup_index("13800138001", purpose="phone")
     ]

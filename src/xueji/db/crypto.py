@@ -104,13 +104,18 @@ class Keyring:
         return hmac.new(self._audit_key, message, hashlib.sha256).hexdigest()
 
     def encrypt_many(self, values: list[str], *, purpose: str) -> list[bytes]:
-        """``encrypt`` for a column of values (bulk import): one call for all the nonces."""
+        """``encrypt`` for a column of values (bulk import)."""
+        return self.seal_many([value.encode("utf-8") for value in values], purpose=purpose)
+
+    def seal_many(self, texts: list[bytes], *, purpose: str) -> list[bytes]:
+        """``encrypt_many`` for texts encoded already (UTF-8), as polars hands a column
+        over as binary faster than as text: one call for all the nonces."""
         seal, aad, size = self._aead.encrypt, purpose.encode(), _NONCE_BYTES
-        nonces = os.urandom(size * len(values))
+        nonces = os.urandom(size * len(texts))
         out = []
-        for offset, value in zip(range(0, len(nonces), size), values, strict=True):
+        for offset, text in zip(range(0, len(nonces), size), texts, strict=True):
             nonce = nonces[offset : offset + size]
-            out.append(_VERSION + nonce + seal(nonce, value.encode("utf-8"), aad))
+            out.append(_VERSION + nonce + seal(nonce, text, aad))
         return out
 
     def lookup_index_many(self, values: list[str], *, purpose: str) -> list[bytes]:
@@ -190,6 +195,9 @@ class RotatingKeyring(Keyring):
 
     def encrypt_many(self, values: list[str], *, purpose: str) -> list[bytes]:
         return self.new.encrypt_many(values, purpose=purpose)
+
+    def seal_many(self, texts: list[bytes], *, purpose: str) -> list[bytes]:
+        return self.new.seal_many(texts, purpose=purpose)
 
     def decrypt_bytes(self, blob: bytes, *, purpose: str) -> bytes:
         current = self.current

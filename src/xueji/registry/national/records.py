@@ -18,6 +18,79 @@ from xueji.registry.national.models import RECORD_PURPOSE, SENSITIVE_PURPOSE, Na
 PLAIN_COLUMNS = [column for column in RECORD_COLUMNS if column not in SENSITIVE_COLUMNS]
 SECRET_COLUMNS = [column for column in RECORD_COLUMNS if column in SENSITIVE_COLUMNS]
 
+#: Each field's key in a stored record. A record is written for every student of a roster,
+#: and the fields' names were half of a typical one (430 bytes with names, 250 with
+#: these keys, before encryption), so each field is stored under a letter. A key, once
+#: given, is never changed or given to another field: the records stored keep it; a new
+#: field takes a new one. Records stored before name their fields in full and read as
+#: ever (``load``).
+STORED_KEYS: dict[str, str] = {
+    "birthplace": "a",
+    "native_place": "b",
+    "ethnicity": "c",
+    "nationality": "d",
+    "document_type": "e",
+    "document_no": "f",
+    "overseas": "g",
+    "political": "h",
+    "health": "i",
+    "name_pinyin": "j",
+    "former_name": "k",
+    "document_expiry": "l",
+    "hukou_region": "m",
+    "hukou_type": "n",
+    "talent": "o",
+    "aux_no": "p",
+    "class_no": "q",
+    "admission_month": "r",
+    "admission_mode": "s",
+    "study_mode": "t",
+    "student_source": "u",
+    "address": "v",
+    "mail_address": "w",
+    "home_address": "x",
+    "contact_phone": "y",
+    "postcode": "z",
+    "email": "A",
+    "only_child": "B",
+    "preschool": "C",
+    "left_behind": "D",
+    "migrant_child": "E",
+    "orphan": "F",
+    "martyr_child": "G",
+    "inclusive": "H",
+    "disability": "I",
+    "needs_aid": "J",
+    "one_subsidy": "K",
+    "distance": "L",
+    "commute": "M",
+    "school_bus": "N",
+}
+#: a family member's field: the member's number and this letter (``1a``: 成员1姓名)
+MEMBER_STORED_KEYS: dict[str, str] = {
+    "name": "a",
+    "relation": "b",
+    "relation_note": "c",
+    "guardian": "d",
+    "phone": "e",
+    "document_type": "f",
+    "document_no": "g",
+    "ethnicity": "h",
+    "address": "i",
+    "hukou_region": "j",
+    "workplace": "k",
+    "position": "l",
+}
+
+KEY_OF = {
+    column: STORED_KEYS[column]
+    if column in STORED_KEYS
+    else column[1] + MEMBER_STORED_KEYS[column.split("_", 1)[1]]
+    for column in RECORD_COLUMNS
+}
+#: a stored key → its column; a column's full name too (a record stored before)
+COLUMN_OF = {key: column for column, key in KEY_OF.items()} | {c: c for c in RECORD_COLUMNS}
+
 
 def ciphers(good: pl.DataFrame) -> tuple[list[bytes | None], list[bytes | None]]:
     """The two ciphertexts of each checked row (``checks.with_record``: the normalised
@@ -28,8 +101,14 @@ def ciphers(good: pl.DataFrame) -> tuple[list[bytes | None], list[bytes | None]]
     ring = keyring()
     found: list[list[bytes | None]] = []
     for columns, purpose in ((PLAIN_COLUMNS, RECORD_PURPOSE), (SECRET_COLUMNS, SENSITIVE_PURPOSE)):
-        texts = good.select(_json_object(columns).alias("json"))["json"].to_list()
-        found.append(list(ring.encrypt_many(texts, purpose=purpose)))
+        # a column empty throughout the chunk (``checks.column_shapes``) adds nothing
+        filled = [c for c in columns if good[f"{c}_n"].null_count() < good.height]
+        texts = (
+            good.select(_json_object(filled).cast(pl.Binary).alias("json"))["json"].to_list()
+            if filled
+            else [b"{}"] * good.height
+        )
+        found.append(list(ring.seal_many(texts, purpose=purpose)))
     return found[0], found[1]
 
 
@@ -48,7 +127,7 @@ def _json_object(columns: list[str]) -> pl.Expr:
             )
         members.append(
             pl.when(pl.col(f"{column}_n").fill_null("") != "").then(
-                pl.lit(f'"{column}":"') + value + pl.lit('"')
+                pl.lit(f'"{KEY_OF[column]}":"') + value + pl.lit('"')
             )
         )
     return pl.lit("{") + pl.concat_str(members, separator=",", ignore_nulls=True) + pl.lit("}")
@@ -60,12 +139,16 @@ def load(text: str | None) -> dict[str, str]:
     if not text:
         return {}
     found = json.loads(text)
-    return {str(key): str(value) for key, value in found.items() if value not in (None, "")}
+    return {
+        COLUMN_OF.get(key, key): str(value)
+        for key, value in found.items()
+        if value not in (None, "")
+    }
 
 
 def dump(values: dict[str, str]) -> str:
     return json.dumps(
-        {key: value for key, value in values.items() if value},
+        {KEY_OF[column]: value for column, value in values.items() if value},
         ensure_ascii=False,
         separators=(",", ":"),
     )
