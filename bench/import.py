@@ -15,13 +15,14 @@ bench's own heap would slow the import's garbage collection down, which no real 
 process has to bear.
 
     .venv/bin/python bench/import.py [--rows 1000000] [--postgres URL] [--memory-rows N]
-    .venv/bin/python bench/import.py --layout national [--rows N] [--postgres URL]
+    .venv/bin/python bench/import.py --layout national [--rows N] [--postgres URL] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,11 +46,29 @@ from xueji.registry.imports.helpers import HELPERS
 
 
 def import_once(database_url: str, csv: Path, workdir: Path) -> tuple[float, int]:
+    elapsed, new, _cpu = import_measured(database_url, csv, workdir)
+    return elapsed, new
+
+
+def import_measured(database_url: str, csv: Path, workdir: Path) -> tuple[float, int, float]:
+    """Seconds, new students, and the CPU seconds the import took in this process and in
+    its helpers (a database server's own not counted)."""
     container = container_for(database_url, workdir)
     create_school(container)
+    before = cpu_seconds()
     elapsed, new = import_students(container, csv)
+    cpu = cpu_seconds() - before
     container.engine.dispose()
-    return elapsed, new
+    return elapsed, new, cpu
+
+
+def cpu_seconds() -> float:
+    """User and system CPU of this process and of its children waited for."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def sqlite_baseline(rows: list[tuple[str, ...]], workdir: Path) -> float:
@@ -154,11 +173,13 @@ def peak_memory(rows: int, workdir: Path) -> None:
     )
 
 
-def national(rows: int, postgres: str) -> None:
+def national(rows: int, postgres: str, rounds: int) -> None:
     """The same students imported from the template layout and from the national one,
-    each into a fresh database, one after the other in the same run; beside them the
-    floor of what the national layout adds: its records (of the sizes the import wrote)
-    inserted straight into ``national_records`` of the template's database."""
+    each into a fresh database, one after the other, ``rounds`` times in turn (on a
+    shared machine one import can be slowed by a neighbour: each round is printed, and
+    the fastest import of each layout compared); beside them the floor of what the
+    national layout adds: its records (of the sizes the import wrote) inserted straight
+    into ``national_records`` of the template's database."""
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         csv = write_file(workdir / "students.csv", rows)
@@ -168,27 +189,60 @@ def national(rows: int, postgres: str) -> None:
         if postgres:
             targets.append(("PostgreSQL", lambda _name: fresh_postgres(admin)))
         for label, database in targets:
-            seconds, urls, made = {}, {}, []
-            try:
-                for layout, path in (("template", csv), ("national", form)):
-                    urls[layout], name = database(f"{layout}-{label}")
-                    made.append(name)
-                    seconds[layout], new = import_once(urls[layout], path, workdir)
-                    assert new == rows
-                floor = records_floor(urls["template"], urls["national"])
-            finally:
-                for name in made:
-                    if name is not None:
-                        drop_postgres(admin, name)
-            national_s, template_s = seconds["national"], seconds["template"]
+            seconds: dict[str, list[float]] = {"template": [], "national": []}
+            cpu: dict[str, list[float]] = {"template": [], "national": []}
+            floors = []
+            for round_ in range(1, rounds + 1):
+                urls, made = {}, []
+                try:
+                    for layout, path in (("template", csv), ("national", form)):
+                        urls[layout], name = database(f"{layout}-{label}-{round_}")
+                        made.append(name)
+                        elapsed, new, used = import_measured(urls[layout], path, workdir)
+                        seconds[layout].append(elapsed)
+                        cpu[layout].append(used)
+                        assert new == rows
+                    floors.append(records_floor(urls["template"], urls["national"]))
+                finally:
+                    for name in made:
+                        if name is not None:
+                            drop_postgres(admin, name)
+                _print_national(label, f"round {round_}", rows, seconds, floors, -1)
+            _print_national(label, f"best of {rounds}", rows, seconds, floors, None)
+            national_cpu, template_cpu = min(cpu["national"]), min(cpu["template"])
+            cores = os.cpu_count() or 1
             print(
-                f"{label:<10} national layout {rows:>10,} rows in {national_s:7.2f} s"
-                f" = {rows / national_s:>9,.0f} rows/s | template {template_s:7.2f} s"
-                f" = {rows / template_s:>9,.0f} rows/s | national/template speed ratio"
-                f" {template_s / national_s:.2f}\n{'':<10} national − template"
-                f" {national_s - template_s:6.2f} s; its floor (the records alone written"
-                f" into national_records) {floor:6.2f} s"
+                f"{'':<21} CPU of the import and its helpers: national {national_cpu:6.2f} s,"
+                f" template {template_cpu:6.2f} s (ratio {template_cpu / national_cpu:.2f});"
+                f" on {cores} cores at best {national_cpu / cores:.2f} s and"
+                f" {template_cpu / cores:.2f} s"
+                + (" (the database server's own CPU not counted)" if label != "SQLite" else "")
             )
+
+
+def _print_national(
+    label: str,
+    which: str,
+    rows: int,
+    seconds: dict[str, list[float]],
+    floors: list[float],
+    index: int | None,
+) -> None:
+    """One round's figures (``index``), or the fastest of each (None)."""
+    pick = min if index is None else (lambda values: values[index])
+    national_s, template_s, floor = (
+        pick(seconds["national"]),
+        pick(seconds["template"]),
+        pick(floors),
+    )
+    print(
+        f"{label:<10} {which:<10} national layout {rows:>10,} rows in {national_s:7.2f} s"
+        f" = {rows / national_s:>9,.0f} rows/s | template {template_s:7.2f} s"
+        f" = {rows / template_s:>9,.0f} rows/s | national/template speed ratio"
+        f" {template_s / national_s:.2f}\n{'':<21} national − template"
+        f" {national_s - template_s:6.2f} s; its floor (the records alone written"
+        f" into national_records) {floor:6.2f} s"
+    )
 
 
 def records_floor(template_url: str, national_url: str) -> float:
@@ -227,9 +281,15 @@ def main() -> None:
         help="national: also import the same students in the national layout (94 columns) "
         "and print its speed beside the template's",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="with --layout national: import both layouts this many times in turn",
+    )
     args = parser.parse_args()
     if args.layout == "national":
-        national(args.rows, args.postgres)
+        national(args.rows, args.postgres, args.rounds)
         return
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
