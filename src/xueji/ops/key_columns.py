@@ -24,6 +24,8 @@ class Sealed:
     purpose: str
     #: the primary key, which the column is walked in the order of
     key: str = "id"
+    #: whether that key is a number (progress is stored as text)
+    numbered: bool = True
 
     @property
     def name(self) -> str:
@@ -31,7 +33,7 @@ class Sealed:
 
     def after(self, last_key: str) -> int | str:
         """The stored progress as a value of the key column (``""``: from the start)."""
-        if self.key == "id":
+        if self.numbered:
             return int(last_key or 0)
         return last_key
 
@@ -43,9 +45,9 @@ SEALED = (
     Sealed("student_accounts", "registry_no", "student_account.registry_no"),
     Sealed("parent_accounts", "phone", "parent.phone"),
     Sealed("phone_change_applications", "phone", "application.phone"),
-    Sealed("import_reports", "content", "import.report", key="token"),
-    Sealed("national_records", "record", "student.national_record"),
-    Sealed("national_records", "sensitive", "student.national_sensitive"),
+    Sealed("import_reports", "content", "import.report", key="token", numbered=False),
+    Sealed("national_records", "record", "student.national_record", key="student_id"),
+    Sealed("national_records", "sensitive", "student.national_sensitive", key="student_id"),
     Sealed("registry_no_changes", "old_registry_no", "student.former_registry_no"),
 )
 

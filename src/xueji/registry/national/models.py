@@ -23,9 +23,9 @@ class NationalRecord(Base):
 
     __tablename__ = "national_records"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    #: a student has one record, found by the student (no index of its own to write)
     student_id: Mapped[int] = mapped_column(
-        ForeignKey("students.id", ondelete="CASCADE"), unique=True
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     record: Mapped[str] = mapped_column(EncryptedString(RECORD_PURPOSE))
     sensitive: Mapped[str] = mapped_column(EncryptedString(SENSITIVE_PURPOSE))
