@@ -1,7 +1,7 @@
 """The migration that keys national records by their student, on both databases: a
 record stored before it (its fields under their full names, as the code of that time
 wrote them) is the student's record after it, still tied to the student, and back again
-after a downgrade."""
+after a downgrade; a key rotation stopped half-way through them starts them over."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tests.databases import BACKENDS, migrated_engine
 from xueji.db import migrate
 from xueji.db.crypto import REGISTRY_NO_PURPOSE, keyring
+from xueji.db.key_state import RotationProgress
 from xueji.registry.models import Student
 from xueji.registry.national import records
 from xueji.registry.national.models import RECORD_PURPOSE, SENSITIVE_PURPOSE, NationalRecord
@@ -54,6 +55,7 @@ def write_old_record(engine: Engine) -> None:
                               "record": ring.encrypt(PLAIN, purpose=RECORD_PURPOSE),
                               "sensitive": ring.encrypt(SECRET, purpose=SENSITIVE_PURPOSE),
                               "updated_at": NOW}),
+        ("key_rotation_progress", {"name": "national_records.record", "last_key": "7"}),
     ]  # fmt: skip
     with engine.begin() as connection:
         for name, values in rows:
@@ -76,6 +78,8 @@ def test_a_record_stored_before_is_the_students_after_the_upgrade(old_engine: En
         with pytest.raises(IntegrityError), session.begin_nested():
             session.add(NationalRecord(student_id=99, record="{}", sensitive="{}", updated_at=NOW))
             session.flush()
+        # a rotation stopped half-way walks the records again, by student
+        assert session.scalar(select(RotationProgress)) is None
         session.execute(delete(Student).where(Student.id == 3))
         assert session.scalar(select(NationalRecord)) is None  # gone with its student
 

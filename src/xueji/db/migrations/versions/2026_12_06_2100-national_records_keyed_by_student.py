@@ -4,7 +4,9 @@ one record; the second index cost every imported row its own entry (on PostgreSQ
 a fifth of writing the records).
 
 The rows are moved through a plain table, so that the new one is created with the
-conventional names of its constraints on both databases.
+conventional names of its constraints on both databases. A key rotation stopped half-way
+through these records had saved how far it got as an ``id``: it walks them again from the
+start (records already under the new key are passed over, ``ops.key_columns.moved``).
 
 Revision ID: 9e4a7c2f5b13
 Revises: 8b3f1c6d2e47
@@ -23,6 +25,7 @@ depends_on = None
 
 MOVE = "national_records_move"
 COLUMNS = "student_id, record, sensitive, updated_at"
+FORGET_PROGRESS = "DELETE FROM key_rotation_progress WHERE name LIKE 'national_records.%'"
 
 
 def _record_columns() -> list[sa.Column[object]]:
@@ -54,6 +57,7 @@ def upgrade() -> None:
     )
     op.execute(f"INSERT INTO national_records ({COLUMNS}) SELECT {COLUMNS} FROM {MOVE}")
     op.drop_table(MOVE)
+    op.execute(FORGET_PROGRESS)
 
 
 def downgrade() -> None:
@@ -72,3 +76,4 @@ def downgrade() -> None:
         f"INSERT INTO national_records (id, {COLUMNS}) SELECT student_id, {COLUMNS} FROM {MOVE}"
     )
     op.drop_table(MOVE)
+    op.execute(FORGET_PROGRESS)
