@@ -82,6 +82,7 @@ MEMBER_STORED_KEYS: dict[str, str] = {
     "position": "l",
 }
 
+#: a record column → its key in a stored record
 KEY_OF = {
     column: STORED_KEYS[column]
     if column in STORED_KEYS
