@@ -86,10 +86,10 @@ def test_the_layout_and_its_sensitive_columns() -> None:
 
 
 def test_a_column_is_read_as_spelled_only_when_every_value_in_the_chunk_is() -> None:
-    """The shortcut of ``spelled_columns``: the same stored values either way."""
+    """The shortcut of ``column_shapes``: the same stored values either way."""
     import polars as pl
 
-    from xueji.registry.national.checks import normalised, spelled_columns
+    from xueji.registry.national.checks import column_shapes, normalised
     from xueji.registry.national.fields import FIELDS
 
     fields = {field.key: field for field in FIELDS if field.key in ("ethnicity", "document_no")}
@@ -97,7 +97,7 @@ def test_a_column_is_read_as_spelled_only_when_every_value_in_the_chunk_is() -> 
     typed = {"ethnicity_t": ["01", "０１", "汉 族"], "document_no_t": ["h12345678", "", "E1"]}
     for values, expected in ((clean, {"ethnicity", "document_no"}), (typed, set())):
         frame = pl.DataFrame(values).with_columns(pl.col(f"{key}_t").alias(key) for key in fields)
-        spelled = spelled_columns(frame, fields)
+        spelled = column_shapes(frame, fields)[1]
         assert spelled == expected
         for key, field in fields.items():
             fast = frame.select(normalised(field, key, spelled=key in spelled)).to_series()
