@@ -43,6 +43,7 @@ from xueji.config import normalise_database_url
 from xueji.db.bulk import bulk_insert
 from xueji.db.engine import make_engine
 from xueji.registry.imports.helpers import HELPERS
+from xueji.registry.imports.repository import NATIONAL_RECORD_COLUMNS
 
 
 def import_once(database_url: str, csv: Path, workdir: Path) -> tuple[float, int]:
@@ -262,8 +263,7 @@ def records_floor(template_url: str, national_url: str) -> float:
     values = [(i, os.urandom(int(plain)), os.urandom(int(secret)), now) for i in ids]
     start = time.perf_counter()
     with engine.begin() as connection:
-        columns = ("student_id", "record", "sensitive", "updated_at")
-        bulk_insert(connection, "national_records", columns, values)
+        bulk_insert(connection, "national_records", NATIONAL_RECORD_COLUMNS, values)
     elapsed = time.perf_counter() - start
     engine.dispose()
     return elapsed

@@ -30,7 +30,12 @@ from xueji.db.bulk import bulk_insert
 from xueji.domain.clock import Clock
 from xueji.registry import schools
 from xueji.registry.imports.files import GUARDIAN_SLOTS
-from xueji.registry.imports.repository import STAGE_COLUMNS, STUDENT_COLUMNS
+from xueji.registry.imports.repository import (
+    GUARDIAN_COLUMNS,
+    NATIONAL_RECORD_COLUMNS,
+    STAGE_COLUMNS,
+    STUDENT_COLUMNS,
+)
 from xueji.registry.models import Guardian, Student
 from xueji.registry.national.models import NationalRecord
 from xueji.registry.repository import RegistryRepository
@@ -39,8 +44,6 @@ from xueji.sync import outbox
 #: a chunk's rows column by column, in ``STAGE_COLUMNS`` order
 Columns = Sequence[Sequence[Any]]
 AT = {name: position for position, name in enumerate(STAGE_COLUMNS)}
-GUARDIAN_COLUMNS = ("student_id", "rank", "name", "relation", "phone", "phone_index")
-RECORD_COLUMNS = ("student_id", "record", "sensitive", "updated_at")
 #: numbers looked up per statement (SQLite allows 32,766 parameters)
 LOOKUP_BATCH = 10_000
 
@@ -261,7 +264,9 @@ class DirectWriter:
         records = compress(
             zip(ids, record, sensitive, repeat(now)), (value is not None for value in record)
         )
-        bulk_insert(connection, NationalRecord.__tablename__, RECORD_COLUMNS, list(records))
+        bulk_insert(
+            connection, NationalRecord.__tablename__, NATIONAL_RECORD_COLUMNS, list(records)
+        )
         self.written.add(ids, list(file_rows))
         return True
 

@@ -227,7 +227,7 @@ class ImportRepository(Repository):
         )
         guardians = [
             insert(Guardian).from_select(
-                ["student_id", "rank", "name", "relation", "phone", "phone_index"],
+                list(GUARDIAN_COLUMNS),
                 select(
                     c.sid,
                     literal(rank),
@@ -238,7 +238,7 @@ class ImportRepository(Repository):
             for rank in GUARDIAN_SLOTS
         ]
         records = insert(NationalRecord).from_select(
-            ["student_id", "record", "sensitive", "updated_at"],
+            list(NATIONAL_RECORD_COLUMNS),
             select(c.sid, c.record_cipher, c.sensitive_cipher, literal(now)).where(
                 c.record_cipher.is_not(None)
             ),
@@ -281,6 +281,9 @@ STUDENT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+#: what a new student's guardian and national record are written with, in this order
+GUARDIAN_COLUMNS = ("student_id", "rank", "name", "relation", "phone", "phone_index")
+NATIONAL_RECORD_COLUMNS = ("student_id", "record", "sensitive", "updated_at")
 STAGE_COLUMNS = (
     "import_id",
     "row",
