@@ -23,7 +23,7 @@ from xueji.registry.imports.models import ImportRow, ImportRun
 from xueji.registry.imports.repository import ImportRepository
 from xueji.registry.imports.schemas import FieldChange, ImportResult, RowChange
 from xueji.registry.models import Guardian, Student
-from xueji.registry.national import compare, records
+from xueji.registry.national import compare, members, records
 from xueji.registry.repository import RegistryRepository
 
 IMPORT_REASON = "批量导入"
@@ -79,7 +79,10 @@ def compare_existing(
         fields = _differences(row, student, current, classes, columns)
         if row.record_cipher is not None and row.sensitive_cipher is not None:
             file_record = records.staged(row.record_cipher, row.sensitive_cipher)
-            fields += compare.differences(records.stored(national.get(student.id)), file_record)
+            stored = records.stored(national.get(student.id))
+            # the record's members as they are now: the guardians may have changed since
+            record = members.reconciled(stored, guardians.get(student.id, []))
+            fields += compare.differences(record, file_record)
         if not fields:
             unchanged.append(row.row)
             continue

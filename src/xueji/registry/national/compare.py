@@ -1,10 +1,12 @@
 """Where a file's national record differs from the registry's, field by field, for the
-import's report of an existing student. Sensitive categories are named, never shown."""
+import's report of an existing student. Sensitive categories are named, never shown;
+phones are masked."""
 
 from __future__ import annotations
 
 from xueji.domain import regions
 from xueji.domain.codesets import code_set
+from xueji.domain.masking import mask_phone
 from xueji.registry.imports.schemas import FieldChange
 from xueji.registry.national.fields import (
     NATIONAL_COLUMNS,
@@ -30,6 +32,8 @@ def _shown(column: str, value: str) -> str:
         return "（空）"
     if column in SENSITIVE_COLUMNS:
         return HIDDEN
+    if field_of(column).kind == "phone":  # as the report shows guardians' phones
+        return mask_phone(value)
     return label(column, value)
 
 

@@ -16,10 +16,16 @@ from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import ValidationFailed
 from xueji.registry import events, scope
 from xueji.registry.models import SchoolClass
-from xueji.registry.national import records
+from xueji.registry.national import members, records
 from xueji.registry.national.checks import with_record
 from xueji.registry.national.compare import differences
-from xueji.registry.national.fields import NATIONAL_COLUMNS, RECORD_COLUMNS, SENSITIVE_COLUMNS
+from xueji.registry.national.fields import (
+    MEMBERS,
+    NATIONAL_COLUMNS,
+    RECORD_COLUMNS,
+    SENSITIVE_COLUMNS,
+    member_column,
+)
 from xueji.registry.national.messages import NATIONAL_MESSAGES
 from xueji.registry.service import Located
 
@@ -67,14 +73,14 @@ def correct(
     if not reason.strip():
         raise ValidationFailed("请填写修改原因", code="REASON_REQUIRED")
     student = located.student
-    national = records.record_of(session, student.id)
-    current = records.stored(national)
+    current = current_record(session, located)
     grade = None
     if student.class_id is not None:
         grade = session.scalar(select(SchoolClass.grade).where(SchoolClass.id == student.class_id))
     new = checked(
         current | values, grade=grade, registry_no=student.registry_no, today=china_today(clock)
     )
+    _refuse_guardian_changes(current, new)
     changed = [change.field for change in differences(current, new)]
     if not changed:
         return []
@@ -94,3 +100,27 @@ def correct(
         },
     )
     return changed
+
+
+def current_record(session: Session, located: Located) -> dict[str, str]:
+    """The student's record as it stands, its members paired with the guardians the
+    registry has now (``members``); a student without a record has their guardians."""
+    national = records.record_of(session, located.student.id)
+    return members.reconciled(records.stored(national), located.guardians)
+
+
+def _refuse_guardian_changes(current: dict[str, str], new: dict[str, str]) -> None:
+    """Who is a guardian, and a guardian's name, relation and phone, belong to the
+    registry's guardians (学生信息维护, where parents' binding follows them): a correction
+    of the record changing them would leave the two disagreeing, or the student with no
+    guardian member at all."""
+    for n in range(1, MEMBERS + 1):
+        columns = [member_column(n, key) for key in members.GUARDIAN_FIELDS]
+        guardian = "1" in (current.get(columns[2]), new.get(columns[2]))
+        if guardian and any(current.get(c, "") != new.get(c, "") for c in columns):
+            raise ValidationFailed(
+                f"成员{n}是监护人（或改为监护人）：监护人的姓名、关系、联系电话和是否监护人"
+                "请在学生信息维护中修改，这里只能修改家庭成员的其他信息",
+                code="MEMBER_GUARDIAN_IN_MAINTENANCE",
+                member=n,
+            )

@@ -3,10 +3,12 @@ a leading 全国学籍号, then every field of the form as codes (not labels), o
 student at the school (enrolled or suspended). Reading it back is an import of the same
 layout, so an exported file imports into another copy of the registry unchanged.
 
-The guardians come from the registry as it is now: the family members marked 是否监护人
-take the current guardians' names, relations and phones in order (a correction made after
-the import is what the national system must get); a student imported from the template,
-without a national record, has their guardians as members.
+The guardians come from the registry as it is now (``members``): each current guardian
+is paired with the family member who is the same person and gives it its name, relation
+and phone, a member no longer a guardian is exported as not one, and a guardian added by
+hand takes a free member slot (a correction made after the import is what the national
+system must get); a student imported from the template, without a national record, has
+their guardians as members.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -25,8 +27,8 @@ from xueji.domain.enrollment import LEFT
 from xueji.domain.errors import Forbidden
 from xueji.registry import events, scope
 from xueji.registry.models import Guardian, SchoolClass, Student
-from xueji.registry.national import records
-from xueji.registry.national.fields import MEMBERS, NATIONAL_COLUMNS, member_column
+from xueji.registry.national import members, records
+from xueji.registry.national.fields import NATIONAL_COLUMNS
 from xueji.registry.national.models import NationalRecord
 from xueji.registry.schools import visible_school
 
@@ -65,6 +67,23 @@ def export_school(session: Session, clock: Clock, principal: Principal, school_c
         payload={"format": "national", "students": count},
     )
     return out.getvalue()
+
+
+def without_record(session: Session, school_code: str) -> int:
+    """How many of the students an export writes have no national record (registered
+    by hand or imported from the plain template): their rows hold only what the registry
+    keeps, and the national system needs the rest before they are reported."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Student)
+        .outerjoin(NationalRecord, NationalRecord.student_id == Student.id)
+        .where(
+            Student.school_code == school_code,
+            Student.status.not_in(sorted(LEFT)),
+            NationalRecord.student_id.is_(None),
+        )
+    )
+    return int(count or 0)
 
 
 def _batches(session: Session, school_code: str) -> Any:
@@ -119,23 +138,7 @@ def values_of(
     }
     if national is not None:
         values |= records.load(national.record) | records.load(national.sensitive)
-    return values | _members(values, guardians)
-
-
-def _members(values: dict[str, str], guardians: list[Guardian]) -> dict[str, str]:
-    """The guardian members' name, relation and phone from the registry's guardians."""
-    found: dict[str, str] = {}
-    marked = [n for n in range(1, MEMBERS + 1) if values.get(member_column(n, "guardian")) == "1"]
-    if not any(member_column(n, "name") in values for n in range(1, MEMBERS + 1)):
-        marked = list(range(1, len(guardians) + 1))  # no national record: the guardians
-    for n, guardian in zip(marked, guardians, strict=False):
-        found |= {
-            member_column(n, "name"): guardian.name,
-            member_column(n, "relation"): guardian.relation,
-            member_column(n, "guardian"): "1",
-            member_column(n, "phone"): guardian.phone,
-        }
-    return found
+    return members.reconciled(values, guardians)
 
 
 def _row(

@@ -13,7 +13,7 @@ from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
 from xueji.domain.codesets import code_set
 from xueji.domain.errors import XuejiError
 from xueji.registry import scope, service
-from xueji.registry.national import entry, records, renumber, view
+from xueji.registry.national import entry, renumber, view
 from xueji.registry.national.fields import (
     FIELDS,
     GROUPS,
@@ -85,8 +85,7 @@ def record_form(
     located = service.locate_by_id(session, principal, student_id)
     scope.require_writer(principal)
     view.read(session, clock, principal, located, reveal=True)
-    national = records.record_of(session, located.student.id)
-    return _form(request, located, records.stored(national), None)
+    return _form(request, located, entry.current_record(session, located), None)
 
 
 def _form(

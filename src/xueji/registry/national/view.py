@@ -19,7 +19,7 @@ from xueji.domain.errors import Forbidden
 from xueji.domain.masking import mask_phone
 from xueji.domain.roles import Role
 from xueji.registry import events
-from xueji.registry.national import records
+from xueji.registry.national import members, records
 from xueji.registry.national.compare import label
 from xueji.registry.national.fields import (
     GROUPS,
@@ -107,7 +107,9 @@ def read(
             action="student.sensitive_read",
             payload={"fields": sorted(column for column in secret if column in allowed)},
         )
+    values = members.reconciled(values, located.guardians)
     shown_sensitive = allowed if reveal else frozenset()
+    full = reveal and allowed == SENSITIVE_COLUMNS
     view = RecordView(exists=True, revealed=reveal)
     for column in RECORD_COLUMNS:
         if column.startswith("m") and column[1].isdigit():
@@ -116,18 +118,26 @@ def read(
             view.withheld.append(NATIONAL_COLUMNS[column])
             continue
         title = GROUPS[field_of(column).group]
-        view.groups.setdefault(title, []).append(_shown(column, values.get(column, "")))
+        shown = _shown(column, values.get(column, ""), masked=not full)
+        view.groups.setdefault(title, []).append(shown)
     for n in range(1, MEMBERS + 1):
         columns = [member_column(n, f.key) for f in MEMBER_FIELDS]
         if not any(values.get(c) for c in columns):
             continue
         hidden = [c for c in columns if c in SENSITIVE_COLUMNS and c not in shown_sensitive]
         view.withheld += [NATIONAL_COLUMNS[c] for c in hidden]
-        view.members.append([_shown(c, values.get(c, "")) for c in columns if c not in hidden])
+        view.members.append(
+            [_shown(c, values.get(c, ""), masked=not full) for c in columns if c not in hidden]
+        )
     return view
 
 
-def _shown(column: str, value: str) -> Shown:
+def _shown(column: str, value: str, *, masked: bool = False) -> Shown:
+    """``masked``: a phone shows as on every other screen (``138****5678``); only the
+    school's own administrator sees it in full, in an audited reveal."""
+    if masked and value and field_of(column).kind == "phone":
+        value = mask_phone(value)
+        return Shown(column, NATIONAL_COLUMNS[column], value, value)
     return Shown(column, NATIONAL_COLUMNS[column], value, label(column, value) if value else "")
 
 
@@ -143,7 +153,7 @@ def printable(
     printed), members' phones masked; and the sensitive columns printed (for the
     audit entry)."""
     national = records.record_of(session, located.student.id)
-    values = records.stored(national)
+    values = members.reconciled(records.stored(national), located.guardians) if national else {}
     full = sensitive_allowed(principal, located) == SENSITIVE_COLUMNS
     printed = sorted(c for c in values if c in SENSITIVE_COLUMNS) if full else []
     groups: list[tuple[str, list[tuple[str, str]]]] = []
