@@ -145,7 +145,16 @@ def test_a_stage_requires_only_its_fields(
     [
         ("6", "H1234567", False),
         ("6", "M12345678", False),
+        # a Hong Kong identity card, its check character in brackets or not
+        ("6", "A123456(3)", True),
+        ("6", "a123456（3）", True),
+        ("6", "AB9876543", True),
+        ("6", "A123456(4)", False),
+        ("6", "Z6830020", False),
+        ("6", "K12345678", True),  # an HKSAR passport
         ("7", "M1234567801", True),
+        ("7", "1234567(8)", True),  # a Macau identity card
+        ("7", "2234567(8)", False),
         ("8", "1234567", False),
         ("8", "1234567890", True),
         ("A", "E1", False),

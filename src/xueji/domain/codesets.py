@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 
 from xueji.domain.relations import ALIASES as RELATION_ALIASES
-from xueji.domain.relations import RELATIONS
+from xueji.domain.relations import FAMILY_ALIASES, FAMILY_ONLY, RELATIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +79,11 @@ def code_set(name: str) -> CodeSet:
     """The code set ``name`` (one of ``SOURCES``)."""
     title, standard = SOURCES[name]
     if name == "relation":
-        rows = [(code, label, "") for code, label in RELATIONS.items()]
-        extra = {alias: code for alias, code in RELATION_ALIASES.items()}
+        # a family member may be a relation no guardian is (弟, 妹妹): the template's
+        # guardian checks still refuse those for a member marked 是否监护人
+        both = dict(sorted((RELATIONS | FAMILY_ONLY).items()))
+        rows = [(code, label, "") for code, label in both.items()]
+        extra = RELATION_ALIASES | FAMILY_ALIASES
     else:
         rows, extra = _read(name), {}
     labels = {code: label for code, label, _ in rows}
@@ -90,6 +93,9 @@ def code_set(name: str) -> CodeSet:
             spellings.setdefault(spelling_key(spelling), code)
     for alias, code in extra.items():
         spellings.setdefault(spelling_key(alias), code)
+    for code in labels:  # 01 typed as 1, or kept by Excel as the number 1
+        if code.isdigit() and code.startswith("0"):
+            spellings.setdefault(code.lstrip("0") or "0", code)
     return CodeSet(name, title, standard, labels, spellings)
 
 

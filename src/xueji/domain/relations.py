@@ -30,6 +30,36 @@ RELATIONS: dict[str, str] = {
     "99": "非亲属",
 }
 
+#: Relations of a family member of the national form (成员关系) who is not the pupil's
+#: guardian: younger brothers and sisters, in-laws of siblings, cousins (GB/T 4761-2008).
+FAMILY_ONLY: dict[str, str] = {
+    "59": "其他父母关系",
+    "72": "嫂",
+    "73": "弟",
+    "74": "弟媳",
+    "76": "姐夫",
+    "77": "妹妹",
+    "78": "妹夫",
+    "79": "其他兄弟姐妹",
+    "91": "堂兄弟、堂姐妹",
+    "92": "表兄弟、表姐妹",
+}
+
+#: What people type for a family member's relation, beyond the names of ``FAMILY_ONLY``.
+FAMILY_ALIASES: dict[str, str] = {
+    "弟弟": "73",
+    "妹": "77",
+    "嫂子": "72",
+    "堂兄": "91",
+    "堂弟": "91",
+    "堂姐": "91",
+    "堂妹": "91",
+    "表兄": "92",
+    "表弟": "92",
+    "表姐": "92",
+    "表妹": "92",
+}
+
 #: What people type in the 监护人关系 column, beyond the names above.
 ALIASES: dict[str, str] = {
     "父": "51",
@@ -64,4 +94,4 @@ def parse_relation(value: str) -> str:
 
 
 def relation_label(code: str) -> str:
-    return RELATIONS.get(code, code)
+    return RELATIONS.get(code) or FAMILY_ONLY.get(code, code)

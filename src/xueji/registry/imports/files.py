@@ -301,9 +301,13 @@ def _xlsx_chunks(path: Path, chunk_rows: int) -> Iterator[pl.DataFrame]:
     headers = [str(cell).strip() for cell in next(rows, [])]
     mapping = _canonical(headers)
     first_row, buffer = 2, []
+    widths = {index: NUMBER_WIDTHS.get(key) for index, key in mapping.items()}
     for cells in rows:
         buffer.append(
-            [_cell_text(cells[index]) if index < len(cells) else None for index in mapping]
+            [
+                _cell_text(cells[index], widths[index]) if index < len(cells) else None
+                for index in mapping
+            ]
         )
         if len(buffer) >= chunk_rows:
             yield _frame(buffer, mapping, first_row)
@@ -318,8 +322,14 @@ def _frame(rows: list[list[str | None]], mapping: dict[int, str], first_row: int
     return _shape(frame, first_row)
 
 
-def _cell_text(cell: object) -> str | None:
-    """Excel cells as a person sees them: dates as ISO, 13800138000.0 as 13800138000."""
+#: columns of digits whose leading zeros Excel drops from a cell it keeps as a number
+#: (邮政编码 050000 becomes 50000): their width, to pad back to
+NUMBER_WIDTHS = {"postcode": 6}
+
+
+def _cell_text(cell: object, width: int | None = None) -> str | None:
+    """Excel cells as a person sees them: dates as ISO, 13800138000.0 as 13800138000,
+    a number in a column of ``width`` digits padded with its leading zeros."""
     if cell is None or cell == "":
         return None
     if isinstance(cell, dt.datetime):
@@ -327,5 +337,7 @@ def _cell_text(cell: object) -> str | None:
     if isinstance(cell, dt.date):
         return cell.isoformat()
     if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
+        cell = int(cell)
+    if isinstance(cell, int) and width is not None and 0 <= cell < 10**width:
+        return str(cell).zfill(width)
     return str(cell)

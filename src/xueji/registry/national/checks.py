@@ -20,6 +20,7 @@ from xueji.domain import regions
 from xueji.domain.codesets import code_set
 from xueji.domain.identity_bulk import validate_many
 from xueji.registry.imports.rules import parse_dates
+from xueji.registry.national.documents import document_failure
 from xueji.registry.national.fields import (
     ALL_STAGES,
     COMPULSORY,
@@ -39,15 +40,6 @@ CONTROL = r"[\x00-\x1f\x7f]"
 GUARDIAN_CODES = r"^(GUARDIAN[0-9]?_)?(GUARDIAN_NAME_INVALID|RELATION_INVALID|PHONE_INVALID)$"
 GUARDIAN_PARTS = {"name": "name", "relation": "relation", "phone": "phone"}
 GUARDIAN_FLAGS = [member_column(n, "guardian") for n in range(1, MEMBERS + 1)]
-#: formats of document numbers by type (normalised: upper case, no spaces)
-DOCUMENT_PATTERNS = {
-    "6": r"^H[0-9]{8}([0-9]{2})?$",  # 港澳居民来往内地通行证（香港）
-    "7": r"^M[0-9]{8}([0-9]{2})?$",  # 港澳居民来往内地通行证（澳门）
-    "8": r"^[0-9]{8}([0-9]{2})?$",  # 台湾居民来往大陆通行证
-    "9": r"^[A-Z0-9]{15}$|^[0-9]{17}[0-9X]$",  # 外国人永久居留身份证
-    "A": r"^[A-Z0-9]{5,20}$",  # 护照
-    "Z": r"^[^\s]{1,30}$",
-}
 
 
 def _text(column: str) -> pl.Expr:
@@ -153,7 +145,9 @@ def normalised(field: Field, column: str, *, spelled: bool = False) -> pl.Expr:
     if field.kind == "region":
         return pl.when(text.is_in(_known_regions().implode())).then(text)
     if field.kind == "month":
-        parts = text.str.extract_groups(r"^([0-9]{4})\D?([0-9]{1,2})\D?$")
+        # a day after the month is dropped: Excel stores 2023-09 typed in a cell as the
+        # date 2023-09-01
+        parts = text.str.extract_groups(r"^([0-9]{4})\D?([0-9]{1,2})(?:\D[0-9]{1,2})?\D?$")
         month = parts.struct.field("2").str.to_integer(strict=False)
         return pl.when(month.is_between(1, 12)).then(
             parts.struct.field("1") + month.cast(pl.String).str.zfill(2)
@@ -199,18 +193,6 @@ def _field_failure(field: Field, column: str, code: str, required: pl.Expr) -> p
         .when(given & value.is_null())
         .then(pl.lit(f"{code}_INVALID"))
     )
-
-
-def _document_failure(type_column: str, column: str, code: str) -> pl.Expr:
-    """A document number that its type's format refuses (null otherwise); a resident ID
-    by GB 11643 (``<column>_id_ok``, see ``_resident_ids``)."""
-    kind, number = pl.col(f"{type_column}_n"), pl.col(f"{column}_n")
-    pattern: Any = pl.lit(None, dtype=pl.String)
-    for document_type, shape in DOCUMENT_PATTERNS.items():
-        pattern = pl.when(kind == document_type).then(pl.lit(shape)).otherwise(pattern)
-    wrong = pattern.is_not_null() & (number != "") & ~number.str.contains(pattern)
-    bad_id = (kind == RESIDENT_ID) & (number != "") & ~pl.col(f"{column}_id_ok")
-    return pl.when(wrong | bad_id.fill_null(False)).then(pl.lit(f"{code}_INVALID"))
 
 
 def _resident_ids(frame: pl.DataFrame, today: dt.date) -> pl.DataFrame:
@@ -282,13 +264,20 @@ def _reasons(blank: set[str]) -> list[pl.Expr]:
         if field.key not in blank or field.required
     ]
     if "document_no" not in blank:
-        reasons.append(_document_failure("document_type", "document_no", "DOCUMENT_NO"))
+        reasons.append(document_failure("document_type", "document_no", "DOCUMENT_NO"))
         reasons.append(
             pl.when(
                 (pl.col("document_type_n") == RESIDENT_ID)
                 & pl.col("document_no_given")
                 & (pl.lit("G") + pl.col("document_no_n") != pl.col("number"))
             ).then(pl.lit("DOCUMENT_NO_MISMATCH"))
+        )
+    if "document_type" not in blank:
+        reasons.append(
+            pl.when(
+                (pl.col("document_type_n") != RESIDENT_ID)
+                & pl.col("number").fill_null("").str.starts_with("G")
+            ).then(pl.lit("DOCUMENT_TYPE_MISMATCH"))
         )
     for n in range(1, MEMBERS + 1):
         own = {field.key: member_column(n, field.key) for field in MEMBER_FIELDS}
@@ -303,9 +292,7 @@ def _reasons(blank: set[str]) -> list[pl.Expr]:
             reasons.append(_field_failure(field, column, f"MEMBER{n}_{field.error_code}", required))
         if own["document_no"] not in blank:
             reasons.append(
-                _document_failure(
-                    own["document_type"], own["document_no"], f"MEMBER{n}_DOCUMENT_NO"
-                )
+                document_failure(own["document_type"], own["document_no"], f"MEMBER{n}_DOCUMENT_NO")
             )
     return reasons
 
@@ -349,12 +336,38 @@ def with_record(checked: pl.DataFrame, *, today: dt.date) -> pl.DataFrame:
     # the template's guardian checks run on the members marked 是否监护人: where the
     # record names the member's own field, that is the clearer reason
     template = pl.col("code")
-    about_guardian = template.str.contains(GUARDIAN_CODES) & record.str.starts_with("MEMBER")
+    about_guardian = template.str.contains(GUARDIAN_CODES)
+    # a number derived from the document (no 全国学籍号 in the file) fails the template's
+    # identity check when the document's type is what is wrong: say that
+    derived = _text("registry_no") == "" if "registry_no" in checked.columns else pl.lit(False)
+    about_type = template.str.starts_with("ID_") & record.str.starts_with("DOCUMENT_TYPE") & derived
     first = (
-        pl.when(about_guardian.fill_null(False))
+        pl.when((about_guardian & record.str.starts_with("MEMBER")).fill_null(False))
         .then(record)
+        .when(about_type.fill_null(False))
+        .then(record)
+        .when(about_guardian.fill_null(False))
+        .then(_guardian_member_code(checked.columns))
         .when(template == "GUARDIAN_REQUIRED")  # said in the national form's words
         .then(pl.lit("GUARDIAN_MEMBER_REQUIRED"))
         .otherwise(pl.coalesce(template, record))
     )
     return frame.with_columns(first.alias("code"))
+
+
+def _guardian_member_code(columns: list[str]) -> pl.Expr:
+    """A template guardian reason (``GUARDIAN2_PHONE_INVALID``: the second guardian's)
+    named by the family member it is (``MEMBER3_GUARDIAN_PHONE_INVALID``): the national
+    layout has no 第二监护人 column, only members marked 是否监护人 (``to_template``)."""
+    template = pl.col("code")
+    slot = template.str.extract(r"^GUARDIAN([0-9])_").cast(pl.Int64).fill_null(1)
+    member = pl.lit(None, dtype=pl.String)
+    for n in reversed(range(1, MEMBERS + 1)):
+        if f"guardian_{n}" in columns:
+            member = (
+                pl.when(pl.col(f"guardian_{n}") & (pl.col(f"up_to_{n}") == slot))
+                .then(pl.lit(str(n)))
+                .otherwise(member)
+            )
+    what = template.str.replace(r"^(GUARDIAN[0-9]?_)?(GUARDIAN_)?", "")
+    return pl.coalesce(pl.lit("MEMBER") + member + pl.lit("_GUARDIAN_") + what, template)
