@@ -165,7 +165,7 @@ def export_file(
 ) -> None:
     from xueji.auth.service import Principal
     from xueji.cli.scope import unit_of_work
-    from xueji.registry.national.export import export_school
+    from xueji.registry.national.export import export_school, without_record
 
     try:
         if layout != "national":
@@ -179,9 +179,15 @@ def export_file(
         with unit_of_work() as (built, session):
             content = export_school(session, built.clock, operator, school)
             _write_private(output, content)
+            missing = without_record(session, school)
     except XuejiError as error:
         raise fail(error, exit_code=EXIT_REFUSED) from None
     console.print(f"已导出到 {output}")
+    if missing:
+        console.print(
+            f"其中 {missing} 名学生还没有全国学籍信息（手工登记或按普通模板导入），表中只有姓名、"
+            "性别、出生日期、班级和监护人：报送前请按全国学籍模板补全后导入"
+        )
 
 
 def _write_private(path: Path, content: bytes) -> None:

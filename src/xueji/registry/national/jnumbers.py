@@ -7,9 +7,11 @@ with one upsert, so two imports at once never give the same number; a number alr
 by a student (typed in from elsewhere), or given up by one for a resident ID, is skipped.
 
 An import gives a J number to a row with another document and no 全国学籍号, unless the
-school already has that student: same name, gender and birth date, and the same document
-in the national record. Importing the same roster twice therefore finds the students the
-first import numbered instead of registering them again.
+school already has a student whose national record names the same document (type and
+number): a document is one person's, whatever their name is spelled now. Importing the
+same roster twice, or again after a name was corrected, therefore finds the students the
+first import numbered instead of registering them again (the import then compares their
+details as for any student it knows).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from xueji.domain.identity import check_character
 from xueji.registry.imports.repository import STAGE_COLUMNS
 from xueji.registry.models import School, Student
 from xueji.registry.national import records
+from xueji.registry.national.fields import RESIDENT_ID
 from xueji.registry.national.models import (
     RECORD_PURPOSE,
     SENSITIVE_PURPOSE,
@@ -38,6 +41,8 @@ from xueji.registry.national.models import (
 
 _AT = {name: index for index, name in enumerate(STAGE_COLUMNS)}
 MAX_SEQUENCE = 999
+#: students read at a time when looking for the documents a school's students hold
+HELD_BATCH = 2_000
 
 
 def number(region_code: str, birth_date: dt.date, sequence: int) -> str:
@@ -94,15 +99,14 @@ def assign(
         documents.setdefault(key, []).append(row)
     staged: list[tuple[Any, ...]] = []
     repeated: list[int] = []
+    held = _held(session, school.code) if documents else {}
     for key, rows in documents.items():
         if len(rows) > 1:
             repeated += [row[_AT["row"]] for row in rows]
             continue
         row = rows[0]
         birth = dt.date.fromisoformat(row[_AT["birth_date"]])
-        found = _known(session, school.code, row, birth, key) or next_number(
-            session, school.region_code, birth
-        )
+        found = held.get(key) or next_number(session, school.region_code, birth)
         values = list(row)
         values[_AT["registry_index"]] = ring.lookup_index(found, purpose=REGISTRY_NO_PURPOSE)
         values[_AT["registry_cipher"]] = ring.encrypt(found, purpose="student.registry_no")
@@ -110,27 +114,25 @@ def assign(
     return staged, sorted(repeated)
 
 
-def _known(
-    session: Session,
-    school_code: str,
-    row: tuple[Any, ...],
-    birth: dt.date,
-    document: tuple[str, str],
-) -> str | None:
-    """The number of this school's student with the row's name, gender, birth date and
-    document, if there is one."""
-    candidates = session.execute(
-        select(Student.registry_no, NationalRecord)
-        .join(NationalRecord, NationalRecord.student_id == Student.id)
-        .where(
-            Student.school_code == school_code,
-            Student.name == row[_AT["name"]],
-            Student.gender == row[_AT["gender"]],
-            Student.birth_date == birth,
-        )
-    )
-    for registry_no, national in candidates:
-        plain, secret = records.load(national.record), records.load(national.sensitive)
-        if (plain.get("document_type", ""), secret.get("document_no", "")) == document:
-            return str(registry_no)
-    return None
+def _held(session: Session, school_code: str) -> dict[tuple[str, str], str]:
+    """(document type, number) → registry number of this school's students whose record
+    names a document other than a resident ID; read once per import that has rows to
+    number, in batches."""
+    held: dict[tuple[str, str], str] = {}
+    after = 0
+    while True:
+        batch = session.execute(
+            select(Student.id, Student.registry_no, NationalRecord)
+            .join(NationalRecord, NationalRecord.student_id == Student.id)
+            .where(Student.school_code == school_code, Student.id > after)
+            .order_by(Student.id)
+            .limit(HELD_BATCH)
+        ).all()
+        if not batch:
+            return held
+        for _, registry_no, national in batch:
+            plain = records.load(national.record)
+            if plain.get("document_type", "") not in ("", RESIDENT_ID):
+                secret = records.load(national.sensitive)
+                held[(plain["document_type"], secret.get("document_no", ""))] = registry_no
+        after = batch[-1][0]
