@@ -290,11 +290,13 @@ def test_blank_rows_are_skipped_not_rejected(
     session: Session, clock: FixedClock, world: World, tmp_path: Path
 ) -> None:
     blank = ["", " ", "\u3000", *[""] * 9]
-    path = write_csv(tmp_path / "a.csv", [GOOD[0], [""], blank, GOOD[1]])
+    nameless = row(number(sequence="015"), " ")  # not blank: only its name is
+    path = write_csv(tmp_path / "a.csv", [GOOD[0], [""], blank, GOOD[1], nameless])
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\r\n,,,,,,,,,,,,\n")
     result = run(session, clock, world, path)
-    assert (result.new, result.rejected, result.errors) == (2, 0, [])
+    assert (result.new, result.rejected) == (2, 1)
+    assert [error.row for error in result.errors] == [6]
     rows: list[list[object]] = [[None] * 12, [number(sequence="013"), "王五", "男", "2016-02-11"]]
     xlsx = run(session, clock, world, write_xlsx(tmp_path / "a.xlsx", rows))
     assert [(e.row, e.code) for e in xlsx.errors] == [(3, "GUARDIAN_REQUIRED")]

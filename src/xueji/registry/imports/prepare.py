@@ -57,10 +57,7 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
     national = "document_type" in chunk.columns  # the national layout (``national``)
     if national:
         chunk = checks.to_template(chunk)
-    cells = [column for column in chunk.columns if column not in ("row", "needs_j")]
-    # one pass over the row's text rather than one per column: 94 in the national layout
-    blank = pl.concat_str(cells, ignore_nulls=True).fill_null("").str.strip_chars() == ""
-    checked = check_chunk(chunk.filter(~blank), today=today)
+    checked = check_chunk(without_blank_rows(chunk), today=today)
     if national:
         checked = checks.with_record(checked, today=today)
     rejected = checked.filter(pl.col("code").is_not_null())
@@ -78,6 +75,22 @@ def prepare(chunk: pl.DataFrame, import_id: int, today: dt.date) -> PreparedChun
     columns = stage_columns(import_id, accepted)
     absent = absent_columns(chunk)
     return PreparedChunk(chunk.height, errors, columns, absent, warnings, assign)
+
+
+def without_blank_rows(chunk: pl.DataFrame) -> pl.DataFrame:
+    """The chunk without its blank rows. Only a row whose 姓名 is blank can be one, so
+    the whole row's text (one pass over it rather than one per column: 94 in the
+    national layout) is looked at for those rows alone."""
+    cells = [column for column in chunk.columns if column not in ("row", "needs_j")]
+    maybe = chunk.filter(_blank(pl.col("name"))) if "name" in chunk.columns else chunk
+    if maybe.height == 0:
+        return chunk
+    blank = maybe.filter(_blank(pl.concat_str(cells, ignore_nulls=True)))["row"]
+    return chunk.filter(~pl.col("row").is_in(blank.implode())) if blank.len() else chunk
+
+
+def _blank(text: pl.Expr) -> pl.Expr:
+    return text.fill_null("").str.strip_chars() == ""
 
 
 #: a space between two Chinese characters: 马 沐阳 — almost always a typing slip, and a
