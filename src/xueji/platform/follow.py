@@ -18,11 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xueji.db.base import UTCDateTime
+from xueji.db.crypto import registry_no_index
 from xueji.domain.clock import Clock
 from xueji.platform import activation
 from xueji.platform.models import ArchiveEntry, StudentAccount, StudentProjection
 from xueji.platform.repository import WAITING
-from xueji.registry.lookup import current_states, lookup
+from xueji.registry.lookup import current_states, former_indexes, lookup
 from xueji.sync.affected import Affected
 
 
@@ -109,6 +110,34 @@ def move_renumbered(session: Session, states: FromClause) -> None:
         account.registry_no = record.registry_no
         account.registry_index = account.active_registry_index = index
     if moved:
+        session.flush()
+    _move_waiting(session, states)
+
+
+def _move_waiting(session: Session, states: FromClause) -> None:
+    """An account not yet linked (waiting for a guardian's consent, or for its number to
+    be on record) holds the number it registered with. When the student gave that number
+    up for a resident ID, the account takes the new one, so that the consent activates
+    it and signing in with the new number finds it. One read, which finds none but on
+    such a change."""
+    for student_id, former in former_indexes(session, select(states.c.student_id)):
+        waiting = session.scalars(
+            select(StudentAccount).where(
+                StudentAccount.registry_index == former,
+                StudentAccount.active_registry_index.is_(None),
+            )
+        ).all()
+        record = lookup(session, student_id=student_id) if waiting else None
+        if record is None:
+            continue
+        index = registry_no_index(record.registry_no)
+        session.execute(
+            update(ArchiveEntry)
+            .where(ArchiveEntry.registry_index == former)
+            .values(registry_index=index)
+        )
+        for account in waiting:
+            account.registry_no, account.registry_index = record.registry_no, index
         session.flush()
 
 

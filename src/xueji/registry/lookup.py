@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Subquery, select
 from sqlalchemy.orm import Session
@@ -174,3 +175,18 @@ def former_holder(session: Session, registry_no: str) -> int | None:
     from xueji.registry.national.renumber import former_student
 
     return former_student(session, registry_no)
+
+
+def former_indexes(session: Session, student_ids: Any) -> list[tuple[int, bytes]]:
+    """(student, blind index of a number they gave up for a resident ID) of the students
+    ``student_ids`` selects; almost always none."""
+    from xueji.registry.national.models import RegistryNoChange
+
+    return [
+        (student_id, bytes(index))
+        for student_id, index in session.execute(
+            select(RegistryNoChange.student_id, RegistryNoChange.old_index).where(
+                RegistryNoChange.student_id.in_(student_ids)
+            )
+        )
+    ]

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
@@ -21,6 +22,7 @@ from xueji.domain.names import check_person_name
 from xueji.registry import events, scope
 from xueji.registry.enrollment import admission
 from xueji.registry.models import Guardian, School, Student
+from xueji.registry.national.models import RegistryNoChange
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
 from xueji.registry.validation import (
@@ -118,6 +120,11 @@ def register_student(
         if existing.school_code == school.code:
             raise Conflict("该学籍号已在本校登记", code="STUDENT_EXISTS")
         raise Conflict("该学生已在其他学校登记，请通过转学办理", code="STUDENT_AT_OTHER_SCHOOL")
+    if given_up(session, index):
+        raise Conflict(
+            "该学籍号已在学生取得居民身份证后换为 G 字头学籍号，不再使用：请按新学籍号查找该学生",
+            code="REGISTRY_NO_CHANGED",
+        )
     now = clock.now()
     student = Student(
         registry_no=number.registry_no,
@@ -332,3 +339,10 @@ def search(
         limit=limit,
         offset=offset,
     )
+
+
+def given_up(session: Session, index: bytes) -> bool:
+    """Whether the number of this blind index was given up for a resident ID
+    (``national.renumber``): it is never given again."""
+    found = session.scalar(select(RegistryNoChange.id).where(RegistryNoChange.old_index == index))
+    return found is not None

@@ -37,7 +37,7 @@ from xueji.registry.imports.repository import (
     STUDENT_COLUMNS,
 )
 from xueji.registry.models import Guardian, Student
-from xueji.registry.national.models import NationalRecord
+from xueji.registry.national.models import NationalRecord, RegistryNoChange
 from xueji.registry.repository import RegistryRepository
 from xueji.sync import outbox
 
@@ -124,6 +124,9 @@ class DirectWriter:
         self.written = Written()
         #: numbers the file has repeated so far: a later row with one of them is staged
         self.repeated: set[bytes] = set()
+        #: numbers given up for a resident ID (``national.renumber``), never given again:
+        #: a row with one is staged, to be refused (a few, read once)
+        self.retired = {bytes(i) for i in session.scalars(select(RegistryNoChange.old_index))}
         self.classes: dict[tuple[int | None, str | None], int] = {
             (c.grade, c.name): c.id for c in RegistryRepository(session).classes_of(school_code)
         }
@@ -143,8 +146,9 @@ class DirectWriter:
         if not columns:
             return []
         staged: list[tuple[Any, ...]] = []
-        if self.repeated:
-            later = [index not in self.repeated for index in columns[AT["registry_index"]]]
+        if self.repeated or self.retired:
+            held = self.repeated | self.retired
+            later = [index not in held for index in columns[AT["registry_index"]]]
             staged = _rows(columns, [not keep for keep in later])
             columns = _select(columns, later)
         if not columns[0]:

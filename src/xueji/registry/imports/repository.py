@@ -25,7 +25,7 @@ from xueji.domain.enrollment import LEFT
 from xueji.registry.imports.files import GUARDIAN_SLOTS
 from xueji.registry.imports.models import ImportReport, ImportRow
 from xueji.registry.models import Guardian, SchoolClass, Student
-from xueji.registry.national.models import NationalRecord
+from xueji.registry.national.models import NationalRecord, RegistryNoChange
 from xueji.sync import outbox
 
 R = ImportRow
@@ -48,6 +48,18 @@ class ImportRepository(Repository):
             update(R)
             .where(R.import_id == import_id, R.registry_index.in_(repeated))
             .values(code="DUPLICATE_IN_FILE")
+        )
+
+    def mark_retired(self, import_id: int) -> None:
+        """Rows with a number given up for a resident ID: it is never given again."""
+        self.session.execute(
+            update(R)
+            .where(
+                R.import_id == import_id,
+                R.code.is_(None),
+                R.registry_index.in_(select(RegistryNoChange.old_index)),
+            )
+            .values(code="REGISTRY_NO_CHANGED")
         )
 
     def mark_other_school(self, import_id: int, school_code: str) -> None:

@@ -257,6 +257,7 @@ def _classify(
 ) -> None:
     repository = ImportRepository(session)
     repository.mark_duplicates(import_id)
+    repository.mark_retired(import_id)
     repository.mark_other_school(import_id, school_code)
     check_admissions(session, import_id)
     compare_existing(session, import_id, school_code, columns, result)
