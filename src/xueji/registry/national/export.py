@@ -26,6 +26,7 @@ from xueji.domain.clock import Clock
 from xueji.domain.enrollment import LEFT
 from xueji.domain.errors import Forbidden
 from xueji.registry import events, scope
+from xueji.registry.imports.report import as_text
 from xueji.registry.models import Guardian, SchoolClass, Student
 from xueji.registry.national import members, records
 from xueji.registry.national.fields import NATIONAL_COLUMNS
@@ -53,7 +54,8 @@ def export_school(session: Session, clock: Clock, principal: Principal, school_c
     count = 0
     for batch in _batches(session, school.code):
         for student, national, guardians in batch:
-            sheet.append(_row(student, national, guardians, classes))
+            # every cell text, never a formula (a 特长 typed as =HYPERLINK(…) stays text)
+            sheet.append([as_text(sheet, v) for v in _row(student, national, guardians, classes)])
             count += 1
     out = BytesIO()
     workbook.save(out)
