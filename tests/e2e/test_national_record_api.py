@@ -121,9 +121,15 @@ def test_the_record_pages(client: TestClient, as_user: Headers, tmp_path: Path) 
     assert sensitive_reads(client) == before + 1
     refused = client.post(
         f"/students/{student_id}/record/edit",
-        data={**_all_fields(form.text), "ethnicity": "99", "reason": "x", "csrf_token": token},
+        data={
+            **_all_fields(form.text),
+            "ethnicity": "99",
+            "reason": "按户口簿核对",
+            "csrf_token": token,
+        },
     )
     assert refused.status_code == 422 and "ETHNICITY_INVALID" in refused.text
+    assert 'value="按户口簿核对"' in refused.text  # what was typed stays, the reason too
     saved = client.post(
         f"/students/{student_id}/record/edit",
         data={**_all_fields(form.text), "ethnicity": "03", "reason": "核对", "csrf_token": token},
@@ -131,6 +137,12 @@ def test_the_record_pages(client: TestClient, as_user: Headers, tmp_path: Path) 
     )
     assert saved.status_code == 303, saved.text
     assert "回族" in client.get(saved.headers["location"]).text
+    teacher_token = page_login(client, "haikou-teacher")
+    teacher = client.post(
+        f"/students/{student_id}/record/edit",
+        data={**_all_fields(form.text), "reason": "x", "csrf_token": teacher_token},
+    )
+    assert teacher.status_code == 403 and "ETHNICITY" not in teacher.text
 
 
 def _all_fields(html: str) -> dict[str, str]:
@@ -156,3 +168,31 @@ def test_the_info_sheet_prints_every_field_and_sensitive_ones_only_for_the_schoo
     assert "13800138001" not in printed  # phones masked
     region = "".join(pdf_text(client.get(url, headers=as_user("foshan")).content).split())
     assert "健康状况" in region and "有慢性病" not in region and "不打印" in region
+
+
+def test_long_fields_wrap_inside_their_boxes_on_the_info_sheet(
+    client: TestClient, as_user: Headers, tmp_path: Path
+) -> None:
+    """A long address and a long workplace stay on the page, every character printed."""
+    import re
+    import subprocess
+
+    admin = as_user("haikou-admin")
+    number = imported(client, admin, tmp_path)
+    address = "广东省佛山市禅城区祖庙街道" + "人民路一百二十三号大院" * 6
+    corrected = client.patch(
+        f"/api/v1/students/{number}/record",
+        json={"values": {"address": address, "m1_workplace": "某" * 60}, "reason": "核对"},
+        headers=admin,
+    )
+    assert corrected.status_code == 200, corrected.text
+    document = client.get(f"/api/v1/students/{number}/info-sheet.pdf", headers=admin).content
+    printed = "".join(pdf_text(document).split())
+    # wrapped lines come out between the neighbouring box's: count what only they hold
+    assert (printed.count("大院"), printed.count("某")) == (6, 60)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=document, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    width = float(re.search(r'<page width="([0-9.]+)"', boxes).group(1))  # type: ignore[union-attr]
+    right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', boxes)]
+    assert right_edges and max(right_edges) <= width

@@ -14,6 +14,7 @@ import datetime as dt
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 from sqlalchemy.orm import Session
 
 from xueji.auth.service import Principal
@@ -84,11 +85,23 @@ def _record_pages(pdf: FPDF, record: list[tuple[str, list[tuple[str, str]]]]) ->
         pdf.set_font(FONT, size=12)
         pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, size=9)
-        for start in range(0, len(rows), 2):
-            for header, text in rows[start : start + 2]:
-                pdf.cell(RECORD_LABEL_WIDTH, RECORD_ROW_HEIGHT, header, border=1, align="C")
-                pdf.cell(half - RECORD_LABEL_WIDTH, RECORD_ROW_HEIGHT, " " + text, border=1)
-            pdf.ln(RECORD_ROW_HEIGHT)
+        # a table: a long address or label wraps inside its box (Chinese text breaks
+        # between any two characters) and the row grows, rather than running over the
+        # next box or off the page
+        with pdf.table(
+            col_widths=(RECORD_LABEL_WIDTH, half - RECORD_LABEL_WIDTH) * 2,
+            width=2 * half,
+            first_row_as_headings=False,
+            text_align=("CENTER", "LEFT", "CENTER", "LEFT"),
+            wrapmode=WrapMode.CHAR,
+            min_row_height=RECORD_ROW_HEIGHT,
+        ) as table:
+            for start in range(0, len(rows), 2):
+                row = table.row()
+                pair = rows[start : start + 2]
+                for header, text in pair + [("", "")] * (2 - len(pair)):
+                    row.cell(header)
+                    row.cell(text)
         pdf.ln(2)
 
 

@@ -25,7 +25,7 @@ NATIONAL_REQUIRED = (
 def refuse_missing(missing: list[str]) -> None:
     if missing:
         raise ValidationFailed(
-            f"文件缺少必需的列：{'、'.join(missing)}（请使用导入模板）",
+            f"文件缺少必需的列：{'、'.join(missing)}（请使用全国学籍模板《学生基本信息表》）",
             code="IMPORT_HEADER_MISSING",
             missing=missing,
         )

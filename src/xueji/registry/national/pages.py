@@ -127,14 +127,15 @@ def save_record(
     form: Annotated[RecordForm, Form()],  # type: ignore[valid-type]
 ) -> Response:
     located = service.locate_by_id(session, principal, student_id)
+    scope.require_writer(principal)  # a reader is refused outright, not shown the form
     typed = cast(BaseModel, form).model_dump()
     reason = typed.pop("reason")
     outcome = forms.attempt(
         session,
         lambda: entry.correct(session, clock, principal, located, values=typed, reason=reason),
     )
-    if isinstance(outcome, XuejiError):
-        return _form(request, located, typed, outcome, status_code=422)
+    if isinstance(outcome, XuejiError):  # the form again as typed, the reason included
+        return _form(request, located, typed | {"reason": reason}, outcome, status_code=422)
     done = "saved" if outcome else "unchanged"
     return RedirectResponse(f"/students/{student_id}/record?done={done}", status_code=303)
 
