@@ -54,11 +54,14 @@ def locate(
     return _in_scope(repository, principal, student)
 
 
-def locate_by_id(session: Session, principal: Principal, student_id: int) -> Located:
-    """As ``locate``, by the registry's internal id (pages keep numbers out of URLs)."""
+def locate_by_id(
+    session: Session, principal: Principal, student_id: int, *, lock: bool = False
+) -> Located:
+    """As ``locate``, by the registry's internal id (pages keep numbers out of URLs);
+    ``lock`` as there, for a page's form that changes the student."""
     scope.require_staff(principal)
     repository = RegistryRepository(session)
-    return _in_scope(repository, principal, repository.student_by_id(student_id, lock=False))
+    return _in_scope(repository, principal, repository.student_by_id(student_id, lock=lock))
 
 
 def _in_scope(

@@ -126,7 +126,7 @@ def save_record(
     principal: CurrentPrincipal,
     form: Annotated[RecordForm, Form()],  # type: ignore[valid-type]
 ) -> Response:
-    located = service.locate_by_id(session, principal, student_id)
+    located = service.locate_by_id(session, principal, student_id, lock=True)
     scope.require_writer(principal)  # a reader is refused outright, not shown the form
     typed = cast(BaseModel, form).model_dump()
     reason = typed.pop("reason")
@@ -151,8 +151,9 @@ def give_resident_id(
     reason: Annotated[str, Form(max_length=500)] = "",
     confirmed: Annotated[bool, Form()] = False,
 ) -> Response:
-    """From the student page: refused there with what was typed, done with a redirect."""
-    located = service.locate_by_id(session, principal, student_id)
+    """From the student page: refused there with what was typed, done with a redirect.
+    The student is locked as the API locks it: a form sent twice at once converts once."""
+    located = service.locate_by_id(session, principal, student_id, lock=True)
 
     def convert() -> str:
         forms.require_confirmation(confirmed)
