@@ -682,7 +682,7 @@ def test_accounts_active_before_the_migration_stay_active_until_reclaimed(
     # columns lent for the fill only)
     monkeypatch.setattr(outbox, "publish", publish_as_before)
     monkeypatch.setattr(audit, "entry_hash", unkeyed_link)
-    monkeypatch.setattr(registry, "given_up", lambda _session, _index: False)  # no J numbers yet
+    monkeypatch.setattr(registry, "former_holder_of", lambda _session, _index: None)  # no J yet
     with legacy_engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE accounts ADD COLUMN sign_in_index BLOB")
         connection.exec_driver_sql("ALTER TABLE classes ADD COLUMN graduated_in INTEGER")

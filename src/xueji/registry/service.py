@@ -123,7 +123,7 @@ def register_student(
         if existing.school_code == school.code:
             raise Conflict("该学籍号已在本校登记", code="STUDENT_EXISTS")
         raise Conflict("该学生已在其他学校登记，请通过转学办理", code="STUDENT_AT_OTHER_SCHOOL")
-    if given_up(session, index):
+    if former_holder_of(session, index) is not None:
         raise Conflict(
             "该学籍号已在学生取得居民身份证后换为 G 字头学籍号，不再使用：请按新学籍号查找该学生",
             code="REGISTRY_NO_CHANGED",
@@ -344,8 +344,9 @@ def search(
     )
 
 
-def given_up(session: Session, index: bytes) -> bool:
-    """Whether the number of this blind index was given up for a resident ID
-    (``national.renumber``): it is never given again."""
-    found = session.scalar(select(RegistryNoChange.id).where(RegistryNoChange.old_index == index))
-    return found is not None
+def former_holder_of(session: Session, index: bytes) -> int | None:
+    """The student who gave up the number of this blind index for a resident ID
+    (``national.renumber``), if any: such a number is never given again."""
+    return session.scalar(
+        select(RegistryNoChange.student_id).where(RegistryNoChange.old_index == index)
+    )

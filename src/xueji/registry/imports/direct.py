@@ -147,8 +147,10 @@ class DirectWriter:
             return []
         staged: list[tuple[Any, ...]] = []
         if self.repeated or self.retired:
-            held = self.repeated | self.retired
-            later = [index not in held for index in columns[AT["registry_index"]]]
+            later = [
+                index not in self.repeated and index not in self.retired
+                for index in columns[AT["registry_index"]]
+            ]
             staged = _rows(columns, [not keep for keep in later])
             columns = _select(columns, later)
         if not columns[0]:

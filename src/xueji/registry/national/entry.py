@@ -116,7 +116,8 @@ def _refuse_guardian_changes(current: dict[str, str], new: dict[str, str]) -> No
     guardian member at all."""
     for n in range(1, MEMBERS + 1):
         columns = [member_column(n, key) for key in members.GUARDIAN_FIELDS]
-        guardian = "1" in (current.get(columns[2]), new.get(columns[2]))
+        flag = member_column(n, "guardian")
+        guardian = "1" in (current.get(flag), new.get(flag))
         if guardian and any(current.get(c, "") != new.get(c, "") for c in columns):
             raise ValidationFailed(
                 f"成员{n}是监护人（或改为监护人）：监护人的姓名、关系、联系电话和是否监护人"

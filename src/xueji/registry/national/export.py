@@ -17,7 +17,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -79,13 +79,14 @@ def without_record(session: Session, school_code: str) -> int:
         select(func.count())
         .select_from(Student)
         .outerjoin(NationalRecord, NationalRecord.student_id == Student.id)
-        .where(
-            Student.school_code == school_code,
-            Student.status.not_in(sorted(LEFT)),
-            NationalRecord.student_id.is_(None),
-        )
+        .where(_exported(school_code), NationalRecord.student_id.is_(None))
     )
     return int(count or 0)
+
+
+def _exported(school_code: str) -> ColumnElement[bool]:
+    """The students an export writes: the school's enrolled and suspended ones."""
+    return and_(Student.school_code == school_code, Student.status.not_in(sorted(LEFT)))
 
 
 def _batches(session: Session, school_code: str) -> Any:
@@ -95,11 +96,7 @@ def _batches(session: Session, school_code: str) -> Any:
         students = list(
             session.scalars(
                 select(Student)
-                .where(
-                    Student.school_code == school_code,
-                    Student.status.not_in(sorted(LEFT)),
-                    Student.id > after,
-                )
+                .where(_exported(school_code), Student.id > after)
                 .order_by(Student.id)
                 .limit(BATCH)
             )

@@ -36,8 +36,8 @@ from xueji.registry.national.models import (
     SENSITIVE_PURPOSE,
     JSequence,
     NationalRecord,
-    RegistryNoChange,
 )
+from xueji.registry.service import former_holder_of
 
 _AT = {name: index for index, name in enumerate(STAGE_COLUMNS)}
 MAX_SEQUENCE = 999
@@ -63,10 +63,7 @@ def next_number(session: Session, region_code: str, birth_date: dt.date) -> str:
         found = number(region_code, birth_date, sequence)
         index = registry_no_index(found)
         taken = session.scalar(select(Student.id).where(Student.registry_no_index == index))
-        given_up = session.scalar(
-            select(RegistryNoChange.id).where(RegistryNoChange.old_index == index)
-        )
-        if taken is None and given_up is None:
+        if taken is None and former_holder_of(session, index) is None:
             return found
 
 

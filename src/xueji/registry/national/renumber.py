@@ -22,7 +22,7 @@ from xueji.registry.models import Student
 from xueji.registry.national import records
 from xueji.registry.national.fields import RESIDENT_ID
 from xueji.registry.national.models import RegistryNoChange
-from xueji.registry.service import Located
+from xueji.registry.service import Located, former_holder_of
 
 
 def convert(
@@ -96,11 +96,7 @@ def _record_the_document(session: Session, clock: Clock, student: Student, body:
 
 def former_student(session: Session, registry_no: str) -> int | None:
     """The student whose former number this is, if any."""
-    return session.scalar(
-        select(RegistryNoChange.student_id).where(
-            RegistryNoChange.old_index == registry_no_index(registry_no)
-        )
-    )
+    return former_holder_of(session, registry_no_index(registry_no))
 
 
 def changes_of(session: Session, student_id: int) -> list[RegistryNoChange]:
