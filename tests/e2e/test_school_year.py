@@ -59,10 +59,16 @@ def test_promotion_is_previewed_then_confirmed_on_its_page(
     assert "学年升级完成：升级 1 人，毕业 0 人" in shown and "本学年已升级过" in shown
     classes = client.get(f"/api/v1/schools/{HAIKOU}/classes", headers=admin).json()
     assert [(c["grade"], c["name"]) for c in classes] == [(4, "四年级(1)班"), (4, "四年级(2)班")]
+    # sent twice (or after the region promoted): the page says it was done, not that the
+    # counts changed
     again = client.post(
         "/promotion", data={**form, "confirmed": "true", "csrf_token": csrf(client)}
     )
-    assert again.status_code == 409
+    assert again.status_code == 409 and "本学年已升级过" in again.text
+    assert "人数已更新" not in again.text
+    # the notice is made from numbers: a link cannot make the page say anything else
+    forged = client.get("/promotion", params={"done": "升级 0 人，毕业 312 人"}).text
+    assert "学年升级完成" not in forged and "312" not in forged
 
 
 def test_a_head_teacher_has_no_promotion(client: TestClient, as_user: Headers) -> None:

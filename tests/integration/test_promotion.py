@@ -13,7 +13,7 @@ from xueji.audit.repository import AuditRepository
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from xueji.registry import promotion, schools, service
+from xueji.registry import grades, promotion, schools, service
 from xueji.registry.enrollment import service as enrollment
 from xueji.registry.models import SchoolClass, Student
 from xueji.registry.repository import RegistryRepository
@@ -33,14 +33,11 @@ def a_class(session: Session, clock: FixedClock, world: World, grade: int, name:
 
 
 def test_names_follow_the_grade_in_the_form_they_were_written() -> None:
-    assert promotion.next_name("三年级(1)班", 3) == "四年级(1)班"
-    assert promotion.next_name("初一（2）班", 7) == "初二（2）班"
-    assert promotion.next_name("七年级3班", 7) == "八年级3班"
-    assert promotion.next_name("高二1班", 11) == "高三1班"
-    assert promotion.next_name("火箭班", 4) == "火箭班"
-    assert promotion.final_grade([1, 3, 5]) == 6
-    assert promotion.final_grade([1, 7, 9]) == 9  # 九年一贯制: the sixth grade moves on
-    assert promotion.final_grade([10, 11]) == 12
+    assert grades.next_name("三年级(1)班", 3) == "四年级(1)班"
+    assert grades.next_name("初一（2）班", 7) == "初二（2）班"
+    assert grades.next_name("七年级3班", 7) == "八年级3班"
+    assert grades.next_name("高二1班", 11) == "高三1班"
+    assert grades.next_name("火箭班", 4) == "火箭班"
 
 
 def test_a_school_moves_up_and_its_final_grade_graduates(

@@ -1,10 +1,12 @@
 """学年升级: at the end of a school year every class of a school (or of every school of a
 region) moves up one grade, and the classes at the end of a stage graduate.
 
-* Classes graduate at the end of a stage (``graduating``): 9 and 12 always (初中, 高中:
-  the next stage is a new admission, even at the same school), 6 unless the school also
-  teaches the seventh grade (a nine-year school, 九年一贯制, moves its sixth grade on). A
-  primary school with no sixth grade this year graduates nobody.
+* Classes graduate at the end of a stage (``graduates``): 9 and 12 always (初中, 高中:
+  the next stage is a new admission, even at the same school — a 完全中学's 初三
+  graduates), 6 unless the school also teaches 初中 (a nine-year school, 九年一贯制, moves
+  its sixth grade on). A primary school with no sixth grade this year graduates nobody.
+* A graduating student another school has asked for (a transfer not yet confirmed) stops
+  the promotion until the request is answered: graduating would leave it unanswerable.
 * A class name that starts with its grade (``三年级(1)班``, ``初一(2)班``, ``高二3班``)
   is renamed to the next grade's (``四年级(1)班``, ``初二(2)班``); any other name stays.
 * A graduating class keeps its students' history under the name of its year
@@ -12,9 +14,11 @@ region) moves up one grade, and the classes at the end of a stage graduate.
   graduate; its suspended students do not, and leave the class (placed again when they
   resume).
 * Everything happens in the caller's transaction, once per school and school year
-  (``promotions``), audited per school; each graduation and each student who leaves a
-  class is published in the bulk lane. Students who move up keep their class (the same
-  row, now of the next grade), so the platform's class resources follow by themselves.
+  (``promotions``; and never twice within ``PROMOTION_GAP_DAYS``, whatever the calendar
+  says: a school promoted in May is not promoted again in July), audited per school;
+  each graduation and each student who leaves a class is published in the bulk lane.
+  Students who move up keep their class (the same row, now of the next grade), so the
+  platform's class resources follow by themselves.
 """
 
 from __future__ import annotations
@@ -32,29 +36,17 @@ from xueji.domain.clock import Clock, china_today
 from xueji.domain.enrollment import ChangeKind, EnrollmentStatus
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
+from xueji.domain.statuses import TransferStatus
 from xueji.registry import events, scope
 from xueji.registry.enrollment.history import record_history
+from xueji.registry.enrollment.models import Transfer
+from xueji.registry.grades import graduated_name, graduates, next_name, school_year
 from xueji.registry.models import Promotion, School, SchoolClass, Student
 from xueji.registry.repository import RegistryRepository
 
-#: the last grade of each stage: 小学, 初中, 高中
-STAGE_ENDS = (6, 9, 12)
-#: how class names start, per grade; a renamed class keeps the form it was written in
-GRADE_WORDS: dict[int, tuple[str, ...]] = {
-    1: ("一年级",),
-    2: ("二年级",),
-    3: ("三年级",),
-    4: ("四年级",),
-    5: ("五年级",),
-    6: ("六年级",),
-    7: ("七年级", "初一"),
-    8: ("八年级", "初二"),
-    9: ("九年级", "初三"),
-    10: ("十年级", "高一"),
-    11: ("十一年级", "高二"),
-    12: ("十二年级", "高三"),
-}
 REASON = "学年升级"
+#: a school promoted less than this many days ago is not promoted again (one summer)
+PROMOTION_GAP_DAYS = 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,27 +91,6 @@ class Plan:
         return {"promoted": self.promoted, "graduated": self.graduated}
 
 
-def school_year(today: dt.date) -> int:
-    """The school year a promotion leads into: its September's year (a promotion from
-    June on prepares the coming year; one before June belongs to the year under way)."""
-    return today.year if today.month >= 6 else today.year - 1
-
-
-def final_grade(grades: list[int]) -> int:
-    """The end of the stage of the highest grade taught (6 when nothing is taught)."""
-    top = max(grades, default=1)
-    return next(end for end in STAGE_ENDS if top <= end)
-
-
-def next_name(name: str, grade: int) -> str:
-    """The class's name in the next grade: its grade word replaced, in the same form."""
-    for form, word in enumerate(GRADE_WORDS.get(grade, ())):
-        if name.startswith(word):
-            following = GRADE_WORDS.get(grade + 1, (word,))
-            return following[min(form, len(following) - 1)] + name[len(word) :]
-    return name
-
-
 def plan(
     session: Session,
     clock: Clock,
@@ -131,10 +102,11 @@ def plan(
     """What a promotion of one school, or of every school of a region, would do now."""
     schools = _schools(session, principal, school_code=school_code, region_code=region_code)
     year = school_year(china_today(clock))
+    recently = clock.now() - dt.timedelta(days=PROMOTION_GAP_DAYS)
     promoted = set(
         session.scalars(
             select(Promotion.school_code).where(
-                Promotion.school_year == year,
+                (Promotion.school_year == year) | (Promotion.at > recently),
                 Promotion.school_code.in_([school.code for school in schools]),
             )
         )
@@ -160,6 +132,7 @@ def promote(
     if not planned.schools:
         names = "、".join(school.name for school in planned.done)
         raise Conflict(f"{names}本学年（{planned.school_year} 年秋季起）已升级过", code="PROMOTED")
+    _refuse_pending_transfers(session, planned)
     # recorded first: a second promotion of the same school waits here, then is refused
     for school in planned.schools:
         own = [step for step in planned.steps if step.school_code == school.code]
@@ -222,10 +195,10 @@ def _steps(session: Session, school_code: str) -> list[ClassStep]:
             .group_by(Student.class_id, Student.status)
         )
     }
-    last = final_grade([c.grade for c in classes])
+    taught = {c.grade for c in classes}
     steps = []
     for school_class in classes:
-        graduates = school_class.grade >= last
+        leaves = graduates(school_class.grade, taught)
         enrolled = counts.get((school_class.id, EnrollmentStatus.ENROLLED), 0)
         suspended = counts.get((school_class.id, EnrollmentStatus.SUSPENDED), 0)
         steps.append(
@@ -234,11 +207,11 @@ def _steps(session: Session, school_code: str) -> list[ClassStep]:
                 school_code=school_code,
                 grade=school_class.grade,
                 name=school_class.name,
-                new_grade=school_class.grade if graduates else school_class.grade + 1,
+                new_grade=school_class.grade if leaves else school_class.grade + 1,
                 new_name=school_class.name
-                if graduates
+                if leaves
                 else next_name(school_class.name, school_class.grade),
-                graduates=graduates,
+                graduates=leaves,
                 students=enrolled + suspended,
                 suspended=suspended,
             )
@@ -256,8 +229,8 @@ def _apply(
         school_class.grade, school_class.name = step.new_grade, step.new_name
         session.flush()
         return
-    # the name column holds 50 characters
-    school_class.name, school_class.graduated_in = f"{year}届{school_class.name}"[:50], year
+    school_class.name = graduated_name(session, school_class, year)
+    school_class.graduated_in = year
     session.flush()
     students = session.scalars(
         select(Student)
@@ -273,6 +246,31 @@ def _apply(
             _graduate(session, clock, principal, student)
         else:
             _leave_class(session, clock, principal, student)
+
+
+def _refuse_pending_transfers(session: Session, planned: Plan) -> None:
+    """A graduating student another school has asked for: the request is answered first
+    (confirmed or rejected), as when the student graduates by hand."""
+    graduating = [step.class_id for step in planned.steps if step.graduates]
+    asked = session.execute(
+        select(School.name, func.count())
+        .select_from(Transfer)
+        .join(Student, Student.id == Transfer.student_id)
+        .join(School, School.code == Student.school_code)
+        .where(
+            Transfer.status == TransferStatus.REQUESTED,
+            Student.class_id.in_(graduating),
+            Student.status == EnrollmentStatus.ENROLLED,
+        )
+        .group_by(School.name)
+        .order_by(School.name)
+    ).all()
+    if asked:
+        schools = "、".join(f"{name} {count} 名" for name, count in asked)
+        raise Conflict(
+            f"毕业年级有学生的转学申请尚未处理（{schools}）：请先在“转学”中确认或退回，再办理学年升级",
+            code="TRANSFER_PENDING",
+        )
 
 
 def _graduate(session: Session, clock: Clock, principal: Principal, student: Student) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from xueji.auth.deps import SIGNED_IN_PAGES, CurrentPrincipal
@@ -16,7 +16,7 @@ from xueji.auth.service import Principal
 from xueji.domain.clock import china_today
 from xueji.domain.errors import Conflict, Forbidden, ValidationFailed, XuejiError
 from xueji.domain.roles import Role
-from xueji.registry import promotion
+from xueji.registry import grades, promotion
 from xueji.registry.models import School
 from xueji.registry.repository import RegistryRepository
 from xueji.web import forms
@@ -37,13 +37,16 @@ def promotion_page(
     school: str = "",
     region: str = "",
     done: str = "",
+    promoted: Annotated[int, Query(ge=0)] = 0,
+    graduated: Annotated[int, Query(ge=0)] = 0,
+    held: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     target = _target(principal, school, region)
-    notice = f"学年升级完成：{done}。平台将随后刷新毕业学生的账号。" if done else None
+    notice = _summary(promoted, graduated, held) if done == "1" else None
     try:
         planned = _plan(session, clock, principal, target)
     except ValidationFailed as refused:  # a platform administrator has not chosen yet
-        nothing = promotion.Plan(promotion.school_year(china_today(clock)), (), (), ())
+        nothing = promotion.Plan(grades.school_year(china_today(clock)), (), (), ())
         return _render(request, session, principal, target, nothing, error=refused)
     return _render(request, session, principal, target, planned, notice=notice)
 
@@ -66,7 +69,8 @@ def promote(
         if not confirmed:
             raise ValidationFailed("请先核对人数，并勾选确认", code="CONFIRMATION_REQUIRED")
         planned = promotion.plan(session, clock, principal, **target)
-        if (planned.promoted, planned.graduated) != (promoted, graduated):
+        # nothing left to promote (sent twice, or the region did it): ``promote`` says so
+        if planned.schools and (planned.promoted, planned.graduated) != (promoted, graduated):
             raise Conflict(
                 "预览之后学生名单有变化，人数已更新：请重新核对后再确认", code="PROMOTION_CHANGED"
             )
@@ -78,12 +82,23 @@ def promote(
         return _render(
             request, session, principal, target, planned, error=outcome, status=status_of(outcome)
         )
-    summary = f"升级 {outcome.promoted} 人，毕业 {outcome.graduated} 人"
-    if outcome.held:
-        summary += f"，休学留下 {outcome.held} 人"
-    query = {"school": target["school_code"] or "", "region": target["region_code"] or ""}
+    query: dict[str, str | int] = {
+        "school": target["school_code"] or "",
+        "region": target["region_code"] or "",
+    }
     query = {key: value for key, value in query.items() if value}
-    return RedirectResponse(f"/promotion?{urlencode({**query, 'done': summary})}", status_code=303)
+    counts = {"promoted": outcome.promoted, "graduated": outcome.graduated, "held": outcome.held}
+    return RedirectResponse(
+        f"/promotion?{urlencode({**query, 'done': 1, **counts})}", status_code=303
+    )
+
+
+def _summary(promoted: int, graduated: int, held: int) -> str:
+    """The notice after a promotion, from its counts (the link carries numbers only)."""
+    summary = f"学年升级完成：升级 {promoted} 人，毕业 {graduated} 人"
+    if held:
+        summary += f"，休学留下 {held} 人"
+    return summary + "。平台将随后刷新毕业学生的账号。"
 
 
 def _target(principal: Principal, school: str, region: str) -> dict[str, str | None]:

@@ -26,8 +26,13 @@ ADMISSION_REASON = "升学入学"
 
 
 def may_admit(student: Student, school_code: str) -> bool:
-    """Whether ``school_code`` may admit this (already registered) student."""
-    return student.status in LEFT and student.school_code != school_code
+    """Whether ``school_code`` may admit this (already registered) student: one who left
+    another school; or a graduate of this one, to its next stage (a 完全中学 admits its
+    own 初三 graduates to 高一). A student who withdrew from this school comes back by
+    重新入学 instead."""
+    if student.status not in LEFT:
+        return False
+    return student.school_code != school_code or student.status == EnrollmentStatus.GRADUATED
 
 
 def check_same_student(student: Student, *, name: str, gender: str, birth_date: dt.date) -> None:

@@ -16,7 +16,7 @@ from xueji.domain.statuses import TransferStatus
 from xueji.registry import events, scope
 from xueji.registry.enrollment.history import record_history
 from xueji.registry.enrollment.models import Transfer
-from xueji.registry.models import Student
+from xueji.registry.models import SchoolClass, Student
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.schools import visible_school
 from xueji.registry.service import Located, locate
@@ -56,6 +56,7 @@ def change_enrollment(
     if RegistryRepository(session).open_transfer_of(student.id) and kind != ChangeKind.RESUME:
         raise Conflict("该学生有待确认的转学申请，请先处理", code="TRANSFER_PENDING")
     student.status, student.updated_at = str(after), clock.now()
+    left_class = _leave_graduated_class(session, student) if kind == ChangeKind.REENROLL else None
     record_history(
         session,
         clock,
@@ -79,10 +80,25 @@ def change_enrollment(
             "after": {"status": str(after)},
             "kind": str(kind),
             "reason": why,
-        },
+        }
+        | ({"left_class": left_class} if left_class else {}),
         extra={"kind": str(kind), "from_status": str(before), "to_status": str(after)},
     )
     return located
+
+
+def _leave_graduated_class(session: Session, student: Student) -> str | None:
+    """A student who returns (重新入学) after their class graduated at 学年升级 does not
+    go back into it: a graduated class takes no one and is promoted no more, so the
+    student would never move up again. They return without a class, to be placed; the
+    name of the class they left is returned."""
+    if student.class_id is None:
+        return None
+    school_class = session.get(SchoolClass, student.class_id)
+    if school_class is None or school_class.graduated_in is None:
+        return None
+    student.class_id = None
+    return school_class.name
 
 
 def request_transfer(
