@@ -16,6 +16,7 @@ from tests.registry_world import HAIKOU
 from xueji.audit.models import AuditEntry
 from xueji.db.scope import transaction
 from xueji.registry.models import Student
+from xueji.sync.models import OutboxEvent
 
 
 def imported(client: TestClient, admin: dict[str, str], tmp_path: Path) -> str:
@@ -88,6 +89,15 @@ def test_a_correction_is_checked_like_the_import_and_audited(
     assert done.status_code == 200 and done.json() == {"changed": ["ethnicity", "talent"]}
     shown = by_column(client.get(url, headers=admin).json())
     assert (shown["ethnicity"], shown["talent"]) == ("回族", "")
+    # published as an import's correction of the record is, naming no field's value
+    container = client.app.state.container  # type: ignore[attr-defined]
+    with transaction(container.sessions) as session:
+        last = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+        assert last is not None
+        assert (last.event_type, last.payload) == (
+            "student.corrected",
+            {"changed": ["national_record"]},
+        )
     bad = client.patch(url, json={"values": {"ethnicity": "火星族"}, "reason": "x"}, headers=admin)
     assert bad.status_code == 422 and bad.json()["code"] == "ETHNICITY_INVALID"
     assert "民族" in bad.json()["message"]

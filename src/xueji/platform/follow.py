@@ -6,7 +6,16 @@ correction they may now match).
 
 Every statement reads the registry's current state (``registry.lookup.current_states``),
 so applying a batch again, or an older event after a newer one, converges on the same
-state; the projection's ``applied_sequence`` never goes back."""
+state; the projection's ``applied_sequence`` never goes back, and a projection a newer
+event has written is left as it is.
+
+Events of one student are never handled at the same time (``sync.outbox``), but an import
+chunk holds no one back: on PostgreSQL another worker may apply a student's suspension
+while the chunk's statements run, each with a snapshot taken before that suspension
+committed. The chunk therefore first locks the projections of its students that exist
+(``lock_chunk``), in student order, before it reads anything: a worker applying one
+student's event waits for the chunk, or the chunk waits for it and then reads what it
+committed; and its upsert leaves alone a projection a newer event wrote meanwhile."""
 
 from __future__ import annotations
 
@@ -28,12 +37,27 @@ from xueji.sync.affected import Affected
 
 
 def follow_registry(session: Session, clock: Clock, affected: Affected) -> None:
+    lock_chunk(session, affected)
     states = current_states(affected)
     now = clock.now()
     upsert_projections(session, states, affected, now)
     move_renumbered(session, states)
     refresh_linked(session, states)
     relink_waiting(session, clock, states)
+
+
+def lock_chunk(session: Session, affected: Affected) -> None:
+    """PostgreSQL, a batch with an import chunk: lock the projections of its students
+    that exist, in student order (two chunks never wait for each other in a cycle). SQLite
+    has one writer at a time and needs no lock."""
+    if not affected.ranges or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        select(StudentProjection.student_id)
+        .where(affected.condition(StudentProjection.student_id))
+        .order_by(StudentProjection.student_id)
+        .with_for_update()
+    )
 
 
 def upsert_projections(
@@ -79,6 +103,8 @@ def upsert_projections(
                 ),
                 "updated_at": new.updated_at,
             },
+            # a newer event's projection (written by another worker meanwhile) stays
+            where=StudentProjection.applied_sequence <= new.applied_sequence,
         )
     )
 

@@ -154,6 +154,7 @@ def publish_resync(
             student=student,
             audit_payload=None,
             extra={"reason": "reconcile"},
+            bulk=True,  # background work: a clerk's change never waits behind a repair
         )
         published += 1
     if published:

@@ -99,6 +99,18 @@ def correct(
             "reason": reason.strip()[:500],
         },
     )
+    # published as an import's change of the record is: a reader of the feed learns that
+    # the record changed (which fields: the audit entry), never what it holds
+    student.updated_at = clock.now()
+    events.record_student_change(
+        session,
+        clock,
+        principal,
+        event_type=events.STUDENT_CORRECTED,
+        student=student,
+        audit_payload=None,
+        extra={"changed": ["national_record"]},
+    )
     return changed
 
 
