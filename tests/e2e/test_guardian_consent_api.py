@@ -178,7 +178,9 @@ def test_a_stranger_with_a_childs_number_learns_nothing_and_never_gets_the_accou
     container(client).clock.advance(hours=1)
     mine = stranger.read(client.get("/api/v1/me/account", headers=stranger.headers), 200)
     assert (mine["status"], mine["verified"]) == ("awaiting_guardian", False)
-    stranger.read(verify(client, stranger.headers, child_code), 422)
+    # five wrong codes a day: still throttled an hour later, even with the child's code
+    # (spent, and bound to the child's account)
+    stranger.read(verify(client, stranger.headers, child_code), 429)
     assert capabilities(client, stranger.headers) == {
         "linked": False,
         "status": None,
@@ -316,3 +318,94 @@ def test_the_code_on_the_printed_info_sheet_activates_once(
     spent = verify(client, other, live)
     assert spent.status_code == 422, "the sheet's code is used once"
     assert client.get("/api/v1/me/account", headers=other).json()["status"] == ("awaiting_guardian")
+
+
+SIBLING = {
+    "registry_no": number("440604", "20180305", "003"),
+    "name": "陈小华",
+    "gender": "1",
+    "birth_date": "2018-03-05",
+    "school_code": "1144060401",
+    "guardians": [{"name": "陈大明", "relation": "父亲", "phone": GUARDIAN}],
+}
+
+
+def test_a_code_asked_for_one_child_does_not_activate_the_account_as_a_sibling(
+    client: TestClient, as_user: Headers
+) -> None:
+    """The guardian of two children is texted for the first; the account then takes the
+    second's number and details: the code proves nothing for the second."""
+    created = client.post("/api/v1/students", json=SIBLING, headers=as_user("haikou-admin"))
+    assert created.status_code == 201, created.text
+    register(client)
+    student = sign_in(client)
+    ask_codes(client, student)
+    code = guardian_sms_code(client)
+    moved = client.patch(
+        "/api/v1/me/details",
+        json={k: SIBLING[k] for k in ("registry_no", "name", "birth_date")},
+        headers=student,
+    )
+    assert moved.status_code == 200, moved.text
+    refused = verify(client, student, code)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "VERIFICATION_CODE_INVALID"
+    assert capabilities(client, student)["linked"] is False
+
+
+def test_guardian_codes_keep_apart_from_the_phones_own_codes(
+    client: TestClient, as_user: Headers
+) -> None:
+    """A stranger's request for guardian codes must not show, through a refused parent
+    code, that the phone is a child's guardian's — nor stop the parent registering."""
+    as_user("haikou-admin")
+    register(client, student_no="mallory1", name="陈某某")
+    ask_codes(client, sign_in(client, "mallory1"))
+    assert len(texts_to(client, GUARDIAN)) == 1
+    assert parent_sign_up(client, GUARDIAN).json()["binding"]["code"] == "BOUND"
+
+
+def test_wrong_codes_and_requests_for_codes_are_limited_per_day(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    clock = container(client).clock
+    register(client)
+    student = sign_in(client)
+    for _ in range(5):
+        assert verify(client, student, "000000").status_code == 422
+    assert verify(client, student, "000000").status_code == 429
+    clock.advance(hours=2)  # a wait of a minute, doubling, used to buy more tries
+    assert verify(client, student, "000000").status_code == 429
+    for _ in range(3):
+        ask_codes(client, student)
+        clock.advance(minutes=2)
+    clock.advance(hours=2)
+    ask_codes(client, student)
+    assert len(texts_to(client, GUARDIAN)) == 3
+
+
+def test_a_phone_the_school_removed_consents_no_more(client: TestClient, as_user: Headers) -> None:
+    """The school replaces the guardian's phone; before the platform has followed (the
+    binding is still there), the old phone's parent cannot consent."""
+    admin = as_user("haikou-admin")
+    assert parent_sign_up(client, GUARDIAN).json()["binding"]["code"] == "BOUND"
+    parent = parent_headers(client, GUARDIAN)
+    register(client)
+    [child] = client.get("/api/v1/parents/me/children", headers=parent).json()
+    [waiting] = child["awaiting_consent"]
+    replaced = client.patch(
+        f"/api/v1/students/{CHILD}",
+        json={
+            "guardians": [{"name": "陈大明", "relation": "父亲", "phone": "13700137000"}],
+            "reason": "家长更换手机号",
+        },
+        headers=admin,
+    )
+    assert replaced.status_code == 200, replaced.text
+    refused = client.post(
+        f"/api/v1/parents/me/children/{child['student_id']}/consent",
+        json={"account_id": waiting["account_id"]},
+        headers=parent,
+    )
+    assert refused.status_code == 404

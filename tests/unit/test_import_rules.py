@@ -17,7 +17,12 @@ from xueji.registry.schools import normalise_class_name
 
 NAME_PIECES = ["阿", "卜", "杜", "a", "B", " ", "\u3000", "\t", ".", "·", "Ａ", "ｂ", "-"]
 NAME_PIECES += sorted(names.MIDDLE_DOT_LOOKALIKES)
-PHONE_PIECES = ["1", "3", "8", "6", "0", "+", "-", " ", "(", "）", "８", "６"]
+PHONE_PIECES = ["1", "3", "8", "6", "0", "+", "-", " ", "(", "）", "８", "６", "＋", "－"]
+
+
+def test_phones_typed_with_a_chinese_input_method_are_read() -> None:
+    for typed in ("＋86 138 0013 8001", "１３８－００１３－８００１", "+86 138-0013-8001"):
+        assert phones.parse_mobile(typed) == "13800138001"
 
 
 @settings(max_examples=500, deadline=None)

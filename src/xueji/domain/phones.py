@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 
 from xueji.domain.errors import ValidationFailed
-from xueji.domain.identity import FULL_WIDTH
 
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
-_TABLE = str.maketrans(FULL_WIDTH)
+#: every full-width ASCII character (an input method's ＋86 and －, not only its digits)
+#: to its ASCII form, as the import reads phone columns (``imports.rules``)
+_TABLE = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 
 
 def normalise_phone(raw: str) -> str:
-    """Full-width digits to ASCII; spaces, hyphens, brackets and a +86/0086 prefix removed."""
+    """Full-width characters to ASCII; spaces, hyphens, brackets and a +86/0086 prefix
+    removed."""
     text = _SEPARATORS.sub("", raw.translate(_TABLE))
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):

@@ -48,6 +48,8 @@ EXISTENCE_ADDRESS = ThrottleRule(
     free=20, base_seconds=60, cap_seconds=60 * 60, window=dt.timedelta(hours=1)
 )
 #: Verification codes typed by a student account (guardian SMS code, info-sheet code).
-VERIFICATION_ACCOUNT = ThrottleRule(free=5, base_seconds=60, cap_seconds=60 * 60, window=DAY)
+#: Five wrong ones a day, then a day's wait (as the registrations').
+VERIFICATION_ACCOUNT = ThrottleRule(free=5, base_seconds=86_400, cap_seconds=86_400, window=DAY)
 #: Guardian codes asked for one registry number (each sends a text to every guardian).
-GUARDIAN_CODES_NUMBER = ThrottleRule(free=3, base_seconds=600, cap_seconds=86_400, window=DAY)
+#: Three a day, then a day's wait.
+GUARDIAN_CODES_NUMBER = ThrottleRule(free=3, base_seconds=86_400, cap_seconds=86_400, window=DAY)

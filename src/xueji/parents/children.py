@@ -90,6 +90,10 @@ def consent_for_child(
     record = lookup(session, student_id=student_id)
     if record is None or student_id not in ParentRepository(session).live_children(parent.id):
         raise NotFound("没有找到该孩子")
+    # the binding follows the registry through an event; a phone the school has just
+    # removed from the record consents no more, even before that event is applied
+    if parent.phone_index not in record.guardian_phone_indexes:
+        raise NotFound("没有找到该孩子")
     account = consent.consent_as_parent(
         session,
         clock,

@@ -20,7 +20,7 @@ from xueji.audit import service as audit
 from xueji.auth import codes
 from xueji.auth import service as auth
 from xueji.auth.service import Principal
-from xueji.db.crypto import registry_no_index
+from xueji.db.crypto import phone_index, registry_no_index
 from xueji.domain import throttling
 from xueji.domain.clock import Clock
 from xueji.domain.errors import Forbidden, NotFound, ValidationFailed, XuejiError
@@ -46,7 +46,18 @@ REVOKED = "该账号与学籍的关联已被解除，不能再激活；如确是
 
 
 def _purpose(account: StudentAccount) -> str:
-    return f"consent:{account.id}"
+    """A code is for this account and the number it was asked for: after the account
+    changes its number (a sibling's, with the same guardian phone), it proves nothing."""
+    return f"consent:{account.id}:{account.registry_index.hex()[:12]}"  # within 32
+
+
+def _send_key(phone: str, account: StudentAccount) -> dict[str, throttling.ThrottleRule]:
+    """Codes sent to one guardian phone for one number: a budget of their own, apart from
+    the phone's budget for parents' codes (sharing it would let a stranger learn, from a
+    refused parent code, that a child's guardian had just been texted) and from a
+    sibling's number (whose own request must still reach the same phone)."""
+    key = f"gcode:phone:{phone_index(phone).hex()}:{account.registry_index.hex()}"
+    return {key: codes.SEND_PER_PHONE}
 
 
 def request_guardian_codes(
@@ -67,7 +78,7 @@ def request_guardian_codes(
     auth.spend(session, clock, number_key)
     messages = []
     for phone in guardian_phones(session, record.student_id):
-        phone_key = {codes.phone_send_key(phone): codes.SEND_PER_PHONE}
+        phone_key = _send_key(phone, account)
         if auth.blocked_for(session, clock, list(phone_key)) is not None:
             continue
         auth.spend(session, clock, phone_key)
