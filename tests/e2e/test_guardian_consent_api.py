@@ -21,6 +21,7 @@ from tests.e2e.test_parents_api import GUARDIAN, STRANGER, parent_headers
 from tests.e2e.test_parents_api import sign_up as parent_sign_up
 from tests.registry_world import number
 from xueji.domain.masking import mask_phone
+from xueji.sms import SmsNotSent
 
 CHILD = number()  # 陈小明 of 海口小学 in the test registry; guardian phone 13800138001
 NOT_ON_RECORD = number(sequence="099")
@@ -409,3 +410,30 @@ def test_a_phone_the_school_removed_consents_no_more(client: TestClient, as_user
         headers=parent,
     )
     assert refused.status_code == 404
+
+
+class FailingGateway:
+    """An SMS gateway that refuses every message (and remembers it was asked)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def send(self, phone: str, text: str) -> None:
+        self.asked += 1
+        raise SmsNotSent("短信发送失败，请稍后再试")
+
+
+def test_a_failing_gateway_changes_nothing_in_the_answer(
+    client: TestClient, as_user: Headers
+) -> None:
+    """The codes are sent after the answer: a number on record (texts, which fail) and
+    one on no record (nothing to send) get the same 202."""
+    as_user("haikou-admin")
+    gateway = FailingGateway()
+    container(client).sms = gateway
+    register(client)
+    register(client, student_no="nobody1", registry_no=NOT_ON_RECORD)
+    on_record = client.post("/api/v1/me/guardian-codes", headers=sign_in(client))
+    nowhere = client.post("/api/v1/me/guardian-codes", headers=sign_in(client, "nobody1"))
+    assert (on_record.status_code, on_record.json()) == (nowhere.status_code, nowhere.json())
+    assert on_record.status_code == 202 and gateway.asked == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -277,10 +277,14 @@ def student_home(
 
 @signed_in_pages.post("/student/guardian-codes")
 def guardian_codes(
-    request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
 ) -> Response:
     """Codes to the guardians' phones, then back to the page that says so."""
-    send_guardian_codes(request, session, clock, principal)
+    send_guardian_codes(request, session, clock, principal, background)
     return RedirectResponse("/student?sent=guardian-codes", status_code=303)
 
 

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from xueji.auth.codes import PendingMessage
 from xueji.auth.deps import CurrentPrincipal
 from xueji.auth.service import hash_token
 from xueji.domain.errors import NotAuthenticated, XuejiError
 from xueji.platform import capabilities, consent, service
 from xueji.platform.schemas import AccountOut, DetailsPatch, RegistrationIn, VerificationIn
+from xueji.sms import SmsNotSent, SmsSender
 from xueji.web.deps import ClockDep, DbSession, client_address, get_container, request_token
 from xueji.web.errors import error_answers, error_response
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["student accounts"])
 
 GENDERS = {"1": "1", "2": "2", "男": "1", "女": "2"}
@@ -95,23 +99,40 @@ def my_account(session: DbSession, principal: CurrentPrincipal) -> object:
 
 
 def send_guardian_codes(
-    request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
 ) -> None:
     """For the API and the student's page alike: the codes are committed before the
-    gateway is called, so a failing gateway cannot undo the count that limits it."""
+    gateway is called, so a failing gateway cannot undo the count that limits it; and
+    they are sent after the answer has gone, so that neither its time (one call to the
+    gateway per guardian phone, or none) nor a gateway's failure tells the caller what
+    the record holds."""
     messages = consent.request_guardian_codes(session, clock, principal)
     session.commit()
-    sender = get_container(request).sms
+    background.add_task(_send_quietly, get_container(request).sms, messages)
+
+
+def _send_quietly(sender: SmsSender, messages: list[PendingMessage]) -> None:
     for message in messages:
-        message.send(sender)
+        try:
+            message.send(sender)
+        except SmsNotSent:  # the gateway logged why; the guardian can be asked again
+            log.warning("监护人验证码短信未能发出")
 
 
 @router.post("/me/guardian-codes", status_code=202, responses=error_answers(401, 403, 413))
 def guardian_codes(
-    request: Request, session: DbSession, clock: ClockDep, principal: CurrentPrincipal
+    request: Request,
+    session: DbSession,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
 ) -> dict[str, str]:
     """The same answer whatever the record holds."""
-    send_guardian_codes(request, session, clock, principal)
+    send_guardian_codes(request, session, clock, principal, background)
     return {"message": consent.CODES_SENT}
 
 
