@@ -214,7 +214,22 @@ def test_registry_number_signs_in_only_the_account_it_names(
     register(client, student_no="first2016", name="陈晓明")
     register(client, student_no="second2016", name="陈小名")
     by_number = {"username": number(), "password": password}
-    assert client.post("/api/v1/session", json=by_number).status_code == 401
+    refused = client.post("/api/v1/session", json=by_number)
+    assert refused.status_code == 401 and "学生号" in refused.json()["message"]
+    # the same words for any failed sign-in by number: they tell no one that others
+    # registered the number
+    wrong = client.post("/api/v1/session", json={"username": number(), "password": "x" * 12})
+    assert wrong.json() == refused.json()
+    client.get("/login")
+    page = client.post(
+        "/login",
+        data={
+            "username": number(),
+            "password": password,
+            "csrf_token": client.cookies["xueji_csrf"],
+        },
+    )
+    assert page.status_code == 401 and "请改用注册时自己设定的学生号登录" in page.text
     signed = client.post("/api/v1/session", json={"username": "second2016", "password": password})
     headers = {"Authorization": f"Bearer {signed.json()['token']}"}
     fixed = client.patch("/api/v1/me/details", json={"name": "陈小明"}, headers=headers)

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from xueji.auth import passwords
 from xueji.auth import service as auth
-from xueji.auth.service import Checked, Principal, SignInRefused
+from xueji.auth.service import Checked, Principal, SignedIn, SignInRefused
 from xueji.db.crypto import registry_no_index
 from xueji.domain import identity, names, phones, throttling
 from xueji.domain.clock import Clock, china_today
 from xueji.domain.errors import (
+    AuthFailed,
     Conflict,
     Forbidden,
     IdentityError,
@@ -278,6 +279,25 @@ def sign_in_name(session: Session, clock: Clock, raw: str) -> str:
         account = repository.linked_to(former)  # checked, then refused: see below
         found = account.student_no if account is not None else None
     return found or raw
+
+
+#: A registry number signs in to the one account registered for it; when several wait
+#: (someone else registered the same number too), only the student number does. Said to
+#: every failed sign-in by number alike, so it tells no one whether others registered.
+BY_NUMBER_FAILED = "用户名或密码错误。用学籍号登录不成功时，请改用注册时自己设定的学生号登录"
+
+
+def explain_refusal(
+    clock: Clock, raw: str, result: SignedIn | SignInRefused
+) -> SignedIn | SignInRefused:
+    """A failed sign-in by registry number points to the student number."""
+    if not isinstance(result, SignInRefused) or not isinstance(result.error, AuthFailed):
+        return result
+    try:
+        identity.parse_number(raw, today=china_today(clock))
+    except XuejiError:
+        return result
+    return SignInRefused(AuthFailed(BY_NUMBER_FAILED))
 
 
 def refuse_former_number(

@@ -46,10 +46,12 @@ def login(
             client=client_address(request),
         ),
     )
-    result = (
+    result = platform.explain_refusal(
+        clock,
+        username,
         checked
         if isinstance(checked, service.SignInRefused)
-        else service.record_sign_in(session, clock, checked, session_hours=settings.session_hours)
+        else service.record_sign_in(session, clock, checked, session_hours=settings.session_hours),
     )
     if isinstance(result, service.SignInRefused):
         status = 429 if isinstance(result.error, Throttled) else 401

@@ -57,6 +57,7 @@ async def sign_in(body: SignInRequest, request: Request) -> object:
 
     async with write_turn(request):
         result = await run_in_threadpool(record)
+    result = platform.explain_refusal(container.clock, body.username, result)
     if isinstance(result, service.SignInRefused):
         return error_response(result.error, request)
     return SessionOut(
