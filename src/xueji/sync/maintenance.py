@@ -1,7 +1,8 @@
-"""What an idle worker does between polls: raise the propagation alarms (at most once a
-minute), run the daily reconciliation with repair, and the other daily jobs the
-composition root hands in (the families' erasures, the retention purge) — each one
-worker per day, however many run, through a conditional update of ``scheduled_jobs``."""
+"""What a worker does beside applying events, in a thread of its own
+(``worker.run_forever``): raise the propagation alarms (at most once a minute), run the
+daily reconciliation with repair, and the other daily jobs the composition root hands in
+(the families' erasures, the retention purge) — each one worker per day, however many
+run, through a conditional update of ``scheduled_jobs``."""
 
 from __future__ import annotations
 
@@ -57,8 +58,8 @@ class Maintenance:
         self._last_alarm_check = -ALARM_EVERY_SECONDS
 
     def __call__(self) -> None:
-        """At most once a minute: an idle worker polls five times a second, and these
-        checks (one of them a write) need not run that often."""
+        """At most once a minute: the maintenance thread calls this every second, and
+        these checks (one of them a write) need not run that often."""
         if time.monotonic() - self._last_alarm_check < ALARM_EVERY_SECONDS:
             return
         self._last_alarm_check = time.monotonic()

@@ -147,17 +147,30 @@ def run_forever(
     policy: RetryPolicy = RetryPolicy(),
     on_idle: Callable[[], None] | None = None,
 ) -> None:
-    """Poll until ``stop`` is set; no wait while there is work. ``on_idle`` runs between
-    polls when the queue is empty (alarms, the daily reconciliation)."""
+    """Poll until ``stop`` is set; no wait while there is work. ``on_idle`` (alarms, the
+    daily reconciliation and jobs) runs beside the polls, in a thread of its own: a
+    reconciliation of a province takes a while, and a suspension must not wait for it
+    (on SQLite this loop is the only consumer)."""
+    if on_idle is not None:
+        threading.Thread(
+            target=_maintain, args=(on_idle, stop), name="xueji-maintenance", daemon=True
+        ).start()
     while not stop.is_set():
         try:
             if run_once(sessions, clock, handler, policy=policy):
                 continue
-            if on_idle is not None:
-                on_idle()
         except Exception:
             log.error("事件处理循环出错", exc_info=True)
         stop.wait(idle_seconds)
+
+
+def _maintain(on_idle: Callable[[], None], stop: threading.Event, every: float = 1.0) -> None:
+    while not stop.is_set():
+        try:
+            on_idle()
+        except Exception:
+            log.error("维护任务出错", exc_info=True)
+        stop.wait(every)
 
 
 def start_in_background(
