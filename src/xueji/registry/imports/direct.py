@@ -127,9 +127,13 @@ class DirectWriter:
         #: numbers given up for a resident ID (``national.renumber``), never given again:
         #: a row with one is staged, to be refused (a few, read once)
         self.retired = {bytes(i) for i in session.scalars(select(RegistryNoChange.old_index))}
+        classes = RegistryRepository(session).classes_of(school_code)
         self.classes: dict[tuple[int | None, str | None], int] = {
-            (c.grade, c.name): c.id for c in RegistryRepository(session).classes_of(school_code)
+            (c.grade, c.name): c.id for c in classes
         }
+        #: classes that graduated (学年升级) take no one: a row naming one is staged, to be
+        #: refused unless its student is already there
+        self.graduated = {(c.grade, c.name) for c in classes if c.graduated_in is not None}
         self._stored_now = _stored(Student.__table__.c.created_at.type, self.now, self.dialect)
         #: SQLite: the import holds the only write lock, so ``max(id) + row`` is free
         self._base = session.scalar(select(func.coalesce(func.max(Student.id), 0))) or 0
@@ -146,10 +150,20 @@ class DirectWriter:
         if not columns:
             return []
         staged: list[tuple[Any, ...]] = []
-        if self.repeated or self.retired:
+        graduated = bool(self.graduated) and not self.graduated.isdisjoint(
+            zip(columns[AT["grade"]], columns[AT["class_name"]], strict=True)
+        )
+        if self.repeated or self.retired or graduated:
             later = [
-                index not in self.repeated and index not in self.retired
-                for index in columns[AT["registry_index"]]
+                index not in self.repeated
+                and index not in self.retired
+                and (grade, name) not in self.graduated
+                for index, grade, name in zip(
+                    columns[AT["registry_index"]],
+                    columns[AT["grade"]],
+                    columns[AT["class_name"]],
+                    strict=True,
+                )
             ]
             staged = _rows(columns, [not keep for keep in later])
             columns = _select(columns, later)

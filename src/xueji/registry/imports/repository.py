@@ -62,6 +62,35 @@ class ImportRepository(Repository):
             .values(code="REGISTRY_NO_CHANGED")
         )
 
+    def mark_graduated_class(self, import_id: int, school_code: str) -> None:
+        """Rows that name a class which graduated (学年升级): it takes no one new, so the
+        row is refused — unless its student is in that class already (the school's own
+        roster read back in)."""
+        graduated = select(SchoolClass.id).where(
+            SchoolClass.school_code == school_code,
+            SchoolClass.graduated_in.is_not(None),
+            SchoolClass.grade == R.grade,
+            SchoolClass.name == R.class_name,
+        )
+        already_there = (
+            select(Student.id)
+            .where(
+                Student.registry_no_index == R.registry_index,
+                Student.class_id.in_(graduated.scalar_subquery()),
+            )
+            .exists()
+        )
+        self.session.execute(
+            update(R)
+            .where(
+                R.import_id == import_id,
+                R.code.is_(None),
+                graduated.exists(),
+                ~already_there,
+            )
+            .values(code="CLASS_GRADUATED")
+        )
+
     def mark_other_school(self, import_id: int, school_code: str) -> None:
         """Rows of students at another school: those still there need a transfer; those
         who graduated or withdrew from it are to be admitted (kind ``admitted``)."""

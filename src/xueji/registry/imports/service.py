@@ -258,6 +258,7 @@ def _classify(
     repository = ImportRepository(session)
     repository.mark_duplicates(import_id)
     repository.mark_retired(import_id)
+    repository.mark_graduated_class(import_id, school_code)
     repository.mark_other_school(import_id, school_code)
     check_admissions(session, import_id)
     compare_existing(session, import_id, school_code, columns, result)

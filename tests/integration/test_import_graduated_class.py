@@ -1,0 +1,46 @@
+"""An import never places a student in a class that graduated at 学年升级 (on both
+databases): such a class takes no one new, by hand or by file; a graduate of it, read
+back in from the school's own roster, is no error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.import_files_helper import row, write_csv
+from tests.integration.test_import import run, world  # noqa: F401  (world: a fixture)
+from tests.registry_world import HAIKOU, World, number, register
+from xueji.domain.clock import FixedClock
+from xueji.registry import promotion, schools
+from xueji.registry.models import SchoolClass, Student
+
+
+def test_a_new_student_is_not_placed_in_a_graduated_class(
+    session: Session,
+    clock: FixedClock,
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    sixth = schools.create_class(
+        session, clock, world.haikou_admin, school_code=HAIKOU, grade=6, name="六年级(1)班"
+    ).id
+    graduate = number(birth="20130211", sequence="061")
+    register(session, clock, world, registry_no=graduate, class_id=sixth)
+    done = promotion.promote(session, clock, world.haikou_admin, school_code=HAIKOU)
+    graduated = session.get(SchoolClass, sixth)
+    assert graduated is not None and graduated.graduated_in == done.school_year
+    students = session.scalar(select(func.count()).select_from(Student))
+
+    path = write_csv(
+        tmp_path / "roster.csv",
+        [
+            row(graduate, "陈小明", birth="2013-02-11", grade="6", class_name=graduated.name),
+            row(number(sequence="005"), "王芳", grade="6", class_name=graduated.name),
+        ],
+    )
+    result = run(session, clock, world, path)
+    assert [(error.row, error.code) for error in result.errors] == [(3, "CLASS_GRADUATED")]
+    assert "毕业" in result.errors[0].message
+    assert session.scalar(select(func.count()).select_from(Student)) == students
