@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from xueji.auth import service as auth
+from xueji.db.crypto import registry_no_index
 from xueji.domain.enrollment import LEFT
 from xueji.domain.statuses import AccountStatus
 from xueji.platform.models import (
@@ -22,16 +23,36 @@ from xueji.platform.models import (
     StudentAccount,
     StudentProjection,
 )
+from xueji.registry.lookup import lookup
 
 
 def accounts_of_child(session: Session, student_id: int) -> list[int]:
-    """The child's student accounts: those linked to the record (now or before a
-    revocation). An account that only typed the child's number is someone's claim, not
-    the child's data: staff deal with it through the unmatched-accounts queue."""
+    """The child's student accounts: those linked to the record now; those a guardian
+    confirmed as the child's (consent given, the fields not matching yet); and those
+    linked to it before a revocation (reclaimed by a registration a guardian verified: a
+    child who forgot a password and registered again). An account that only typed the
+    child's number is someone's claim, not the child's data: staff deal with it through
+    the unmatched-accounts queue."""
+    consented = select(GuardianConsent.student_account_id).where(
+        GuardianConsent.student_id == student_id
+    )
+    record = lookup(session, student_id=student_id)
+    revoked: ColumnElement[bool] = false()
+    if record is not None:
+        revoked = and_(
+            StudentAccount.status == AccountStatus.REVOKED,
+            StudentAccount.registry_index == registry_no_index(record.registry_no),
+        )
     return list(
         session.scalars(
             select(StudentAccount.id)
-            .where(StudentAccount.student_id == student_id)
+            .where(
+                or_(
+                    StudentAccount.student_id == student_id,
+                    StudentAccount.id.in_(consented),
+                    revoked,
+                )
+            )
             .order_by(StudentAccount.id)
         )
     )
@@ -111,6 +132,13 @@ def accounts_of_children_who_left(session: Session, before: dt.datetime) -> list
     left = select(StudentProjection.student_id).where(
         StudentProjection.status.in_(sorted(LEFT)), StudentProjection.updated_at < before
     )
+    consented = select(GuardianConsent.student_account_id).where(
+        GuardianConsent.student_id.in_(left)
+    )
     return list(
-        session.scalars(select(StudentAccount.id).where(StudentAccount.student_id.in_(left)))
+        session.scalars(
+            select(StudentAccount.id).where(
+                or_(StudentAccount.student_id.in_(left), StudentAccount.id.in_(consented))
+            )
+        )
     )

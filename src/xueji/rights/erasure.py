@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from xueji.audit import service as audit
@@ -82,12 +82,22 @@ def requests_of(
     return list(session.scalars(_concerning(subject).order_by(ErasureRequest.id.desc())))
 
 
+STATE_LABELS = {
+    "cancelled": "已撤回",
+    "lapsed": "已失效（申请人已无权代为申请）",
+    "done": "已注销",
+    "waiting": "冷静期中",
+}
+
+
 def view(wanted: ErasureRequest) -> dict[str, Any]:
     state = "cancelled" if wanted.cancelled_at else "done" if wanted.done_at else "waiting"
+    if state == "cancelled" and wanted.lapsed_at is not None:
+        state = "lapsed"
     return {
         "id": wanted.id,
         "state": state,
-        "state_label": {"cancelled": "已撤回", "done": "已注销", "waiting": "冷静期中"}[state],
+        "state_label": STATE_LABELS[state],
         "requested_at": wanted.requested_at.isoformat(),
         "due_at": wanted.due_at.isoformat(),
         "student_id": wanted.student_id,
@@ -110,7 +120,7 @@ def run_due(session: Session, clock: Clock) -> int:
     for wanted in list(due):
         subject = _standing_subject(session, wanted)
         if subject is None:  # the requester may no longer ask for this child
-            wanted.cancelled_at = now
+            wanted.cancelled_at = wanted.lapsed_at = now
             audit.record(
                 session, clock, audit.SYSTEM, action="rights.erasure_lapsed",
                 subject=_audit_subject(wanted), payload={"request_id": wanted.id},
@@ -168,15 +178,20 @@ def _accounts_now(subject: Subject, wanted: ErasureRequest) -> list[int]:
 
 
 def _concerning(subject: Subject) -> Any:
+    """The requests about the subject: about the child, or about one of its accounts
+    (asked by a student before the account was linked: it still stands once linked)."""
+    own = ErasureRequest.student_account_id.in_(subject.account_ids)
     if subject.student_id is not None:
-        return select(ErasureRequest).where(ErasureRequest.student_id == subject.student_id)
-    return select(ErasureRequest).where(ErasureRequest.student_account_id == subject.account_ids[0])
+        return select(ErasureRequest).where(
+            or_(ErasureRequest.student_id == subject.student_id, own)
+        )
+    return select(ErasureRequest).where(own)
 
 
 def _concerns(wanted: ErasureRequest, subject: Subject) -> bool:
-    if subject.student_id is not None:
-        return wanted.student_id == subject.student_id
-    return wanted.student_account_id == subject.account_ids[0]
+    if wanted.student_account_id is not None and wanted.student_account_id in subject.account_ids:
+        return True
+    return subject.student_id is not None and wanted.student_id == subject.student_id
 
 
 def _open_for(session: Session, subject: Subject) -> ErasureRequest | None:

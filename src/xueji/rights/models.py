@@ -24,6 +24,9 @@ class ErasureRequest(Base):
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: set with ``cancelled_at`` when nobody withdrew it: its requester could no longer
+    #: ask for the child when it fell due
+    lapsed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: how many student accounts the erasure deleted
     erased: Mapped[int | None] = mapped_column(Integer)
