@@ -7,6 +7,7 @@ daily job also purges accounts of children who left long ago."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -83,6 +84,9 @@ def test_the_student_and_a_bound_parent_get_everything_about_the_child(
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = pdf_text(pdf.content)
     assert "陈小明" in text and "佛山·科学" in text and number() in text
+    assert "打开课程" in text and "佛山·科学 open" not in text  # labels, not codes
+    # every action audited about the child has a Chinese label, none shown as a code
+    assert not re.search(r"[a-z_]+\.[a-z_]+", text.replace(number(), ""))
     assert actions(client).count("rights.exported") == 3
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 from fpdf import FPDF
 
+from xueji.domain.statuses import LearningAction
 from xueji.web.pdf import FONT, cjk_document
+
+LEARNING_ACTIONS = frozenset(str(action) for action in LearningAction)
 
 ACTIONS = {
     "student.registered": "登记学籍",
@@ -19,6 +22,8 @@ ACTIONS = {
     "student.status_changed": "学籍异动",
     "student.transferred": "转学",
     "student.admitted": "入学（从其他学校转入）",
+    "student.national_record_corrected": "更正全国学籍信息",
+    "student.sensitive_read": "查看敏感信息（健康、残疾、资助等）",
     "transfer.requested": "申请转学",
     "transfer.rejected": "转学申请未通过",
     "phone_change.applied": "家长提交联系方式变更申请",
@@ -97,7 +102,9 @@ def _account(pdf: FPDF, account: dict[str, Any]) -> None:
     for label, key in ACCOUNT_FIELDS:
         _line(pdf, label, account.get(key) or "—")
     for record in account["learning_records"]:
-        text = f"{record['at'][:16]} {record['resource']} {record['action']}"
+        action = record["action"]
+        label = LearningAction(action).label if action in LEARNING_ACTIONS else action
+        text = f"{record['at'][:16]} {record['resource']} {label}"
         _line(pdf, "学习记录", text + (f"：{record['content']}" if record["content"] else ""))
     for notice in account["notices"]:
         _line(pdf, "学校提示", f"{notice['at'][:10]} {notice['message']}")
