@@ -169,10 +169,13 @@ class DirectWriter:
             columns = _select(columns, later)
         if not columns[0]:
             return staged
-        class_ids = self._class_ids(columns[AT["grade"]], columns[AT["class_name"]])
-        if self._insert(columns, class_ids, tentative=True):
+        grades, names = columns[AT["grade"]], columns[AT["class_name"]]
+        if self._classes_known(grades, names) and self._insert(
+            columns, self._class_ids(grades, names), tentative=True
+        ):
             return staged
-        # some of its numbers are held already
+        # some of its numbers are held already, or it names a class not created yet: the
+        # rows are sorted first, so that a class is created only for a row written
         indexes = columns[AT["registry_index"]]
         found = self._holders(index for index in indexes if index is not None)
         ours = {index: sid for index, sid in found.items() if self.written.row_of(sid) is not None}
@@ -185,7 +188,8 @@ class DirectWriter:
         ]
         staged += _rows(columns, [not fresh for fresh in new])
         if any(new):
-            self._insert(_select(columns, new), list(compress(class_ids, new)))
+            chosen = _select(columns, new)
+            self._insert(chosen, self._class_ids(chosen[AT["grade"]], chosen[AT["class_name"]]))
         return staged
 
     def write_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -331,6 +335,14 @@ class DirectWriter:
             (self._sequence, len(file_rows)),
         )
         return sorted(sid for (sid,) in taken)
+
+    def _classes_known(self, grades: Sequence[int | None], names: Sequence[str | None]) -> bool:
+        """Whether every class the rows name exists already."""
+        return all(
+            (grade, name) in self.classes
+            for grade, name in set(zip(grades, names, strict=True))
+            if grade is not None and name
+        )
 
     def _class_ids(
         self, grades: Sequence[int | None], names: Sequence[str | None]

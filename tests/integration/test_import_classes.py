@@ -1,6 +1,6 @@
-"""An import never places a student in a class that graduated at 学年升级 (on both
-databases): such a class takes no one new, by hand or by file; a graduate of it, read
-back in from the school's own roster, is no error."""
+"""The classes an import touches (on both databases): it never places a student in a
+class that graduated at 学年升级 (a graduate of it, read back in from the school's own
+roster, is no error), and it creates a class only for a row it writes."""
 
 from __future__ import annotations
 
@@ -44,3 +44,28 @@ def test_a_new_student_is_not_placed_in_a_graduated_class(
     assert [(error.row, error.code) for error in result.errors] == [(3, "CLASS_GRADUATED")]
     assert "毕业" in result.errors[0].message
     assert session.scalar(select(func.count()).select_from(Student)) == students
+
+
+def test_a_class_is_created_only_for_a_row_that_is_written(
+    session: Session,
+    clock: FixedClock,
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """An existing student's row (no update) and a refused row name classes that do not
+    exist: neither creates one; a new student's row does."""
+    register(session, clock, world)  # 陈小明, in 三年级(1)班
+    classes = session.scalar(select(func.count()).select_from(SchoolClass))
+    path = write_csv(
+        tmp_path / "roster.csv",
+        [
+            row(number(), "陈小明", grade="4", class_name="四年级(9)班"),
+            row(number(sequence="005"), "王芳", grade="5", class_name="五年级(7)班", phone="1"),
+            row(number(sequence="007"), "赵磊", grade="2", class_name="二年级(3)班"),
+        ],
+    )
+    result = run(session, clock, world, path)
+    assert result.new == 1 and [error.row for error in result.errors] == [3]
+    names = set(session.scalars(select(SchoolClass.name)))
+    assert "二年级(3)班" in names and not {"四年级(9)班", "五年级(7)班"} & names
+    assert session.scalar(select(func.count()).select_from(SchoolClass)) == classes + 1
