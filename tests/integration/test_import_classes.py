@@ -69,3 +69,36 @@ def test_a_class_is_created_only_for_a_row_that_is_written(
     names = set(session.scalars(select(SchoolClass.name)))
     assert "二年级(3)班" in names and not {"四年级(9)班", "五年级(7)班"} & names
     assert session.scalar(select(func.count()).select_from(SchoolClass)) == classes + 1
+
+
+def test_a_grade_the_import_cannot_read_refuses_the_row(
+    session: Session,
+    clock: FixedClock,
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """初一 and 高三 are grades 7 and 12, ３ is 3; a grade that cannot be read, or a class
+    without a grade, is refused (the student was written without a class before)."""
+    path = write_csv(
+        tmp_path / "roster.csv",
+        [
+            row(number(sequence="005"), "王芳", grade="初一", class_name="初一(1)班"),
+            row(number(sequence="007"), "赵磊", grade="３", class_name="三年级(1)班"),
+            row(number(sequence="009"), "孙丽", grade="初中一年", class_name="初一(2)班"),
+            row(number(sequence="011"), "钱七", grade="", class_name="三年级(1)班"),
+        ],
+    )
+    result = run(session, clock, world, path)
+    assert [(error.row, error.code) for error in result.errors] == [
+        (4, "CLASS_INVALID"),
+        (5, "CLASS_INVALID"),
+    ]
+    assert "初一" in result.errors[0].message
+    placed = dict(
+        session.execute(
+            select(Student.name, SchoolClass.grade).join(
+                SchoolClass, SchoolClass.id == Student.class_id
+            )
+        ).all()
+    )
+    assert placed["王芳"] == 7 and placed["赵磊"] == 3

@@ -13,6 +13,7 @@ from xueji.domain import identity, names
 from xueji.domain.errors import IdentityError
 from xueji.domain.identity_bulk import validate_many
 from xueji.domain.relations import ALIASES, RELATIONS
+from xueji.registry.grades import GRADE_WORDS
 from xueji.registry.imports.files import COLUMNS, GUARDIAN_SLOTS
 from xueji.registry.national.messages import NATIONAL_MESSAGES
 
@@ -145,21 +146,25 @@ def _needs_python(column: pl.Expr) -> pl.Expr:
 
 
 def _grade(text: pl.Expr) -> pl.Expr:
-    chinese = {
-        "一": "1",
-        "二": "2",
-        "三": "3",
-        "四": "4",
-        "五": "5",
-        "六": "6",
-        "七": "7",
-        "八": "8",
-        "九": "9",
-        "十": "10",
-        "十一": "11",
-        "十二": "12",
-    }
-    return text.replace(chinese).str.to_integer(strict=False)
+    """The grade as a number from what clerks write (``年级`` already taken off): 3, ３,
+    三, 初一 (7), 高三 (12), 七 (七年级); anything else is null, and refused when a class
+    is given (``CLASS_INVALID``)."""
+    return (
+        text.str.replace_many(_FULL_WIDTH_ASCII)
+        .str.replace(r"\.0$", "")
+        .replace(_GRADE_WORDS)
+        .str.to_integer(strict=False)
+    )
+
+
+_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
+#: 一…十二, and 初一…高三 (``grades.GRADE_WORDS``), to the grade's digits
+_GRADE_WORDS = {numeral: str(grade) for grade, numeral in enumerate(_NUMERALS, start=1)} | {
+    word: str(grade)
+    for grade, words in GRADE_WORDS.items()
+    for word in words
+    if not word.endswith("年级")
+}
 
 
 def _guardian_given(n: int) -> pl.Expr:
@@ -187,7 +192,7 @@ def _first_failure() -> pl.Expr:
         pl.col("grade_n").is_between(1, 12)
         & pl.col("class_n").fill_null("").ne("")
         & (pl.col("class_n").str.len_chars() <= 50)
-    )
+    ).fill_null(False)  # a grade that cannot be read is no grade
     failure = (
         pl.when(pl.col("id_code").is_not_null())
         .then(pl.col("id_code"))
@@ -223,7 +228,10 @@ MESSAGES = {
     ),
     "BIRTH_DATE_MISMATCH": "出生日期与学籍号中的出生日期不一致",
     "GENDER_MISMATCH": "性别与身份证号第 17 位不一致",
-    "CLASS_INVALID": "年级须为 1–12（或 一年级…十二年级），且须同时填写班级名称",
+    "CLASS_INVALID": (
+        "年级须为 1–12（或 一年级…十二年级、初一…初三、高一…高三），"
+        "且须同时填写班级名称（不超过 50 个字）"
+    ),
     "GUARDIAN_REQUIRED": "每名学生至少需要一位监护人（姓名、关系、手机号）",
     "GUARDIAN_NAME_INVALID": "监护人姓名为空或含有姓名不可用的字符",
     "RELATION_INVALID": "监护人关系无法识别，请填写如 父亲、母亲、祖父、外祖母、其他监护人",
