@@ -211,3 +211,20 @@ def test_info_sheet_is_a4_real_text_with_extension_b_and_audited(
     with transaction(container.sessions) as session:
         actions = session.scalars(select(AuditEntry.action)).all()
     assert "student.info_sheet_issued" in actions
+
+
+def test_only_the_schools_administrator_creates_its_classes(
+    client: TestClient, as_user: Headers
+) -> None:
+    url = f"/api/v1/schools/{HAIKOU}/classes"
+    for username in ("foshan", "haikou-teacher"):
+        refused = client.post(
+            url, json={"grade": 4, "name": "四年级(1)班"}, headers=as_user(username)
+        )
+        assert refused.status_code == 403, (username, refused.text)
+    admin = as_user("haikou-admin")
+    long = client.post(url, json={"grade": 4, "name": "四年级" + "实验" * 30}, headers=admin)
+    assert long.status_code == 422 and "不能超过 50 个字" in long.json()["message"]
+    assert (
+        client.post(url, json={"grade": 4, "name": "四年级(1)班"}, headers=admin).status_code == 201
+    )

@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.registry_world import HAIKOU, HUAJING, World, build_world, number, register
+from xueji.audit.repository import AuditRepository
+from xueji.audit.service import read_payload
 from xueji.domain.clock import FixedClock
 from xueji.domain.enrollment import ChangeKind
 from xueji.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound
@@ -99,6 +101,13 @@ def test_cross_region_transfer_needs_the_origin_schools_confirmation(
         "from_region_code": "440604",
         "to_region_code": "440106",
     }
+    # the audit entry keeps the class the student left (the record no longer says it)
+    [handed_over] = [
+        entry
+        for entry in AuditRepository(session).entries_for(f"student:{student.id}")
+        if entry.action == "student.transferred"
+    ]
+    assert read_payload(handed_over)["before"]["class_id"] == world.class_id
     assert service.locate(session, clock, world.huajing_admin, number()).school.code == HUAJING
     with pytest.raises(NotFound):
         service.locate(session, clock, world.haikou_admin, number())

@@ -17,6 +17,7 @@ from xueji.domain.clock import Clock
 from xueji.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xueji.domain.roles import Role
 from xueji.registry import events, scope
+from xueji.registry.grades import NAME_LENGTH as CLASS_NAME_LENGTH
 from xueji.registry.models import Region, School, SchoolClass, Student
 from xueji.registry.repository import RegistryRepository
 from xueji.registry.validation import check_reason, check_school_code, check_school_name
@@ -110,11 +111,16 @@ def create_class(
     head_teacher: str | None = None,
 ) -> SchoolClass:
     school = visible_school(session, principal, school_code)
-    if principal.role is Role.HEAD_TEACHER:
-        raise Forbidden("班主任不能新建班级")
+    if principal.role is not Role.SCHOOL_ADMIN:  # classes are the school's own (docs)
+        raise Forbidden("只有本校的学校信息管理员可以新建班级")
     class_name = normalise_class_name(name)
-    if not 1 <= grade <= 12 or not class_name or len(class_name) > 50:
+    if not 1 <= grade <= 12 or not class_name:
         raise ValidationFailed("年级须为 1–12，班级名称不能为空", code="CLASS_INVALID")
+    if len(class_name) > CLASS_NAME_LENGTH:
+        raise ValidationFailed(
+            f"班级名称不能超过 {CLASS_NAME_LENGTH} 个字（现在 {len(class_name)} 个字）",
+            code="CLASS_INVALID",
+        )
     repository = RegistryRepository(session)
     if repository.class_named(school.code, grade, class_name) is not None:
         raise Conflict("该年级已有同名班级", code="CLASS_EXISTS")

@@ -176,6 +176,7 @@ def confirm_transfer(
     assert student is not None and origin is not None and target is not None
     before = EnrollmentStatus(student.status)
     after = apply_change(before, ChangeKind.TRANSFER)
+    left_class = student.class_id  # kept in the audit entry: the record no longer says it
     student.school_code, student.class_id, student.status = target.code, None, str(after)
     student.updated_at = transfer.decided_at = clock.now()
     transfer.status, transfer.decided_by = TransferStatus.CONFIRMED, principal.account_id
@@ -198,8 +199,16 @@ def confirm_transfer(
         event_type=events.STUDENT_TRANSFERRED,
         student=student,
         audit_payload={
-            "before": {"school_code": origin.code},
-            "after": {"school_code": target.code},
+            "before": {
+                "school_code": origin.code,
+                "region_code": origin.region_code,
+                "class_id": left_class,
+            },
+            "after": {
+                "school_code": target.code,
+                "region_code": target.region_code,
+                "class_id": None,
+            },
             "transfer_id": transfer.id,
             "reason": transfer.reason,
         },
