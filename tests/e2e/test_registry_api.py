@@ -228,3 +228,22 @@ def test_only_the_schools_administrator_creates_its_classes(
     assert (
         client.post(url, json={"grade": 4, "name": "四年级(1)班"}, headers=admin).status_code == 201
     )
+
+
+def test_a_refused_return_on_the_page_keeps_the_inbox_and_says_why(
+    client: TestClient, as_user: Headers
+) -> None:
+    requested = client.post(
+        "/api/v1/transfers",
+        json={"registry_no": number(), "to_school_code": HUAJING, "reason": "迁居"},
+        headers=as_user("huajing-admin"),
+    ).json()
+    page_login(client, "haikou-admin")
+    url = f"/transfers/{requested['id']}/reject"
+    csrf = client.cookies["xueji_csrf"]
+    blank = client.post(url, data={"reason": "   ", "csrf_token": csrf})
+    assert blank.status_code == 422 and "确认调档" in blank.text  # the inbox, not a bare page
+    done = client.post(url, data={"reason": "学籍号有误", "csrf_token": csrf})
+    assert done.status_code == 200 and "已退回该转学申请" in done.text  # followed redirect
+    again = client.post(url, data={"reason": "另一个标签页", "csrf_token": csrf})
+    assert again.status_code == 409 and "该转学申请已处理" in again.text

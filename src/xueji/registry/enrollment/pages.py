@@ -122,11 +122,29 @@ def confirm(
 
 @router.post("/transfers/{transfer_id}/reject")
 def reject(
+    request: Request,
     transfer_id: int,
     session: DbSession,
     clock: ClockDep,
     principal: CurrentPrincipal,
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    enrollment.reject_transfer(session, clock, principal, transfer_id=transfer_id, reason=reason)
+    """Refused (no reason; decided meanwhile in another tab): the inbox says why, with
+    the reason typed kept in its form."""
+    outcome = forms.attempt(
+        session,
+        lambda: enrollment.reject_transfer(
+            session, clock, principal, transfer_id=transfer_id, reason=reason
+        ),
+        refuse=(ValidationFailed, Conflict),
+    )
+    if isinstance(outcome, XuejiError):
+        return _inbox(
+            request,
+            session,
+            principal,
+            error=outcome,
+            status_code=status_of(outcome),
+            values={f"reject_{transfer_id}": reason},
+        )
     return RedirectResponse("/transfers?done=rejected", status_code=303)
