@@ -16,11 +16,12 @@ from tests.e2e.test_family_rights_api import (
     container,
     count,
     drain,
+    purge,
     run_due,
     studying_child,
 )
 from tests.e2e.test_parents_api import GUARDIAN, parent_headers
-from tests.registry_world import number
+from tests.registry_world import PASSWORD, number
 from xueji.platform.models import LearningRecord, StudentAccount
 
 
@@ -82,3 +83,32 @@ def test_a_request_its_parent_may_no_longer_make_is_shown_as_lapsed(
     [shown] = client.get("/api/v1/me/erasure", headers=student).json()
     assert shown["state"] == "lapsed" and shown["state_label"].startswith("已失效")
     assert parent_headers(client, GUARDIAN)  # the parent account itself stays
+
+
+def test_retention_runs_from_the_day_the_child_left(client: TestClient, as_user: Headers) -> None:
+    """A school's new name republishes every student: the three years (here 365 days) are
+    still counted from graduation."""
+    studying_child(client, as_user)
+    graduated = client.post(
+        f"/api/v1/students/{number()}/enrollment-changes",
+        json={"kind": "graduate", "reason": "小学毕业"},
+        headers=as_user("haikou-admin"),
+    )
+    assert graduated.status_code in (200, 201), graduated.text
+    drain(client)
+    clock = container(client).clock
+    clock.advance(days=364)
+    renamed = client.patch(
+        "/api/v1/schools/1144060401",
+        json={"name": "佛山市禅城区海口实验小学", "reason": "学校更名"},
+        headers=region_admin(client),  # a new session: a year on
+    )
+    assert renamed.status_code == 200, renamed.text
+    drain(client)
+    clock.advance(days=2)
+    assert purge(client, retention_days=365) == 1
+
+
+def region_admin(client: TestClient) -> dict[str, str]:
+    signed = client.post("/api/v1/session", json={"username": "foshan", "password": PASSWORD})
+    return {"Authorization": f"Bearer {signed.json()['token']}"}

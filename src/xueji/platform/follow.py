@@ -22,13 +22,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import FromClause, and_, func, literal, or_, select, true, update
+from sqlalchemy import FromClause, and_, case, func, literal, null, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from xueji.db.base import UTCDateTime
 from xueji.db.crypto import registry_no_index
 from xueji.domain.clock import Clock
+from xueji.domain.enrollment import LEFT
 from xueji.platform import activation
 from xueji.platform.models import ArchiveEntry, StudentAccount, StudentProjection
 from xueji.platform.repository import WAITING
@@ -75,6 +76,7 @@ def upsert_projections(
         c.class_id,
         affected.sequence(c.student_id),
         literal(now, UTCDateTime()),
+        case((c.status.in_(sorted(LEFT)), literal(now, UTCDateTime())), else_=null()),
     ).where(true())  # SQLite: an INSERT … SELECT … ON CONFLICT needs a WHERE to parse
     statement = insert(StudentProjection).from_select(
         [
@@ -85,6 +87,7 @@ def upsert_projections(
             "class_id",
             "applied_sequence",
             "updated_at",
+            "left_at",
         ],
         rows,
     )
@@ -102,6 +105,14 @@ def upsert_projections(
                     StudentProjection.applied_sequence, new.applied_sequence
                 ),
                 "updated_at": new.updated_at,
+                # the day the student left stays while they stay out of school
+                "left_at": case(
+                    (
+                        new.status.in_(sorted(LEFT)) & StudentProjection.status.in_(sorted(LEFT)),
+                        func.coalesce(StudentProjection.left_at, new.left_at),
+                    ),
+                    else_=new.left_at,
+                ),
             },
             # a newer event's projection (written by another worker meanwhile) stays
             where=StudentProjection.applied_sequence <= new.applied_sequence,

@@ -74,6 +74,10 @@ class StudentProjection(Base):
     class_id: Mapped[int | None] = mapped_column(Integer)
     applied_sequence: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: when the platform learnt that the student left (graduated, withdrew); null while
+    #: in school. The retention period runs from here, not from the last update (a
+    #: school's new name or a resync must not restart it).
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Resource(Base):

@@ -130,7 +130,7 @@ def accounts_of_children_who_left(session: Session, before: dt.datetime) -> list
     """Student accounts of children whose record the platform last saw leave (graduated
     or withdrawn) before ``before`` and not come back since."""
     left = select(StudentProjection.student_id).where(
-        StudentProjection.status.in_(sorted(LEFT)), StudentProjection.updated_at < before
+        StudentProjection.status.in_(sorted(LEFT)), StudentProjection.left_at < before
     )
     consented = select(GuardianConsent.student_account_id).where(
         GuardianConsent.student_id.in_(left)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from xueji.domain.clock import Clock
+from xueji.domain.enrollment import LEFT
 from xueji.platform.models import StudentProjection
 from xueji.platform.repository import PlatformRepository
 from xueji.registry.lookup import RegistryRecord
@@ -25,9 +26,14 @@ def project(session: Session, clock: Clock, record: RegistryRecord, *, sequence:
                 class_id=record.class_id,
                 applied_sequence=sequence,
                 updated_at=clock.now(),
+                left_at=clock.now() if record.status in LEFT else None,
             )
         )
         return
+    if record.status not in LEFT:
+        projection.left_at = None
+    elif projection.left_at is None or projection.status not in LEFT:
+        projection.left_at = clock.now()
     projection.status, projection.school_code = record.status, record.school_code
     projection.region_code, projection.class_id = record.region_code, record.class_id
     projection.applied_sequence = max(projection.applied_sequence, sequence)
