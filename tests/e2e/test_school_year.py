@@ -94,3 +94,14 @@ def test_registry_promote_cli(tmp_path: Path) -> None:
     assert both.returncode == 2 and "CLI_USAGE" in both.stderr
     assert run_cli("audit", "verify", var_dir=tmp_path).returncode == 0
     assert HAIKOU == HAIKOU_SCHOOL_CODE
+
+
+def test_a_platform_administrator_names_the_region_on_the_page(
+    client: TestClient, as_user: Headers
+) -> None:
+    as_user("haikou-admin")
+    page_login(client, "ops")
+    asked = client.get("/promotion").text
+    assert 'name="region"' in asked and "行政区划代码" in asked
+    region = client.get("/promotion", params={"region": "4406"}).text
+    assert "三年级(1)班" in region and "四年级(1)班" in region  # 海口小学's preview

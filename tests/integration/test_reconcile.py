@@ -15,7 +15,7 @@ from xueji.domain.clock import FixedClock
 from xueji.platform.models import StudentAccount, StudentProjection
 from xueji.registry.events import publish_resync
 from xueji.registry.models import Student
-from xueji.sync.models import OutboxEvent
+from xueji.sync.models import BULK, OutboxEvent
 from xueji.sync.reconcile import queries, read_sqlite
 from xueji.sync.reconcile import service as reconcile
 from xueji.sync.reconcile.report import EXAMPLES, Report
@@ -65,6 +65,9 @@ def test_a_projection_drifted_by_hand_is_found_and_repaired_through_events(
     after = repair(session, clock, report)
     assert after.agree, counts(after)
     assert session.query(OutboxEvent).count() == events_before + 1
+    # background work: a clerk's change is never queued behind a repair
+    resync = session.query(OutboxEvent).order_by(OutboxEvent.id.desc()).first()
+    assert resync is not None and (resync.event_type, resync.lane) == ("student.resync", BULK)
     assert session.get(StudentProjection, linked.id).status == "enrolled"  # type: ignore[union-attr]
 
 
