@@ -35,6 +35,8 @@ FULL_WIDTH = {
     **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
     **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
 }
+#: Every full-width ASCII character (an input method's ＋, －, （ and digits) to ASCII.
+FULL_WIDTH_ASCII = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
 #: The only letters an identity number holds, accepted in lower case.
 LOWER_TO_UPPER = {"x": "X", "g": "G", "j": "J", "l": "L"}
 PREFIXES = "GJL"

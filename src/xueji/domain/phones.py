@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from xueji.domain.errors import ValidationFailed
+from xueji.domain.identity import FULL_WIDTH_ASCII
 
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
-#: every full-width ASCII character (an input method's ＋86 and －, not only its digits)
-#: to its ASCII form, as the import reads phone columns (``imports.rules``)
-_TABLE = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+#: an input method's ＋86 and －, not only its digits, as the import reads phone columns
+#: (``imports.rules``)
+_TABLE = str.maketrans(FULL_WIDTH_ASCII)
 
 
 def normalise_phone(raw: str) -> str:

@@ -169,10 +169,8 @@ class DirectWriter:
             columns = _select(columns, later)
         if not columns[0]:
             return staged
-        grades, names = columns[AT["grade"]], columns[AT["class_name"]]
-        if self._classes_known(grades, names) and self._insert(
-            columns, self._class_ids(grades, names), tentative=True
-        ):
+        known = self._known_class_ids(columns[AT["grade"]], columns[AT["class_name"]])
+        if known is not None and self._insert(columns, known, tentative=True):
             return staged
         # some of its numbers are held already, or it names a class not created yet: the
         # rows are sorted first, so that a class is created only for a row written
@@ -336,13 +334,16 @@ class DirectWriter:
         )
         return sorted(sid for (sid,) in taken)
 
-    def _classes_known(self, grades: Sequence[int | None], names: Sequence[str | None]) -> bool:
-        """Whether every class the rows name exists already."""
-        return all(
-            (grade, name) in self.classes
-            for grade, name in set(zip(grades, names, strict=True))
-            if grade is not None and name
+    def _known_class_ids(
+        self, grades: Sequence[int | None], names: Sequence[str | None]
+    ) -> list[int | None] | None:
+        """The class each row names (None: none), if every one exists already; else None."""
+        ids = [self.classes.get(pair) for pair in zip(grades, names, strict=True)]
+        missing = any(
+            found is None and grade is not None and name
+            for found, grade, name in zip(ids, grades, names, strict=True)
         )
+        return None if missing else ids
 
     def _class_ids(
         self, grades: Sequence[int | None], names: Sequence[str | None]

@@ -11,6 +11,7 @@ import polars as pl
 
 from xueji.domain import identity, names
 from xueji.domain.errors import IdentityError
+from xueji.domain.identity import FULL_WIDTH_ASCII
 from xueji.domain.identity_bulk import validate_many
 from xueji.domain.relations import ALIASES, RELATIONS
 from xueji.registry.grades import GRADE_WORDS
@@ -21,7 +22,6 @@ from xueji.registry.national.messages import NATIONAL_MESSAGES
 NAME_PATTERN = r"^[\p{L}\p{M}]+(?:[· ][\p{L}\p{M}]+)*$"
 MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
 _LOOKALIKES = {char: names.MIDDLE_DOT for char in names.MIDDLE_DOT_LOOKALIKES}
-_FULL_WIDTH_ASCII = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
 _RELATION_CODES = {
     **{code: code for code in RELATIONS},
     **{name: code for code, name in RELATIONS.items()},
@@ -42,7 +42,7 @@ def normalise_names(column: pl.Expr) -> pl.Expr:
         text = text.str.replace_all(_STOP_BETWEEN_LETTERS, "${1}${2}·${3}${4}")
     return (
         text.str.replace_many(_LOOKALIKES)
-        .str.replace_many(_FULL_WIDTH_ASCII)
+        .str.replace_many(FULL_WIDTH_ASCII)
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
         .str.replace_all(r" ?· ?", "·")
@@ -82,7 +82,7 @@ def phone_expression(column: str) -> pl.Expr:
     """``phones.normalise_phone`` for a column."""
     text = (
         pl.col(column)
-        .str.replace_many(_FULL_WIDTH_ASCII)
+        .str.replace_many(FULL_WIDTH_ASCII)
         .str.replace_all(r"[\s\-()（）]", "")
         .str.replace(r"^(\+86|0086)", "")
     )
@@ -150,20 +150,16 @@ def _grade(text: pl.Expr) -> pl.Expr:
     三, 初一 (7), 高三 (12), 七 (七年级); anything else is null, and refused when a class
     is given (``CLASS_INVALID``)."""
     return (
-        text.str.replace_many(_FULL_WIDTH_ASCII)
+        text.str.replace_many(FULL_WIDTH_ASCII)
         .str.replace(r"\.0$", "")
         .replace(_GRADE_WORDS)
         .str.to_integer(strict=False)
     )
 
 
-_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
-#: 一…十二, and 初一…高三 (``grades.GRADE_WORDS``), to the grade's digits
-_GRADE_WORDS = {numeral: str(grade) for grade, numeral in enumerate(_NUMERALS, start=1)} | {
-    word: str(grade)
-    for grade, words in GRADE_WORDS.items()
-    for word in words
-    if not word.endswith("年级")
+#: 一…十二 (``年级`` taken off) and 初一…高三, from ``grades.GRADE_WORDS``, to the digits
+_GRADE_WORDS = {
+    word.removesuffix("年级"): str(grade) for grade, words in GRADE_WORDS.items() for word in words
 }
 
 
