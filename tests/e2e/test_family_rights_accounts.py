@@ -16,12 +16,13 @@ from tests.e2e.test_family_rights_api import (
     container,
     count,
     drain,
+    graduated_child,
     purge,
     run_due,
     studying_child,
 )
-from tests.e2e.test_parents_api import GUARDIAN, parent_headers
-from tests.registry_world import PASSWORD, number
+from tests.e2e.test_parents_api import GUARDIAN, parent_headers, replace_guardian_phone
+from tests.registry_world import PASSWORD
 from xueji.platform.models import LearningRecord, StudentAccount
 
 
@@ -67,15 +68,7 @@ def test_a_request_its_parent_may_no_longer_make_is_shown_as_lapsed(
     student_id = child_id(client, parent)
     asked = client.post("/api/v1/me/erasure", json={"student_id": student_id}, headers=parent)
     assert asked.status_code == 202, asked.text
-    replaced = client.patch(
-        f"/api/v1/students/{number()}",
-        json={
-            "guardians": [{"name": "陈大明", "relation": "父亲", "phone": "13700137000"}],
-            "reason": "家长更换手机号",
-        },
-        headers=as_user("haikou-admin"),
-    )
-    assert replaced.status_code == 200, replaced.text
+    replace_guardian_phone(client, as_user("haikou-admin"))
     drain(client)  # the old phone's binding ends
     container(client).clock.advance(days=16)
     assert run_due(client) == 0 and count(client, StudentAccount) == 1
@@ -88,14 +81,7 @@ def test_a_request_its_parent_may_no_longer_make_is_shown_as_lapsed(
 def test_retention_runs_from_the_day_the_child_left(client: TestClient, as_user: Headers) -> None:
     """A school's new name republishes every student: the three years (here 365 days) are
     still counted from graduation."""
-    studying_child(client, as_user)
-    graduated = client.post(
-        f"/api/v1/students/{number()}/enrollment-changes",
-        json={"kind": "graduate", "reason": "小学毕业"},
-        headers=as_user("haikou-admin"),
-    )
-    assert graduated.status_code in (200, 201), graduated.text
-    drain(client)
+    graduated_child(client, as_user)
     clock = container(client).clock
     clock.advance(days=364)
     renamed = client.patch(

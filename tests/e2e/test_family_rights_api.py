@@ -58,6 +58,18 @@ def studying_child(client: TestClient, as_user: Headers) -> tuple[dict[str, str]
     return student, parent_headers(client, GUARDIAN)
 
 
+def graduated_child(client: TestClient, as_user: Headers) -> None:
+    """``studying_child``, then graduated, and the platform has followed."""
+    studying_child(client, as_user)
+    graduated = client.post(
+        f"/api/v1/students/{number()}/enrollment-changes",
+        json={"kind": "graduate", "reason": "小学毕业"},
+        headers=as_user("haikou-admin"),
+    )
+    assert graduated.status_code in (200, 201), graduated.text
+    drain(client)
+
+
 def child_id(client: TestClient, parent: dict[str, str]) -> int:
     [child] = client.get("/api/v1/parents/me/children", headers=parent).json()
     return int(child["student_id"])
@@ -144,14 +156,7 @@ def test_an_erasure_waits_can_be_withdrawn_then_takes_the_accounts_not_the_recor
 def test_the_daily_job_purges_the_accounts_of_children_who_left_long_ago(
     client: TestClient, as_user: Headers
 ) -> None:
-    studying_child(client, as_user)
-    graduated = client.post(
-        f"/api/v1/students/{number()}/enrollment-changes",
-        json={"kind": "graduate", "reason": "小学毕业"},
-        headers=as_user("haikou-admin"),
-    )
-    assert graduated.status_code in (200, 201), graduated.text
-    drain(client)
+    graduated_child(client, as_user)
     clock = container(client).clock
     clock.advance(days=364)
     assert purge(client, retention_days=365) == 0 and count(client, StudentAccount) == 1

@@ -17,7 +17,12 @@ from pypdf import PdfReader
 
 from tests.e2e.conftest import Headers, guardian_sms_code
 from tests.e2e.test_accounts_api import REGISTRATION, register, sign_in
-from tests.e2e.test_parents_api import GUARDIAN, STRANGER, parent_headers
+from tests.e2e.test_parents_api import (
+    GUARDIAN,
+    STRANGER,
+    parent_headers,
+    replace_guardian_phone,
+)
 from tests.e2e.test_parents_api import sign_up as parent_sign_up
 from tests.registry_world import number
 from xueji.domain.masking import mask_phone
@@ -395,15 +400,7 @@ def test_a_phone_the_school_removed_consents_no_more(client: TestClient, as_user
     register(client)
     [child] = client.get("/api/v1/parents/me/children", headers=parent).json()
     [waiting] = child["awaiting_consent"]
-    replaced = client.patch(
-        f"/api/v1/students/{CHILD}",
-        json={
-            "guardians": [{"name": "陈大明", "relation": "父亲", "phone": "13700137000"}],
-            "reason": "家长更换手机号",
-        },
-        headers=admin,
-    )
-    assert replaced.status_code == 200, replaced.text
+    replace_guardian_phone(client, admin)
     refused = client.post(
         f"/api/v1/parents/me/children/{child['student_id']}/consent",
         json={"account_id": waiting["account_id"]},

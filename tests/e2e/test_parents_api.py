@@ -241,12 +241,9 @@ def test_rejection_needs_a_reason_and_the_parent_sees_it(
     assert mine["state"] == "rejected" and mine["reason"] == "无法核实与学生的关系"
 
 
-def test_removing_the_guardian_phone_ends_the_binding(client: TestClient, as_user: Headers) -> None:
-    admin = as_user("haikou-admin")
-    drain(client)
-    sign_up(client, GUARDIAN)
-    parent = parent_headers(client, GUARDIAN)
-    assert len(client.get("/api/v1/parents/me/children", headers=parent).json()) == 1
+def replace_guardian_phone(client: TestClient, admin: dict[str, str]) -> None:
+    """The school gives 陈小明 a new guardian phone (学生信息维护): GUARDIAN is no longer
+    on the record."""
     changed = client.patch(
         f"/api/v1/students/{number()}",
         json={
@@ -256,6 +253,15 @@ def test_removing_the_guardian_phone_ends_the_binding(client: TestClient, as_use
         headers=admin,
     )
     assert changed.status_code == 200, changed.text
+
+
+def test_removing_the_guardian_phone_ends_the_binding(client: TestClient, as_user: Headers) -> None:
+    admin = as_user("haikou-admin")
+    drain(client)
+    sign_up(client, GUARDIAN)
+    parent = parent_headers(client, GUARDIAN)
+    assert len(client.get("/api/v1/parents/me/children", headers=parent).json()) == 1
+    replace_guardian_phone(client, admin)
     drain(client)
     assert client.get("/api/v1/parents/me/children", headers=parent).json() == []
 
